@@ -1,0 +1,246 @@
+package connect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/sparkwire/sparkwire/connect/internal/sparkpb"
+	"github.com/sparkwire/sparkwire/connect/types"
+)
+
+// DataFrame is a lazy, immutable description of a query. Transformations return a new
+// DataFrame and do no I/O; an invalid plan surfaces as an error at the first action
+// (Collect, Rows, Count, Show, Schema, Explain, ...), which takes a context.
+type DataFrame struct {
+	s   *Session
+	rel *sparkpb.Relation
+	err error
+}
+
+func (s *Session) newDataFrame(rel *sparkpb.Relation) *DataFrame {
+	id := s.nextPlanID()
+	if rel.Common == nil {
+		rel.Common = &sparkpb.RelationCommon{}
+	}
+	rel.Common.PlanId = &id
+	return &DataFrame{s: s, rel: rel}
+}
+
+// derive builds a DataFrame from df's relation, or carries df's error along.
+func (df *DataFrame) derive(build func(input *sparkpb.Relation) (*sparkpb.Relation, error)) *DataFrame {
+	if df.err != nil {
+		return df
+	}
+	rel, err := build(df.rel)
+	if err != nil {
+		return &DataFrame{s: df.s, err: err}
+	}
+	return df.s.newDataFrame(rel)
+}
+
+// Err returns the error recorded while building the DataFrame, if any. Actions return it too.
+func (df *DataFrame) Err() error { return df.err }
+
+// Select projects a set of columns or expressions.
+func (df *DataFrame) Select(cols ...Column) *DataFrame {
+	return df.derive(func(in *sparkpb.Relation) (*sparkpb.Relation, error) {
+		ex, err := exprs(cols)
+		if err != nil {
+			return nil, err
+		}
+		return &sparkpb.Relation{RelType: &sparkpb.Relation_Project{Project: &sparkpb.Project{
+			Input: in, Expressions: ex,
+		}}}, nil
+	})
+}
+
+// SelectExpr projects SQL expressions, e.g. SelectExpr("id", "id * 2 AS twice").
+func (df *DataFrame) SelectExpr(sql ...string) *DataFrame {
+	cols := make([]Column, len(sql))
+	for i, s := range sql {
+		cols[i] = Expr(s)
+	}
+	return df.Select(cols...)
+}
+
+// Filter keeps the rows for which cond is true.
+func (df *DataFrame) Filter(cond Column) *DataFrame {
+	return df.derive(func(in *sparkpb.Relation) (*sparkpb.Relation, error) {
+		if cond.err != nil {
+			return nil, cond.err
+		}
+		return &sparkpb.Relation{RelType: &sparkpb.Relation_Filter{Filter: &sparkpb.Filter{
+			Input: in, Condition: cond.expr,
+		}}}, nil
+	})
+}
+
+// Where keeps the rows for which the SQL condition is true, e.g. Where("amount > 100").
+func (df *DataFrame) Where(condition string) *DataFrame { return df.Filter(Expr(condition)) }
+
+// Limit keeps the first n rows.
+func (df *DataFrame) Limit(n int) *DataFrame {
+	return df.derive(func(in *sparkpb.Relation) (*sparkpb.Relation, error) {
+		if n < 0 {
+			return nil, fmt.Errorf("limit %d is negative", n)
+		}
+		return &sparkpb.Relation{RelType: &sparkpb.Relation_Limit{Limit: &sparkpb.Limit{
+			Input: in, Limit: int32(n),
+		}}}, nil
+	})
+}
+
+// plan wraps the DataFrame's relation as a query plan.
+func (df *DataFrame) plan() (*sparkpb.Plan, error) {
+	if df.err != nil {
+		return nil, df.err
+	}
+	return &sparkpb.Plan{OpType: &sparkpb.Plan_Root{Root: df.rel}}, nil
+}
+
+// Schema asks the server for the DataFrame's schema.
+func (df *DataFrame) Schema(ctx context.Context) (*types.StructType, error) {
+	p, err := df.plan()
+	if err != nil {
+		return nil, err
+	}
+	resp, err := df.s.analyze(ctx, &sparkpb.AnalyzePlanRequest{Analyze: &sparkpb.AnalyzePlanRequest_Schema_{
+		Schema: &sparkpb.AnalyzePlanRequest_Schema{Plan: p},
+	}})
+	if err != nil {
+		return nil, err
+	}
+	st, ok := dataType(resp.GetSchema().GetSchema()).(*types.StructType)
+	if !ok {
+		return nil, errors.New("spark connect: server returned a schema that is not a struct")
+	}
+	return st, nil
+}
+
+// ExplainMode selects what Explain prints.
+type ExplainMode int
+
+// The explain modes, as in Spark's DataFrame.explain.
+const (
+	ExplainSimple ExplainMode = iota + 1
+	ExplainExtended
+	ExplainCodegen
+	ExplainCost
+	ExplainFormatted
+)
+
+// Explain returns Spark's explanation of the query plan.
+func (df *DataFrame) Explain(ctx context.Context, mode ExplainMode) (string, error) {
+	p, err := df.plan()
+	if err != nil {
+		return "", err
+	}
+	if mode < ExplainSimple || mode > ExplainFormatted {
+		mode = ExplainSimple
+	}
+	resp, err := df.s.analyze(ctx, &sparkpb.AnalyzePlanRequest{Analyze: &sparkpb.AnalyzePlanRequest_Explain_{
+		Explain: &sparkpb.AnalyzePlanRequest_Explain{Plan: p,
+			ExplainMode: sparkpb.AnalyzePlanRequest_Explain_ExplainMode(mode)},
+	}})
+	if err != nil {
+		return "", err
+	}
+	return resp.GetExplain().GetExplainString(), nil
+}
+
+// IsStreaming reports whether the DataFrame reads from a streaming source.
+func (df *DataFrame) IsStreaming(ctx context.Context) (bool, error) {
+	p, err := df.plan()
+	if err != nil {
+		return false, err
+	}
+	resp, err := df.s.analyze(ctx, &sparkpb.AnalyzePlanRequest{Analyze: &sparkpb.AnalyzePlanRequest_IsStreaming_{
+		IsStreaming: &sparkpb.AnalyzePlanRequest_IsStreaming{Plan: p},
+	}})
+	if err != nil {
+		return false, err
+	}
+	return resp.GetIsStreaming().GetIsStreaming(), nil
+}
+
+// Collect runs the query and returns a reader that streams the result as Arrow record
+// batches as they arrive: memory is bounded by a batch, not by the result. The caller must
+// Release the reader; releasing it before the end interrupts the query on the server.
+func (df *DataFrame) Collect(ctx context.Context) (*RecordReader, error) {
+	p, err := df.plan()
+	if err != nil {
+		return nil, err
+	}
+	e, err := df.s.execute(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return newRecordReader(e, df.s.mem), nil
+}
+
+// Count returns the number of rows.
+func (df *DataFrame) Count(ctx context.Context) (int64, error) {
+	agg := df.derive(func(in *sparkpb.Relation) (*sparkpb.Relation, error) {
+		one, _ := literal(int32(1))
+		return &sparkpb.Relation{RelType: &sparkpb.Relation_Aggregate{Aggregate: &sparkpb.Aggregate{
+			Input: in, GroupType: sparkpb.Aggregate_GROUP_TYPE_GROUPBY,
+			AggregateExpressions: []*sparkpb.Expression{callFunction("count",
+				&sparkpb.Expression{ExprType: &sparkpb.Expression_Literal_{Literal: one}})},
+		}}}, nil
+	})
+	rows, err := agg.Rows(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if len(rows) != 1 || rows[0].Len() != 1 {
+		return 0, fmt.Errorf("spark connect: count returned %d rows", len(rows))
+	}
+	n, ok := rows[0].Value(0).(int64)
+	if !ok {
+		return 0, fmt.Errorf("spark connect: count returned %T", rows[0].Value(0))
+	}
+	return n, nil
+}
+
+// ShowOptions tune [DataFrame.ShowString].
+type ShowOptions struct {
+	// Truncate cuts cells to this many characters; 0 means no truncation. Show uses 20.
+	Truncate int
+	// Vertical prints one line per column, as show(vertical=True).
+	Vertical bool
+}
+
+// Show returns the first n rows rendered as a table, exactly as Spark's show(n) prints it
+// (cells truncated to 20 characters).
+func (df *DataFrame) Show(ctx context.Context, n int) (string, error) {
+	return df.ShowString(ctx, n, ShowOptions{Truncate: 20})
+}
+
+// ShowString renders the first n rows as Spark's show does, with the given options. The
+// server does the rendering, so the output matches every other Spark client.
+func (df *DataFrame) ShowString(ctx context.Context, n int, opts ShowOptions) (string, error) {
+	show := df.derive(func(in *sparkpb.Relation) (*sparkpb.Relation, error) {
+		return &sparkpb.Relation{RelType: &sparkpb.Relation_ShowString{ShowString: &sparkpb.ShowString{
+			Input: in, NumRows: int32(n), Truncate: int32(opts.Truncate), Vertical: opts.Vertical,
+		}}}, nil
+	})
+	rows, err := show.Rows(ctx)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, r := range rows {
+		if s, ok := r.Value(0).(string); ok {
+			b.WriteString(s)
+		}
+	}
+	return b.String(), nil
+}
+
+func callFunction(name string, args ...*sparkpb.Expression) *sparkpb.Expression {
+	return &sparkpb.Expression{ExprType: &sparkpb.Expression_UnresolvedFunction_{
+		UnresolvedFunction: &sparkpb.Expression_UnresolvedFunction{FunctionName: name, Arguments: args},
+	}}
+}

@@ -1,0 +1,90 @@
+package connect
+
+import (
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/sparkwire/sparkwire/connect/internal/sparkpb"
+	"github.com/sparkwire/sparkwire/connect/types"
+)
+
+// literal converts a Go value to a Spark literal:
+//
+//	nil                     NULL
+//	bool                    boolean
+//	int8, int16, int32      tinyint, smallint, int
+//	int, int64              bigint
+//	float32, float64        float, double
+//	string                  string
+//	[]byte                  binary
+//	time.Time               timestamp (the instant)
+//	types.Decimal           decimal
+//	Date                    date
+//	TimestampNTZ            timestamp_ntz
+func literal(v any) (*sparkpb.Expression_Literal, error) {
+	l := &sparkpb.Expression_Literal{}
+	switch v := v.(type) {
+	case nil:
+		l.LiteralType = &sparkpb.Expression_Literal_Null{Null: &sparkpb.DataType{
+			Kind: &sparkpb.DataType_Null{Null: &sparkpb.DataType_NULL{}},
+		}}
+	case bool:
+		l.LiteralType = &sparkpb.Expression_Literal_Boolean{Boolean: v}
+	case int8:
+		l.LiteralType = &sparkpb.Expression_Literal_Byte{Byte: int32(v)}
+	case int16:
+		l.LiteralType = &sparkpb.Expression_Literal_Short{Short: int32(v)}
+	case int32:
+		l.LiteralType = &sparkpb.Expression_Literal_Integer{Integer: v}
+	case int:
+		l.LiteralType = &sparkpb.Expression_Literal_Long{Long: int64(v)}
+	case int64:
+		l.LiteralType = &sparkpb.Expression_Literal_Long{Long: v}
+	case float32:
+		l.LiteralType = &sparkpb.Expression_Literal_Float{Float: v}
+	case float64:
+		l.LiteralType = &sparkpb.Expression_Literal_Double{Double: v}
+	case string:
+		l.LiteralType = &sparkpb.Expression_Literal_String_{String_: v}
+	case []byte:
+		l.LiteralType = &sparkpb.Expression_Literal_Binary{Binary: v}
+	case time.Time:
+		l.LiteralType = &sparkpb.Expression_Literal_Timestamp{Timestamp: v.UnixMicro()}
+	case TimestampNTZ:
+		t := time.Time(v)
+		wall := time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+		l.LiteralType = &sparkpb.Expression_Literal_TimestampNtz{TimestampNtz: wall.UnixMicro()}
+	case Date:
+		t := time.Date(v.Year, v.Month, v.Day, 0, 0, 0, 0, time.UTC)
+		l.LiteralType = &sparkpb.Expression_Literal_Date{Date: int32(t.Unix() / 86400)}
+	case types.Decimal:
+		if v.Unscaled == nil {
+			v.Unscaled = new(big.Int)
+		}
+		digits := int32(len(new(big.Int).Abs(v.Unscaled).String()))
+		precision := max(digits, v.Scale+1)
+		scale := v.Scale
+		l.LiteralType = &sparkpb.Expression_Literal_Decimal_{Decimal: &sparkpb.Expression_Literal_Decimal{
+			Value: v.String(), Precision: &precision, Scale: &scale,
+		}}
+	default:
+		return nil, fmt.Errorf("spark connect: no Spark literal for Go type %T", v)
+	}
+	return l, nil
+}
+
+// Date is a calendar date without a time zone, Spark's date type, for use as a literal.
+// Dates read back from Spark are time.Time values at midnight UTC.
+type Date struct {
+	Year  int
+	Month time.Month
+	Day   int
+}
+
+// DateOf returns the date of t in t's location.
+func DateOf(t time.Time) Date { return Date{t.Year(), t.Month(), t.Day()} }
+
+// TimestampNTZ marks a time.Time as Spark's timestamp_ntz (a wall-clock time without a time
+// zone) when used as a literal: its wall-clock fields are used, its location ignored.
+type TimestampNTZ time.Time

@@ -1,0 +1,92 @@
+package connect
+
+import (
+	"crypto/tls"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"google.golang.org/grpc"
+)
+
+// An Option configures a [Session] at [Dial]. Options override the connection string.
+type Option interface {
+	apply(*config)
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+// config holds every setting of a session; defaults are set in one place, newConfig.
+type config struct {
+	conn        ConnectionString
+	tlsConfig   *tls.Config
+	mem         memory.Allocator
+	dialOptions []grpc.DialOption
+	stackTraces bool
+}
+
+func newConfig(cs *ConnectionString, opts []Option) *config {
+	c := &config{conn: *cs, mem: memory.DefaultAllocator}
+	for _, o := range opts {
+		o.apply(c)
+	}
+	return c
+}
+
+// WithToken sets the bearer token sent as "authorization: Bearer <token>" with every call
+// (connection string key "token"; server setting spark.connect.authenticate.token).
+// A token turns TLS on unless the host is a loopback address.
+func WithToken(token string) Option {
+	return optionFunc(func(c *config) { c.conn.Token = token })
+}
+
+// WithUserID sets the user id sent in the UserContext of every request (key "user_id").
+func WithUserID(id string) Option {
+	return optionFunc(func(c *config) { c.conn.UserID = id })
+}
+
+// WithUserAgent prepends a name to the client type sent with every request (key "user_agent").
+func WithUserAgent(ua string) Option {
+	return optionFunc(func(c *config) { c.conn.UserAgent = ua })
+}
+
+// WithSessionID reuses a session id (a UUID) instead of a new random one (key "session_id").
+// Dial fails if id is not a UUID.
+func WithSessionID(id string) Option {
+	return optionFunc(func(c *config) { c.conn.SessionID = id })
+}
+
+// WithHeader adds a gRPC metadata entry sent with every call, as unknown connection string
+// keys are.
+func WithHeader(key, value string) Option {
+	return optionFunc(func(c *config) {
+		if c.conn.Headers == nil {
+			c.conn.Headers = map[string]string{}
+		}
+		c.conn.Headers[key] = value
+	})
+}
+
+// WithTLSConfig turns TLS on with the given configuration (default: off, unless use_ssl=true
+// or a token to a non-loopback host asks for it, then the system roots).
+func WithTLSConfig(cfg *tls.Config) Option {
+	return optionFunc(func(c *config) { c.tlsConfig = cfg; c.conn.UseSSL = true })
+}
+
+// WithAllocator sets the Arrow allocator that result batches are decoded into
+// (default memory.DefaultAllocator). Tests pass a memory.CheckedAllocator to find leaks.
+func WithAllocator(mem memory.Allocator) Option {
+	return optionFunc(func(c *config) { c.mem = mem })
+}
+
+// WithErrorStackTraces makes every server error carry the server's stack trace, fetched
+// with an extra FetchErrorDetails call (default off; see [Session.ErrorDetails] to fetch it
+// for one error).
+func WithErrorStackTraces() Option {
+	return optionFunc(func(c *config) { c.stackTraces = true })
+}
+
+// WithDialOptions passes extra options to grpc.NewClient, after sparkwire's own.
+func WithDialOptions(opts ...grpc.DialOption) Option {
+	return optionFunc(func(c *config) { c.dialOptions = append(c.dialOptions, opts...) })
+}
