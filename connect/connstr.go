@@ -111,6 +111,9 @@ func ParseConnectionString(s string) (*ConnectionString, error) {
 				}
 				cs.MaxMessageSize = n
 			default:
+				if !validHeader(k, v) {
+					return nil, bad("parameter %q cannot be sent as gRPC metadata (keys: letters, digits, '-', '_', '.'; values: printable ASCII)", kv)
+				}
 				if cs.Headers == nil {
 					cs.Headers = map[string]string{}
 				}
@@ -178,8 +181,8 @@ func splitHostPort(hp string) (host, port string, err error) {
 			return "", "", errors.New("unclosed [ in IPv6 host")
 		}
 		host, rest := hp[1:end], hp[end+1:]
-		if host == "" {
-			return "", "", errors.New("missing host")
+		if ip := net.ParseIP(host); ip == nil || !strings.Contains(host, ":") {
+			return "", "", fmt.Errorf("%q in brackets is not an IPv6 address", host)
 		}
 		if rest == "" {
 			return host, "", nil
@@ -197,7 +200,7 @@ func splitHostPort(hp string) (host, port string, err error) {
 		return "", "", errors.New("missing host")
 	}
 	for _, r := range host {
-		if r <= ' ' || strings.ContainsRune("/?#@;=", r) {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_') {
 			return "", "", fmt.Errorf("host %q contains %q", host, r)
 		}
 	}
@@ -205,6 +208,24 @@ func splitHostPort(hp string) (host, port string, err error) {
 		return "", "", errors.New("empty port after ':'")
 	}
 	return host, port, nil
+}
+
+// validHeader reports whether key and value can travel as gRPC ASCII metadata.
+func validHeader(k, v string) bool {
+	for _, r := range k {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	if strings.HasPrefix(strings.ToLower(k), "grpc-") || strings.HasSuffix(strings.ToLower(k), "-bin") {
+		return false
+	}
+	for _, r := range v {
+		if r < 0x20 || r > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 func isUUID(s string) bool {
@@ -225,4 +246,3 @@ func isUUID(s string) bool {
 	}
 	return true
 }
-
