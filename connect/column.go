@@ -27,7 +27,21 @@ func Expr(sql string) Column {
 	}}}
 }
 
-// Lit is a literal Go value; see the type mapping in the package documentation.
+// Lit is a literal Go value. Go types map to Spark types as follows:
+//
+//	nil                     NULL
+//	bool                    boolean
+//	int8, int16, int32      tinyint, smallint, int
+//	int, int64              bigint
+//	float32, float64        float, double
+//	string                  string
+//	[]byte                  binary
+//	time.Time               timestamp (the instant)
+//	types.Decimal           decimal
+//	Date                    date
+//	TimestampNTZ            timestamp_ntz
+//
+// Any other type makes the column invalid; the error surfaces at the action.
 func Lit(v any) Column {
 	l, err := literal(v)
 	if err != nil {

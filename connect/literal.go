@@ -9,19 +9,7 @@ import (
 	"github.com/sparkwire/sparkwire/connect/types"
 )
 
-// literal converts a Go value to a Spark literal:
-//
-//	nil                     NULL
-//	bool                    boolean
-//	int8, int16, int32      tinyint, smallint, int
-//	int, int64              bigint
-//	float32, float64        float, double
-//	string                  string
-//	[]byte                  binary
-//	time.Time               timestamp (the instant)
-//	types.Decimal           decimal
-//	Date                    date
-//	TimestampNTZ            timestamp_ntz
+// literal converts a Go value to a Spark literal, with the mapping documented at Lit.
 func literal(v any) (*sparkpb.Expression_Literal, error) {
 	l := &sparkpb.Expression_Literal{}
 	switch v := v.(type) {

@@ -1,0 +1,58 @@
+package connect_test
+
+import (
+	"context"
+	"os"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/sparkwire/sparkwire/connect"
+)
+
+// BenchmarkCollect reads 10 million rows of (bigint, double, string) from the server as
+// Arrow batches and reports rows/s and bytes allocated per row. It needs a server:
+// bench/run.sh starts the local stack and sets SPARKWIRE_CONNECT_URL.
+func BenchmarkCollect(b *testing.B) {
+	url := os.Getenv("SPARKWIRE_CONNECT_URL")
+	if url == "" {
+		b.Skip("set SPARKWIRE_CONNECT_URL (bench/run.sh does)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	s, err := connect.Dial(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close(ctx)
+	const rows = 10_000_000
+	df, err := s.SQL(ctx, "SELECT id, cast(id AS double) * 1.5 AS x, concat('row-', id) AS s FROM range(10000000)")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		rr, err := df.Collect(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var n int64
+		for rr.Next() {
+			n += rr.RecordBatch().NumRows()
+		}
+		rr.Release()
+		if err := rr.Err(); err != nil {
+			b.Fatal(err)
+		}
+		if n != rows {
+			b.Fatalf("got %d rows", n)
+		}
+	}
+	b.StopTimer()
+	runtime.ReadMemStats(&after)
+	total := float64(rows) * float64(b.N)
+	b.ReportMetric(total/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/total, "B/row")
+}
