@@ -1,6 +1,8 @@
 package connect
 
 import (
+	"errors"
+
 	"github.com/sparkwire/sparkwire/connect/internal/sparkpb"
 )
 
@@ -69,4 +71,220 @@ func exprs(cols []Column) ([]*sparkpb.Expression, error) {
 		out[i] = c.expr
 	}
 	return out, nil
+}
+
+// CallFunction calls a Spark function by name, e.g. CallFunction("upper", Col("page")).
+// Spark resolves the name on the server, so every builtin (and every registered function)
+// is reachable; package functions wraps the common ones with typed signatures.
+func CallFunction(name string, args ...Column) Column {
+	return callFn(name, false, args)
+}
+
+// CallDistinctFunction calls an aggregate function over distinct values, as
+// count(DISTINCT x).
+func CallDistinctFunction(name string, args ...Column) Column {
+	return callFn(name, true, args)
+}
+
+func callFn(name string, distinct bool, args []Column) Column {
+	ex, err := exprs(args)
+	if err != nil {
+		return Column{err: err}
+	}
+	return Column{expr: &sparkpb.Expression{ExprType: &sparkpb.Expression_UnresolvedFunction_{
+		UnresolvedFunction: &sparkpb.Expression_UnresolvedFunction{FunctionName: name, Arguments: ex, IsDistinct: distinct},
+	}}}
+}
+
+// Err returns the error recorded while building the column (for example a Go value with no
+// Spark literal), or nil.
+func (c Column) Err() error { return c.err }
+
+func (c Column) op(name string, other any) Column {
+	o, ok := other.(Column)
+	if !ok {
+		o = Lit(other)
+	}
+	return CallFunction(name, c, o)
+}
+
+// Plus returns c + other; other is a Column or a Go value.
+func (c Column) Plus(other any) Column { return c.op("+", other) }
+
+// Minus returns c - other.
+func (c Column) Minus(other any) Column { return c.op("-", other) }
+
+// Multiply returns c * other.
+func (c Column) Multiply(other any) Column { return c.op("*", other) }
+
+// Divide returns c / other.
+func (c Column) Divide(other any) Column { return c.op("/", other) }
+
+// Mod returns c % other.
+func (c Column) Mod(other any) Column { return c.op("%", other) }
+
+// Negate returns -c.
+func (c Column) Negate() Column { return CallFunction("negative", c) }
+
+// Eq returns c = other.
+func (c Column) Eq(other any) Column { return c.op("==", other) }
+
+// NotEq returns c != other.
+func (c Column) NotEq(other any) Column { return c.op("!=", other) }
+
+// Gt returns c > other.
+func (c Column) Gt(other any) Column { return c.op(">", other) }
+
+// Ge returns c >= other.
+func (c Column) Ge(other any) Column { return c.op(">=", other) }
+
+// Lt returns c < other.
+func (c Column) Lt(other any) Column { return c.op("<", other) }
+
+// Le returns c <= other.
+func (c Column) Le(other any) Column { return c.op("<=", other) }
+
+// EqNullSafe returns c <=> other: true when both are NULL.
+func (c Column) EqNullSafe(other any) Column { return c.op("<=>", other) }
+
+// And returns c AND other.
+func (c Column) And(other Column) Column { return CallFunction("and", c, other) }
+
+// Or returns c OR other.
+func (c Column) Or(other Column) Column { return CallFunction("or", c, other) }
+
+// Not returns NOT c.
+func (c Column) Not() Column { return CallFunction("not", c) }
+
+// IsNull is true where c is NULL.
+func (c Column) IsNull() Column { return CallFunction("isNull", c) }
+
+// IsNotNull is true where c is not NULL.
+func (c Column) IsNotNull() Column { return CallFunction("isNotNull", c) }
+
+// IsIn is true where c equals one of the values (Columns or Go values).
+func (c Column) IsIn(values ...any) Column {
+	args := []Column{c}
+	for _, v := range values {
+		o, ok := v.(Column)
+		if !ok {
+			o = Lit(v)
+		}
+		args = append(args, o)
+	}
+	return CallFunction("in", args...)
+}
+
+// Like matches a SQL LIKE pattern.
+func (c Column) Like(pattern string) Column { return CallFunction("like", c, Lit(pattern)) }
+
+// Cast converts c to a type given in DDL ("bigint", "decimal(10,2)", "array<string>"),
+// or as a types.DataType's DDL().
+func (c Column) Cast(ddl string) Column {
+	if c.err != nil {
+		return c
+	}
+	return Column{expr: &sparkpb.Expression{ExprType: &sparkpb.Expression_Cast_{Cast: &sparkpb.Expression_Cast{
+		Expr: c.expr, CastToType: &sparkpb.Expression_Cast_TypeStr{TypeStr: ddl},
+	}}}}
+}
+
+// GetField extracts a field of a struct column.
+func (c Column) GetField(name string) Column { return c.extract(Lit(name)) }
+
+// GetItem extracts an element of an array (by index from 0) or a map (by key).
+func (c Column) GetItem(key any) Column {
+	k, ok := key.(Column)
+	if !ok {
+		k = Lit(key)
+	}
+	return c.extract(k)
+}
+
+func (c Column) extract(key Column) Column {
+	if c.err != nil {
+		return c
+	}
+	if key.err != nil {
+		return key
+	}
+	return Column{expr: &sparkpb.Expression{ExprType: &sparkpb.Expression_UnresolvedExtractValue_{
+		UnresolvedExtractValue: &sparkpb.Expression_UnresolvedExtractValue{Child: c.expr, Extraction: key.expr},
+	}}}
+}
+
+// When starts a CASE WHEN expression: When(cond, value).When(...).Otherwise(value).
+func When(cond Column, value any) Column {
+	v, ok := value.(Column)
+	if !ok {
+		v = Lit(value)
+	}
+	return CallFunction("when", cond, v)
+}
+
+// When adds a branch to a CASE WHEN expression started with the package-level When.
+func (c Column) When(cond Column, value any) Column { return c.appendCase(cond, value) }
+
+// Otherwise sets the ELSE value of a CASE WHEN expression.
+func (c Column) Otherwise(value any) Column { return c.appendCase(value) }
+
+func (c Column) appendCase(parts ...any) Column {
+	if c.err != nil {
+		return c
+	}
+	fn := c.expr.GetUnresolvedFunction()
+	if fn == nil || fn.GetFunctionName() != "when" {
+		return Column{err: errWhen}
+	}
+	args := append([]*sparkpb.Expression(nil), fn.GetArguments()...)
+	if len(args)%2 == 1 {
+		return Column{err: errWhen} // Otherwise was already set
+	}
+	for _, p := range parts {
+		pc, ok := p.(Column)
+		if !ok {
+			pc = Lit(p)
+		}
+		if pc.err != nil {
+			return pc
+		}
+		args = append(args, pc.expr)
+	}
+	return Column{expr: &sparkpb.Expression{ExprType: &sparkpb.Expression_UnresolvedFunction_{
+		UnresolvedFunction: &sparkpb.Expression_UnresolvedFunction{FunctionName: "when", Arguments: args},
+	}}}
+}
+
+var errWhen = errors.New("When/Otherwise: a branch can only follow connect.When(...), and nothing can follow Otherwise")
+
+// Asc sorts ascending, nulls first (Spark's default).
+func (c Column) Asc() Column {
+	return c.sort(sparkpb.Expression_SortOrder_SORT_DIRECTION_ASCENDING, sparkpb.Expression_SortOrder_SORT_NULLS_FIRST)
+}
+
+// Desc sorts descending, nulls last (Spark's default).
+func (c Column) Desc() Column {
+	return c.sort(sparkpb.Expression_SortOrder_SORT_DIRECTION_DESCENDING, sparkpb.Expression_SortOrder_SORT_NULLS_LAST)
+}
+
+// AscNullsLast sorts ascending with nulls last.
+func (c Column) AscNullsLast() Column {
+	return c.sort(sparkpb.Expression_SortOrder_SORT_DIRECTION_ASCENDING, sparkpb.Expression_SortOrder_SORT_NULLS_LAST)
+}
+
+// DescNullsFirst sorts descending with nulls first.
+func (c Column) DescNullsFirst() Column {
+	return c.sort(sparkpb.Expression_SortOrder_SORT_DIRECTION_DESCENDING, sparkpb.Expression_SortOrder_SORT_NULLS_FIRST)
+}
+
+func (c Column) sort(dir sparkpb.Expression_SortOrder_SortDirection, nulls sparkpb.Expression_SortOrder_NullOrdering) Column {
+	if c.err != nil {
+		return c
+	}
+	if c.expr.GetSortOrder() != nil {
+		c = Column{expr: c.expr.GetSortOrder().GetChild()}
+	}
+	return Column{expr: &sparkpb.Expression{ExprType: &sparkpb.Expression_SortOrder_{SortOrder: &sparkpb.Expression_SortOrder{
+		Child: c.expr, Direction: dir, NullOrdering: nulls,
+	}}}}
 }

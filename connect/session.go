@@ -33,6 +33,7 @@ type Session struct {
 	mem        memory.Allocator
 	planIDs    atomic.Int64
 	version    string
+	bus        *listenerBus
 
 	mu           sync.Mutex
 	serverSideID string
@@ -87,6 +88,7 @@ func Dial(ctx context.Context, url string, opts ...Option) (*Session, error) {
 		user:       &sparkpb.UserContext{UserId: cfg.conn.UserID, UserName: cfg.conn.UserID},
 		mem:        cfg.mem,
 	}
+	s.bus = &listenerBus{s: s, subs: map[*Subscription]struct{}{}}
 	v, err := s.fetchVersion(ctx)
 	if err != nil {
 		conn.Close()
@@ -113,6 +115,7 @@ func (s *Session) Close(ctx context.Context) error {
 	}
 	s.closed = true
 	s.mu.Unlock()
+	s.bus.close()
 	_, err := s.rpc.ReleaseSession(s.outgoing(ctx), &sparkpb.ReleaseSessionRequest{
 		SessionId: s.id, UserContext: s.user, ClientType: &s.clientType,
 	})
