@@ -315,6 +315,9 @@ func (b *listenerBus) run(e *execution, gen int, added chan<- error, stopped cha
 		}
 		delete(b.subs, sub)
 	}
+	if b.cancel != nil {
+		b.cancel()
+	}
 	b.cancel, b.stopped = nil, nil
 }
 
