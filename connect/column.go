@@ -2,6 +2,7 @@ package connect
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/sparkwire/sparkwire/connect/internal/sparkpb"
 )
@@ -15,8 +16,15 @@ type Column struct {
 }
 
 // Col refers to a column by name; dots address nested fields ("user.id") and backticks
-// quote names that contain dots.
+// quote names that contain dots. "*" selects all columns and "s.*" all fields of struct s.
 func Col(name string) Column {
+	if name == "*" || strings.HasSuffix(name, ".*") {
+		star := &sparkpb.Expression_UnresolvedStar{}
+		if name != "*" {
+			star.UnparsedTarget = &name
+		}
+		return Column{expr: &sparkpb.Expression{ExprType: &sparkpb.Expression_UnresolvedStar_{UnresolvedStar: star}}}
+	}
 	return Column{expr: &sparkpb.Expression{ExprType: &sparkpb.Expression_UnresolvedAttribute_{
 		UnresolvedAttribute: &sparkpb.Expression_UnresolvedAttribute{UnparsedIdentifier: name},
 	}}}

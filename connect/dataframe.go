@@ -40,6 +40,9 @@ func (df *DataFrame) derive(build func(input *sparkpb.Relation) (*sparkpb.Relati
 	return df.s.newDataFrame(rel)
 }
 
+// Session returns the session the DataFrame belongs to.
+func (df *DataFrame) Session() *Session { return df.s }
+
 // Err returns the error recorded while building the DataFrame, if any. Actions return it too.
 func (df *DataFrame) Err() error { return df.err }
 
