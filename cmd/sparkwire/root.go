@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sparkwire/sparkwire/connect"
+)
+
+// globals are the flags every command shares.
+type globals struct {
+	connectURL string
+	brokers    string
+	token      string
+	verbose    bool
+	timeout    time.Duration
+}
+
+func newRootCommand() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:           "sparkwire",
+		Short:         "Run Spark Structured Streaming from Go: Kafka producers, Spark Connect jobs, Arrow results",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&g.connectURL, "connect", os.Getenv("SPARKWIRE_CONNECT_URL"),
+		"Spark Connect URL, sc://host:port/;params (env SPARKWIRE_CONNECT_URL; default: the stack started by 'sparkwire up')")
+	root.PersistentFlags().StringVar(&g.brokers, "brokers", os.Getenv("SPARKWIRE_KAFKA_BROKERS"),
+		"Kafka bootstrap servers, comma-separated (env SPARKWIRE_KAFKA_BROKERS)")
+	root.PersistentFlags().StringVar(&g.token, "token", os.Getenv("SPARKWIRE_TOKEN"), "Spark Connect bearer token (env SPARKWIRE_TOKEN)")
+	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "print error details (server stack traces)")
+	root.PersistentFlags().DurationVar(&g.timeout, "timeout", 10*time.Minute, "give up after this long")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(newSQLCommand(g), newUpCommand(g), newDownCommand(g), newProduceCommand(g))
+	return root
+}
+
+// session dials Spark Connect at the URL from the flags, the environment, or the local
+// stack's state file.
+func (g *globals) session(ctx context.Context) (*connect.Session, error) {
+	url := g.connectURL
+	if url == "" {
+		st, err := loadState()
+		if err != nil {
+			return nil, usagef("no Spark Connect server given: pass --connect sc://host:port, set SPARKWIRE_CONNECT_URL, or run 'sparkwire up' first")
+		}
+		url = st.ConnectURL
+	}
+	var opts []connect.Option
+	if g.token != "" {
+		opts = append(opts, connect.WithToken(g.token))
+	}
+	if g.verbose {
+		opts = append(opts, connect.WithErrorStackTraces())
+	}
+	s, err := connect.Dial(ctx, url, opts...)
+	if errors.Is(err, connect.ErrConnectionString) {
+		return nil, usageError{err}
+	}
+	return s, err
+}
+
+// report prints an error as one line, or with details under -v.
+func (g *globals) report(err error) {
+	msg := err.Error()
+	if !g.verbose {
+		msg, _, _ = strings.Cut(strings.TrimSpace(msg), "\n")
+	}
+	fmt.Fprintln(os.Stderr, "sparkwire: "+msg)
+	var se *connect.SparkError
+	if g.verbose && errors.As(err, &se) && len(se.StackTrace) > 0 {
+		fmt.Fprint(os.Stderr, se.StackTraceString())
+	}
+}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sparkwire/sparkwire/connect"
+)
+
+func newSQLCommand(g *globals) *cobra.Command {
+	var (
+		format string
+		limit  int
+	)
+	cmd := &cobra.Command{
+		Use:   "sql QUERY",
+		Short: "Run a SQL statement on Spark Connect and print the result",
+		Example: `  sparkwire sql "SELECT id, id * 2 AS twice FROM range(5)"
+  sparkwire sql --format json "SHOW TABLES"`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("sql takes one argument, the query (quote it)")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "table" && format != "json" && format != "csv" {
+				return usagef("--format must be table, json or csv, not %q", format)
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), g.timeout)
+			defer cancel()
+			err := runSQL(ctx, g, cmd.OutOrStdout(), args[0], format, limit)
+			if err != nil {
+				g.report(err)
+			}
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json (one object per line) or csv")
+	cmd.Flags().IntVarP(&limit, "limit", "n", 20, "print at most this many rows")
+	return cmd
+}
+
+func runSQL(ctx context.Context, g *globals, out io.Writer, query, format string, limit int) error {
+	s, err := g.session(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		_ = s.Close(cctx)
+	}()
+	df, err := s.SQL(ctx, query)
+	if err != nil {
+		return err
+	}
+	if format == "table" {
+		table, err := df.Show(ctx, limit)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprint(out, table)
+		return err
+	}
+	rows, err := df.Limit(limit).Rows(ctx)
+	if err != nil {
+		return err
+	}
+	return writeRows(out, rows, format)
+}
+
+func writeRows(out io.Writer, rows []connect.Row, format string) error {
+	switch format {
+	case "json":
+		enc := json.NewEncoder(out)
+		for _, r := range rows {
+			obj := make(map[string]any, r.Len())
+			for i, n := range r.Names() {
+				obj[n] = jsonValue(r.Value(i))
+			}
+			if err := enc.Encode(obj); err != nil {
+				return err
+			}
+		}
+		return nil
+	default:
+		w := csv.NewWriter(out)
+		if len(rows) > 0 {
+			if err := w.Write(rows[0].Names()); err != nil {
+				return err
+			}
+		}
+		for _, r := range rows {
+			rec := make([]string, r.Len())
+			for i, v := range r.Values() {
+				if v != nil {
+					rec[i] = fmt.Sprint(v)
+				}
+			}
+			if err := w.Write(rec); err != nil {
+				return err
+			}
+		}
+		w.Flush()
+		return w.Error()
+	}
+}
+
+// jsonValue makes Go values of a row encodable: nested rows become objects, maps with
+// non-string keys get string keys.
+func jsonValue(v any) any {
+	switch v := v.(type) {
+	case connect.Row:
+		obj := make(map[string]any, v.Len())
+		for i, n := range v.Names() {
+			obj[n] = jsonValue(v.Value(i))
+		}
+		return obj
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = jsonValue(e)
+		}
+		return out
+	case map[any]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[fmt.Sprint(k)] = jsonValue(e)
+		}
+		return out
+	case time.Time:
+		return v.Format(time.RFC3339Nano)
+	case fmt.Stringer:
+		return v.String()
+	}
+	return v
+}

@@ -1,0 +1,33 @@
+// Package stack starts the sparkwire test stack — a single-node Apache Kafka (KRaft) and a Spark
+// Connect server in local mode — as Docker containers with testcontainers-go, or describes an
+// existing cluster given by environment variables.
+//
+// The images are built locally from Maven Central jars by docker/scripts/images.sh (no
+// container registry is needed); [EnsureImages] runs that script when an image is missing or
+// stale. Typical use in a test:
+//
+//	s, err := stack.Start(ctx)
+//	if s != nil {
+//		t.Cleanup(func() { _ = s.Terminate(context.Background()) })
+//	}
+//	if err != nil {
+//		logs, _ := s.Logs(context.Background())
+//		t.Fatalf("start stack: %v\n%s", err, logs)
+//	}
+//	// s.ConnectURL() for the Spark Connect client, s.Brokers() for Kafka clients on the host,
+//	// s.SparkBrokers() as "kafka.bootstrap.servers" of Spark's Kafka source and sink.
+//
+// # Environment
+//
+// testcontainers-go reads its settings from the environment. Two matter on machines that are
+// themselves containers running their own Docker engine (CI here, dev containers):
+// TESTCONTAINERS_HOST_OVERRIDE=localhost, because testcontainers-go would otherwise guess the
+// docker0 gateway as the host of published ports, and TESTCONTAINERS_RYUK_DISABLED=true,
+// because the Ryuk reaper image cannot be pulled without a registry. Scripts and CI should
+// export both. For commands run by hand, [Start] and [EnsureImages] set them in-process when
+// they are unset and the Docker engine evidently runs inside this same container (/.dockerenv
+// and /var/run/docker.pid both exist); elsewhere testcontainers-go's own defaults stay. With
+// Ryuk disabled nothing removes containers left behind by a crashed process: always call
+// [Stack.Terminate]. Containers and networks carry the label io.sparkwire.stack for manual
+// cleanup (docker rm -f $(docker ps -aq --filter label=io.sparkwire.stack)).
+package stack

@@ -1,0 +1,182 @@
+package producers
+
+import (
+	"math/rand/v2"
+	"strconv"
+	"time"
+)
+
+// Clickstream generates the page views and clicks of users browsing a web shop, grouped
+// in sessions. Users are picked with a Zipf-like skew (a few users are very active); each
+// user has at most one open session, which starts with session_start, moves from page to
+// page along plausible paths (home, search, category, product, cart, checkout) and ends
+// with session_end.
+//
+// Schema (key user_id, event time event_time):
+//
+//	event_id    string     random identifier, unique per event: "e-" + 16 hex digits
+//	event_time  timestamp  when the user acted (ms, UTC)
+//	user_id     string     the user, "user-00042"; the Kafka key
+//	session_id  string     the session, "s-" + 16 hex digits
+//	event_type  string     session_start, page_view, click or session_end
+//	page        string     path of the page the event happened on, e.g. /product/123
+//	referrer    string     previous page's path; for session_start an external source
+//	                       (direct, search, social, email, ads)
+//	element     string     id of the clicked element for click events, else ""
+//	dwell_ms    long       time spent on the previous page (ms); 0 for session_start
+//	device      string     desktop, mobile or tablet (fixed per user)
+//	country     string     ISO 3166 alpha-2 country code (fixed per user)
+type Clickstream struct {
+	users []clickUser
+	cum   []float64
+}
+
+type clickUser struct {
+	id, device, country string
+	session             string
+	page                int // index into clickPages
+	path                string
+	views               int
+}
+
+var (
+	clickSchema = Schema{
+		Name:      "clickstream",
+		Doc:       "Page views and clicks of users browsing a web shop, in sessions.",
+		Key:       "user_id",
+		EventTime: "event_time",
+		Fields: []Field{
+			{Name: "event_id", Type: TypeString, Doc: "Random identifier, unique per event."},
+			{Name: "event_time", Type: TypeTimestamp, Unit: "ms", Doc: "When the user acted."},
+			{Name: "user_id", Type: TypeString, Doc: "The user; the Kafka key."},
+			{Name: "session_id", Type: TypeString, Doc: "The user's current session."},
+			{Name: "event_type", Type: TypeString, Doc: "session_start, page_view, click or session_end."},
+			{Name: "page", Type: TypeString, Doc: "Path of the page the event happened on."},
+			{Name: "referrer", Type: TypeString, Doc: "Previous page, or the external source of a session_start."},
+			{Name: "element", Type: TypeString, Doc: "Id of the clicked element for clicks, else empty."},
+			{Name: "dwell_ms", Type: TypeLong, Unit: "ms", Doc: "Time spent on the previous page."},
+			{Name: "device", Type: TypeString, Doc: "desktop, mobile or tablet."},
+			{Name: "country", Type: TypeString, Doc: "ISO 3166 alpha-2 country code."},
+		},
+	}
+	// clickPages are the kinds of page; next holds the relative weights of moving to each
+	// kind from this one, elements the clickable elements on it.
+	clickPages = []struct {
+		kind     string
+		next     []float64
+		elements []string
+	}{
+		//                          home search cat  prod cart chk  conf acct help
+		{"home", []float64{0, 30, 40, 20, 3, 0, 0, 5, 2}, []string{"hero-banner", "nav-search", "nav-account", "promo-tile"}},
+		{"search", []float64{5, 15, 10, 65, 3, 0, 0, 1, 1}, []string{"search-box", "filter", "sort", "result-link"}},
+		{"category", []float64{5, 10, 15, 65, 3, 0, 0, 1, 1}, []string{"filter", "sort", "product-tile", "next-page"}},
+		{"product", []float64{5, 10, 15, 30, 35, 0, 0, 2, 3}, []string{"add-to-cart", "image-zoom", "reviews", "size-select"}},
+		{"cart", []float64{3, 5, 5, 15, 0, 70, 0, 1, 1}, []string{"checkout", "remove-item", "quantity", "coupon"}},
+		{"checkout", []float64{2, 0, 0, 0, 15, 0, 80, 1, 2}, []string{"pay-now", "address-form", "shipping-option"}},
+		{"confirmation", []float64{50, 10, 20, 10, 0, 0, 0, 8, 2}, []string{"continue-shopping", "order-details"}},
+		{"account", []float64{40, 10, 20, 20, 5, 0, 0, 0, 5}, []string{"orders", "settings", "logout"}},
+		{"help", []float64{40, 20, 10, 10, 5, 0, 0, 10, 5}, []string{"faq", "contact", "chat"}},
+	}
+	clickNextCum = func() [][]float64 {
+		c := make([][]float64, len(clickPages))
+		for i, p := range clickPages {
+			c[i] = cumulative(p.next)
+		}
+		return c
+	}()
+	clickLanding    = cumulative([]float64{45, 15, 15, 25, 0, 0, 0, 0, 0})
+	clickSources    = []string{"direct", "search", "social", "email", "ads"}
+	clickDevices    = cumulative([]float64{45, 45, 10})
+	clickDevNames   = []string{"desktop", "mobile", "tablet"}
+	clickCountries  = []string{"DE", "FR", "GB", "US", "NL", "ES", "IT", "PL", "SE", "BR", "IN", "JP"}
+	clickCategories = []string{"shoes", "shirts", "jackets", "bags", "watches", "toys", "books", "garden"}
+)
+
+// NewClickstream returns a clickstream generator with the given number of users
+// (default 1000 when users is 0 or less).
+func NewClickstream(users int) *Clickstream {
+	if users <= 0 {
+		users = 1000
+	}
+	c := &Clickstream{users: make([]clickUser, users), cum: cumulative(zipfWeights(users, 1.07))}
+	for i := range c.users {
+		c.users[i].id = keyName("user-", i, 5)
+	}
+	return c
+}
+
+// Schema implements Generator.
+func (c *Clickstream) Schema() Schema { return cloneSchema(clickSchema) }
+
+// Next implements Generator.
+func (c *Clickstream) Next(r *rand.Rand, eventTime time.Time, dst []Value) []Value {
+	u := &c.users[weighted(r, c.cum)]
+	if u.device == "" {
+		u.device = clickDevNames[weighted(r, clickDevices)]
+		u.country = pick(r, clickCountries)
+	}
+	var typ, referrer, element string
+	var dwell int64
+	endP := 0.04 + 0.02*float64(u.views)
+	switch x := r.Float64(); {
+	case u.session == "":
+		typ = "session_start"
+		u.session = hexID(r, "s-")
+		u.views = 0
+		u.page = weighted(r, clickLanding)
+		u.path = clickPath(r, u.page)
+		referrer = pick(r, clickSources)
+	case x < endP:
+		typ = "session_end"
+		referrer = u.path
+		dwell = clickDwell(r)
+	case x < endP+0.35:
+		typ = "click"
+		element = pick(r, clickPages[u.page].elements)
+		dwell = clickDwell(r)
+	default:
+		typ = "page_view"
+		referrer = u.path
+		u.page = weighted(r, clickNextCum[u.page])
+		u.path = clickPath(r, u.page)
+		u.views++
+		dwell = clickDwell(r)
+	}
+	dst = append(dst,
+		String(hexID(r, "e-")),
+		Timestamp(eventTime),
+		String(u.id),
+		String(u.session),
+		String(typ),
+		String(u.path),
+		String(referrer),
+		String(element),
+		Long(dwell),
+		String(u.device),
+		String(u.country),
+	)
+	if typ == "session_end" {
+		u.session = ""
+	}
+	return dst
+}
+
+// clickPath returns a concrete path for a page kind.
+func clickPath(r *rand.Rand, page int) string {
+	switch kind := clickPages[page].kind; kind {
+	case "home":
+		return "/"
+	case "category":
+		return "/category/" + pick(r, clickCategories)
+	case "product":
+		return "/product/" + strconv.Itoa(1+r.IntN(500))
+	default:
+		return "/" + kind
+	}
+}
+
+// clickDwell returns a time on page in milliseconds: exponential with mean 25 s, at most
+// 10 minutes.
+func clickDwell(r *rand.Rand) int64 {
+	return min(int64(r.ExpFloat64()*25000), 600_000)
+}

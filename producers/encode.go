@@ -1,0 +1,263 @@
+package producers
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Encoding is how event values are written to Kafka.
+type Encoding uint8
+
+const (
+	// EncodingJSON writes one JSON object per event, fields in schema order; see Type for
+	// how each type is written. It is the default.
+	EncodingJSON Encoding = iota
+	// EncodingAvro writes the Avro binary encoding of one record per event, without any
+	// header: no container file, no schema-registry prefix, the form Spark's from_avro
+	// reads given the schema from [Schema.AvroSchema].
+	EncodingAvro
+)
+
+// ParseEncoding parses "json" or "avro".
+func ParseEncoding(s string) (Encoding, error) {
+	switch strings.ToLower(s) {
+	case "json":
+		return EncodingJSON, nil
+	case "avro":
+		return EncodingAvro, nil
+	}
+	return 0, fmt.Errorf("%w: encoding %q (want json or avro)", ErrInvalidOption, s)
+}
+
+// String returns "json" or "avro".
+func (e Encoding) String() string {
+	switch e {
+	case EncodingJSON:
+		return "json"
+	case EncodingAvro:
+		return "avro"
+	}
+	return "Encoding(" + strconv.Itoa(int(e)) + ")"
+}
+
+// Malformation is how a malformed record is broken, or MalformedNone.
+type Malformation uint8
+
+// The kinds of malformed record a [Stream] makes (see [WithMalformed]). Downstream, a
+// JSON record of any kind fails to parse against the schema in Spark's from_json (the
+// whole record, or the broken field, becomes null). For Avro, truncated records always
+// fail to decode; wrong types and missing fields shift the bytes that follow, so they
+// usually, but not always, fail: they may decode into wrong values, as corrupt data does.
+const (
+	// MalformedNone marks a well-formed record.
+	MalformedNone Malformation = iota
+	// MalformedSyntax is a record cut short: JSON that is not valid JSON, Avro bytes that
+	// end in the middle of the record.
+	MalformedSyntax
+	// MalformedWrongType is a record with one non-string field written with the wrong
+	// type: in JSON a timestamp as false, a long as "seven", a double as "n/a", a boolean
+	// as "yes"; in Avro the field is written as a string.
+	MalformedWrongType
+	// MalformedMissingField is a record with one field left out.
+	MalformedMissingField
+)
+
+// String returns the name used in manifests: "", "syntax", "wrong_type" or
+// "missing_field".
+func (m Malformation) String() string {
+	switch m {
+	case MalformedNone:
+		return ""
+	case MalformedSyntax:
+		return "syntax"
+	case MalformedWrongType:
+		return "wrong_type"
+	case MalformedMissingField:
+		return "missing_field"
+	}
+	return "Malformation(" + strconv.Itoa(int(m)) + ")"
+}
+
+// encodeRecord appends the encoding of vals, which match fields, to dst. Field skip (if
+// not -1) is left out; field wrong (if not -1) is written with a wrong type.
+func encodeRecord(e Encoding, dst []byte, fields []Field, vals []Value, skip, wrong int) []byte {
+	if e == EncodingAvro {
+		for i, v := range vals {
+			switch i {
+			case skip:
+			case wrong:
+				dst = appendAvroWrong(dst, v)
+			default:
+				dst = appendAvro(dst, v)
+			}
+		}
+		return dst
+	}
+	dst = append(dst, '{')
+	first := true
+	for i, v := range vals {
+		if i == skip {
+			continue
+		}
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		dst = appendJSONString(dst, fields[i].Name)
+		dst = append(dst, ':')
+		if i == wrong {
+			dst = appendJSONWrong(dst, v)
+		} else {
+			dst = appendJSON(dst, v)
+		}
+	}
+	return append(dst, '}')
+}
+
+// timeLayout is how timestamps are written in JSON: RFC 3339, UTC, milliseconds.
+const timeLayout = "2006-01-02T15:04:05.000Z07:00"
+
+func appendJSON(dst []byte, v Value) []byte {
+	switch v.typ {
+	case TypeString:
+		return appendJSONString(dst, v.s)
+	case TypeLong:
+		return strconv.AppendInt(dst, v.n, 10)
+	case TypeDouble:
+		f := v.f
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return append(dst, "null"...)
+		}
+		if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+			return strconv.AppendFloat(dst, f, 'e', -1, 64)
+		}
+		return strconv.AppendFloat(dst, f, 'f', -1, 64)
+	case TypeBool:
+		return strconv.AppendBool(dst, v.n != 0)
+	case TypeTimestamp:
+		dst = append(dst, '"')
+		dst = appendTimestamp(dst, v.n)
+		return append(dst, '"')
+	}
+	return append(dst, "null"...)
+}
+
+func appendJSONWrong(dst []byte, v Value) []byte {
+	switch v.typ {
+	case TypeTimestamp:
+		return append(dst, "false"...)
+	case TypeLong:
+		return append(dst, `"seven"`...)
+	case TypeDouble:
+		return append(dst, `"n/a"`...)
+	case TypeBool:
+		return append(dst, `"yes"`...)
+	}
+	return append(dst, "12345"...)
+}
+
+// appendJSONString appends s as a JSON string; invalid UTF-8 becomes U+FFFD.
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	safe := 0 // s[safe:i] needs no escaping and is appended in one go
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r != utf8.RuneError || size != 1 {
+				i += size
+				continue
+			}
+		}
+		dst = append(dst, s[safe:i]...)
+		switch {
+		case c == '"' || c == '\\':
+			dst = append(dst, '\\', c)
+		case c == '\n':
+			dst = append(dst, '\\', 'n')
+		case c == '\r':
+			dst = append(dst, '\\', 'r')
+		case c == '\t':
+			dst = append(dst, '\\', 't')
+		case c < 0x20:
+			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default: // invalid UTF-8
+			dst = append(dst, `\ufffd`...)
+		}
+		i++
+		safe = i
+	}
+	dst = append(dst, s[safe:]...)
+	return append(dst, '"')
+}
+
+// appendTimestamp appends Unix milliseconds as 2006-01-02T15:04:05.000Z, in UTC; years
+// outside 0 to 9999 fall back to the time package.
+func appendTimestamp(dst []byte, ms int64) []byte {
+	t := time.UnixMilli(ms).UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(dst, timeLayout)
+	}
+	hour, minute, sec := t.Clock()
+	milli := int(ms % 1000)
+	if milli < 0 {
+		milli += 1000
+	}
+	d := func(b []byte, v, width int) []byte {
+		for p := width - 1; p >= 0; p-- {
+			b[p] = byte('0' + v%10)
+			v /= 10
+		}
+		return b[width:]
+	}
+	var buf [24]byte
+	b := d(buf[:], year, 4)
+	b[0] = '-'
+	b = d(b[1:], int(month), 2)
+	b[0] = '-'
+	b = d(b[1:], day, 2)
+	b[0] = 'T'
+	b = d(b[1:], hour, 2)
+	b[0] = ':'
+	b = d(b[1:], minute, 2)
+	b[0] = ':'
+	b = d(b[1:], sec, 2)
+	b[0] = '.'
+	b = d(b[1:], milli, 3)
+	b[0] = 'Z'
+	return append(dst, buf[:]...)
+}
+
+func appendAvro(dst []byte, v Value) []byte {
+	switch v.typ {
+	case TypeString:
+		dst = binary.AppendVarint(dst, int64(len(v.s)))
+		return append(dst, v.s...)
+	case TypeLong, TypeTimestamp:
+		return binary.AppendVarint(dst, v.n) // zig-zag varint, as Avro's long
+	case TypeDouble:
+		return binary.LittleEndian.AppendUint64(dst, math.Float64bits(v.f))
+	case TypeBool:
+		return append(dst, byte(v.n))
+	}
+	return dst
+}
+
+func appendAvroWrong(dst []byte, v Value) []byte {
+	if v.typ == TypeString {
+		// A negative length is invalid in Avro: decoders reject it.
+		return binary.AppendVarint(dst, -7)
+	}
+	return appendAvro(dst, String("n/a"))
+}

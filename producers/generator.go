@@ -1,0 +1,152 @@
+package producers
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Generator makes the events of one domain. A generator is a small type holding the
+// domain's state (open sessions, device drift, card histories); it draws every random
+// choice from the *rand.Rand it is given, so that a [Stream] with a fixed seed produces
+// the same events every time. A generator is used by one goroutine at a time; make a new
+// one for each stream.
+//
+// Implement Generator to add a domain of your own; see the package documentation for a
+// complete example in a dozen lines.
+type Generator interface {
+	// Schema describes the events. It must return the same schema every time.
+	Schema() Schema
+	// Next appends the field values of the next event to dst, one per schema field in
+	// order, and returns the extended slice. eventTime is the event's time, chosen by the
+	// stream; put it in the schema's event-time field.
+	Next(r *rand.Rand, eventTime time.Time, dst []Value) []Value
+}
+
+// Domains lists the names of the built-in domains, sorted.
+func Domains() []string {
+	return []string{"clickstream", "iot", "payments"}
+}
+
+// NewGenerator returns a new generator for a built-in domain: "clickstream" (see
+// [NewClickstream]), "iot" ([NewIoT]) or "payments" ([NewPayments]). keys is the number
+// of distinct record keys (users, devices or cards); 0 picks the domain's default. An
+// unknown name gives an error wrapping [ErrUnknownDomain].
+func NewGenerator(domain string, keys int) (Generator, error) {
+	if keys < 0 {
+		return nil, fmt.Errorf("%w: %d keys", ErrInvalidOption, keys)
+	}
+	switch strings.ToLower(domain) {
+	case "clickstream":
+		return NewClickstream(keys), nil
+	case "iot":
+		return NewIoT(keys), nil
+	case "payments":
+		return NewPayments(keys), nil
+	}
+	return nil, fmt.Errorf("%w %q (known: %s)", ErrUnknownDomain, domain, strings.Join(Domains(), ", "))
+}
+
+// Errors callers can test for with errors.Is.
+var (
+	// ErrUnknownDomain is returned by NewGenerator for a domain it does not know.
+	ErrUnknownDomain = errors.New("producers: unknown domain")
+	// ErrInvalidSchema reports a generator whose schema is unusable.
+	ErrInvalidSchema = errors.New("producers: invalid schema")
+	// ErrSchemaMismatch reports a generator whose values do not match its schema.
+	ErrSchemaMismatch = errors.New("producers: values do not match the schema")
+	// ErrInvalidOption reports an option with a value out of range.
+	ErrInvalidOption = errors.New("producers: invalid option")
+	// ErrBrokerUnreachable reports that no Kafka broker answered before the deadline.
+	ErrBrokerUnreachable = errors.New("producers: no Kafka broker reachable")
+	// ErrCreateTopic reports that the topic could not be created.
+	ErrCreateTopic = errors.New("producers: create topic")
+	// ErrDelivery is wrapped by a [*DeliveryError]: some records were not acknowledged.
+	ErrDelivery = errors.New("producers: records not delivered")
+)
+
+// DeliveryError reports records that the broker rejected or that were never
+// acknowledged. Producer.Run returns it together with the manifest, which counts the
+// failures by reason.
+type DeliveryError struct {
+	// Failed is the number of records that were not acknowledged.
+	Failed int64
+	// Produced is the number of records handed to the Kafka client.
+	Produced int64
+	// First is the first failure seen.
+	First error
+}
+
+// Error implements error.
+func (e *DeliveryError) Error() string {
+	return fmt.Sprintf("producers: %d of %d records not delivered, first error: %v", e.Failed, e.Produced, e.First)
+}
+
+// Unwrap returns ErrDelivery and the first failure, so errors.Is works for both (for
+// example with kerr.MessageTooLarge).
+func (e *DeliveryError) Unwrap() []error { return []error{ErrDelivery, e.First} }
+
+// pick returns one of items, uniformly.
+func pick[T any](r *rand.Rand, items []T) T { return items[r.IntN(len(items))] }
+
+// weighted returns an index into weights, with probability proportional to its weight.
+// cum must be the running sums of the weights (see cumulative).
+func weighted(r *rand.Rand, cum []float64) int {
+	x := r.Float64() * cum[len(cum)-1]
+	i, _ := slices.BinarySearch(cum, x)
+	if i >= len(cum) {
+		i = len(cum) - 1
+	}
+	return i
+}
+
+// cumulative returns the running sums of w.
+func cumulative(w []float64) []float64 {
+	c := make([]float64, len(w))
+	sum := 0.0
+	for i, x := range w {
+		sum += x
+		c[i] = sum
+	}
+	return c
+}
+
+// zipfWeights returns weights 1/(i+1)^s for n keys: a few keys are hot, most are cold,
+// as users, devices and cards are in real data.
+func zipfWeights(n int, s float64) []float64 {
+	w := make([]float64, n)
+	for i := range w {
+		w[i] = 1 / math.Pow(float64(i+1), s)
+	}
+	return w
+}
+
+// hexID returns a random identifier: prefix followed by 16 hex digits.
+func hexID(r *rand.Rand, prefix string) string {
+	const digits = "0123456789abcdef"
+	b := make([]byte, len(prefix)+16)
+	copy(b, prefix)
+	x := r.Uint64()
+	for i := len(b) - 1; i >= len(prefix); i-- {
+		b[i] = digits[x&0xf]
+		x >>= 4
+	}
+	return string(b)
+}
+
+// keyName returns prefix followed by i in decimal, zero-padded to width digits.
+func keyName(prefix string, i, width int) string {
+	s := fmt.Sprintf("%0*d", width, i)
+	return prefix + s
+}
+
+// cloneSchema returns s with its own copy of the fields, so callers cannot change a
+// generator's schema through the returned value.
+func cloneSchema(s Schema) Schema {
+	s.Fields = slices.Clone(s.Fields)
+	return s
+}

@@ -1,0 +1,137 @@
+package producers
+
+import (
+	"math"
+	"math/rand/v2"
+	"time"
+)
+
+// IoT generates readings from a fleet of sensors. Each device measures one quantity
+// (temperature, humidity, pressure or vibration) around its own baseline, with Gaussian
+// noise, a daily cycle (temperature), and a slow drift: a random walk with a per-device
+// bias, so readings wander away from the baseline over time as real sensors do. About one
+// reading in 500 is an anomaly, a spike of 6 to 12 standard deviations, labelled in the
+// anomaly field so detectors can be scored. Batteries drain with every reading and are
+// replaced when nearly empty.
+//
+// Schema (key device_id, event time event_time):
+//
+//	device_id    string     the device, "dev-0042"; the Kafka key
+//	event_time   timestamp  when the reading was taken (ms, UTC)
+//	seq          long       the device's reading counter, from 0, without gaps
+//	site         string     where the device is installed, e.g. "plant-3"
+//	sensor_type  string     temperature, humidity, pressure or vibration (fixed per device)
+//	reading      double     the measured value, in unit, rounded to 3 decimals
+//	unit         string     the unit of reading: C (degrees Celsius), pct (% relative
+//	                        humidity), hPa, or mm_s (vibration velocity, mm/s)
+//	battery_pct  double     remaining battery charge, 0 to 100 (%), 2 decimals
+//	anomaly      boolean    true when the reading is an injected anomaly
+type IoT struct {
+	devices []iotDevice
+	// AnomalyRate is the share of readings that are anomalies; NewIoT sets 0.002.
+	AnomalyRate float64
+}
+
+type iotDevice struct {
+	id      string
+	started bool
+	site    string
+	kind    int
+	base    float64
+	drift   float64
+	bias    float64
+	battery float64
+	seq     int64
+}
+
+var (
+	iotSchema = Schema{
+		Name:      "iot",
+		Doc:       "Sensor readings with noise, slow drift and labelled anomalies.",
+		Key:       "device_id",
+		EventTime: "event_time",
+		Fields: []Field{
+			{Name: "device_id", Type: TypeString, Doc: "The device; the Kafka key."},
+			{Name: "event_time", Type: TypeTimestamp, Unit: "ms", Doc: "When the reading was taken."},
+			{Name: "seq", Type: TypeLong, Doc: "The device's reading counter, from 0, without gaps."},
+			{Name: "site", Type: TypeString, Doc: "Where the device is installed."},
+			{Name: "sensor_type", Type: TypeString, Doc: "temperature, humidity, pressure or vibration."},
+			{Name: "reading", Type: TypeDouble, Doc: "The measured value, in the unit of the unit field."},
+			{Name: "unit", Type: TypeString, Doc: "C, pct, hPa or mm_s."},
+			{Name: "battery_pct", Type: TypeDouble, Unit: "%", Doc: "Remaining battery charge."},
+			{Name: "anomaly", Type: TypeBool, Doc: "True when the reading is an injected anomaly."},
+		},
+	}
+	iotSensors = []struct {
+		kind, unit        string
+		base, spread, sd  float64
+		lo, hi, dailyAmpl float64
+	}{
+		{"temperature", "C", 21, 3, 0.2, -40, 85, 2},
+		{"humidity", "pct", 45, 10, 1, 0, 100, 0},
+		{"pressure", "hPa", 1013, 5, 0.5, 850, 1100, 0},
+		{"vibration", "mm_s", 2, 0.5, 0.1, 0, 50, 0},
+	}
+)
+
+// NewIoT returns an IoT generator with the given number of devices (default 500 when
+// devices is 0 or less).
+func NewIoT(devices int) *IoT {
+	if devices <= 0 {
+		devices = 500
+	}
+	g := &IoT{devices: make([]iotDevice, devices), AnomalyRate: 0.002}
+	for i := range g.devices {
+		g.devices[i].id = keyName("dev-", i, 4)
+		g.devices[i].kind = i % len(iotSensors)
+	}
+	return g
+}
+
+// Schema implements Generator.
+func (g *IoT) Schema() Schema { return cloneSchema(iotSchema) }
+
+// Next implements Generator.
+func (g *IoT) Next(r *rand.Rand, eventTime time.Time, dst []Value) []Value {
+	d := &g.devices[r.IntN(len(g.devices))]
+	s := &iotSensors[d.kind]
+	if !d.started {
+		d.started = true
+		d.site = keyName("plant-", 1+r.IntN(8), 1)
+		d.base = s.base + (r.Float64()*2-1)*s.spread
+		d.bias = r.NormFloat64() * s.sd * 0.002
+		d.battery = 60 + 40*r.Float64()
+	}
+	d.drift += d.bias + r.NormFloat64()*s.sd*0.02
+	v := d.base + d.drift + r.NormFloat64()*s.sd
+	if s.dailyAmpl != 0 {
+		secs := float64(eventTime.UTC().Hour()*3600+eventTime.UTC().Minute()*60+eventTime.UTC().Second()) / 86400
+		v += s.dailyAmpl * math.Sin(2*math.Pi*(secs-0.375)) // warmest mid-afternoon
+	}
+	anomaly := r.Float64() < g.AnomalyRate
+	if anomaly {
+		spike := (6 + 6*r.Float64()) * s.sd
+		if r.IntN(2) == 0 {
+			spike = -spike
+		}
+		v += spike
+	}
+	v = math.Max(s.lo, math.Min(s.hi, v))
+	d.battery -= 0.01 * r.Float64()
+	if d.battery < 5 {
+		d.battery = 100
+	}
+	seq := d.seq
+	d.seq++
+	return append(dst,
+		String(d.id),
+		Timestamp(eventTime),
+		Long(seq),
+		String(d.site),
+		String(s.kind),
+		Double(roundTo(v, 3)),
+		String(s.unit),
+		Double(roundTo(d.battery, 2)),
+		Bool(anomaly),
+	)
+}

@@ -1,0 +1,176 @@
+package producers
+
+import (
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"time"
+)
+
+// Payments generates card transactions. Each card has a home country and currency and a
+// spending level; most transactions are at home, in everyday merchant categories, with
+// log-normal amounts. A small share are fraudulent (FraudRate, default 0.5%): larger
+// amounts, abroad, mostly online, in categories fraudsters favour, and a compromised card
+// often sees a short burst of further fraudulent transactions. The is_fraud field labels
+// them, so fraud rules can be scored exactly.
+//
+// Schema (key card_id, event time event_time):
+//
+//	transaction_id     string     random identifier: "tx-" + 16 hex digits
+//	event_time         timestamp  when the transaction was authorised (ms, UTC)
+//	card_id            string     the card, "card-000042"; the Kafka key
+//	merchant_id        string     the merchant, "m-12345" (five digits)
+//	merchant_category  string     grocery, restaurant, fuel, retail, online_services,
+//	                              travel, electronics or jewelry
+//	amount             double     amount in major units of currency (e.g. euros), 2 decimals
+//	currency           string     ISO 4217 code: EUR, USD or GBP (the card's currency)
+//	country            string     ISO 3166 alpha-2 country of the merchant
+//	channel            string     pos, contactless or online
+//	is_fraud           boolean    true for fraudulent transactions
+type Payments struct {
+	cards []payCard
+	cum   []float64
+	// FraudRate is the probability that a transaction starts a fraud episode;
+	// NewPayments sets 0.005. Bursts on compromised cards add about half as many again.
+	FraudRate float64
+}
+
+type payCard struct {
+	id                string
+	started           bool
+	country, currency string
+	level             float64 // multiplies typical amounts
+	burst             int     // fraudulent transactions still to come
+}
+
+var (
+	paySchema = Schema{
+		Name:      "payments",
+		Doc:       "Card transactions with a small, labelled share of fraud.",
+		Key:       "card_id",
+		EventTime: "event_time",
+		Fields: []Field{
+			{Name: "transaction_id", Type: TypeString, Doc: "Random identifier, unique per transaction."},
+			{Name: "event_time", Type: TypeTimestamp, Unit: "ms", Doc: "When the transaction was authorised."},
+			{Name: "card_id", Type: TypeString, Doc: "The card; the Kafka key."},
+			{Name: "merchant_id", Type: TypeString, Doc: "The merchant."},
+			{Name: "merchant_category", Type: TypeString, Doc: "The merchant's category."},
+			{Name: "amount", Type: TypeDouble, Unit: "currency major units", Doc: "Amount, 2 decimals."},
+			{Name: "currency", Type: TypeString, Doc: "ISO 4217 currency code."},
+			{Name: "country", Type: TypeString, Doc: "ISO 3166 alpha-2 country of the merchant."},
+			{Name: "channel", Type: TypeString, Doc: "pos, contactless or online."},
+			{Name: "is_fraud", Type: TypeBool, Doc: "True for fraudulent transactions."},
+		},
+	}
+	payCategories = []struct {
+		name         string
+		weight       float64 // share of normal transactions
+		fraudWeight  float64 // share of fraudulent transactions
+		median, size float64 // log-normal amount: median and sigma
+		online       float64 // probability the channel is online
+	}{
+		{"grocery", 30, 2, 35, 0.6, 0.05},
+		{"restaurant", 18, 2, 28, 0.5, 0.02},
+		{"fuel", 10, 5, 55, 0.3, 0},
+		{"retail", 20, 10, 60, 0.8, 0.3},
+		{"online_services", 12, 20, 15, 0.9, 1},
+		{"travel", 4, 20, 400, 0.9, 0.7},
+		{"electronics", 5, 30, 250, 0.9, 0.5},
+		{"jewelry", 1, 11, 500, 0.8, 0.3},
+	}
+	payNormalCum = func() []float64 {
+		w := make([]float64, len(payCategories))
+		for i, c := range payCategories {
+			w[i] = c.weight
+		}
+		return cumulative(w)
+	}()
+	payFraudCum = func() []float64 {
+		w := make([]float64, len(payCategories))
+		for i, c := range payCategories {
+			w[i] = c.fraudWeight
+		}
+		return cumulative(w)
+	}()
+	payCountries  = []string{"DE", "FR", "NL", "ES", "IT", "GB", "US", "IE", "AT", "BE"}
+	payFraudPlace = []string{"RU", "NG", "BR", "CN", "VN", "RO", "US", "ID"}
+)
+
+// NewPayments returns a payments generator with the given number of cards (default
+// 10000 when cards is 0 or less).
+func NewPayments(cards int) *Payments {
+	if cards <= 0 {
+		cards = 10000
+	}
+	p := &Payments{cards: make([]payCard, cards), cum: cumulative(zipfWeights(cards, 0.6)), FraudRate: 0.005}
+	for i := range p.cards {
+		p.cards[i].id = keyName("card-", i, 6)
+	}
+	return p
+}
+
+// Schema implements Generator.
+func (p *Payments) Schema() Schema { return cloneSchema(paySchema) }
+
+// Next implements Generator.
+func (p *Payments) Next(r *rand.Rand, eventTime time.Time, dst []Value) []Value {
+	c := &p.cards[weighted(r, p.cum)]
+	if !c.started {
+		c.started = true
+		c.country = pick(r, payCountries)
+		switch c.country {
+		case "GB":
+			c.currency = "GBP"
+		case "US":
+			c.currency = "USD"
+		default:
+			c.currency = "EUR"
+		}
+		c.level = math.Exp(r.NormFloat64() * 0.4)
+	}
+	fraud := c.burst > 0
+	if fraud {
+		c.burst--
+	} else if r.Float64() < p.FraudRate {
+		fraud = true
+		if r.Float64() < 0.3 {
+			c.burst = 1 + r.IntN(3)
+		}
+	}
+	var cat int
+	country, channel := c.country, "pos"
+	amountScale := c.level
+	if fraud {
+		cat = weighted(r, payFraudCum)
+		amountScale *= 2.5
+		if r.Float64() < 0.8 {
+			country = pick(r, payFraudPlace)
+		}
+	} else {
+		cat = weighted(r, payNormalCum)
+		if r.Float64() < 0.05 {
+			country = pick(r, payCountries)
+		}
+	}
+	pc := &payCategories[cat]
+	switch x := r.Float64(); {
+	case x < pc.online || (fraud && x < 0.8):
+		channel = "online"
+	case x < 0.6:
+		channel = "contactless"
+	}
+	amount := pc.median * amountScale * math.Exp(r.NormFloat64()*pc.size)
+	amount = math.Max(0.5, roundTo(amount, 2))
+	return append(dst,
+		String(hexID(r, "tx-")),
+		Timestamp(eventTime),
+		String(c.id),
+		String("m-"+strconv.Itoa(10000+r.IntN(90000))),
+		String(pc.name),
+		Double(amount),
+		String(c.currency),
+		String(country),
+		String(channel),
+		Bool(fraud),
+	)
+}

@@ -1,0 +1,265 @@
+package producers
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Type is the type of a schema field.
+type Type uint8
+
+// The field types a generator may use. Each maps to one JSON, Avro and Spark SQL type.
+const (
+	// TypeString is a UTF-8 string: a JSON string, Avro string, Spark STRING.
+	TypeString Type = iota + 1
+	// TypeLong is a signed 64-bit integer: a JSON number, Avro long, Spark BIGINT.
+	TypeLong
+	// TypeDouble is a 64-bit float: a JSON number, Avro double, Spark DOUBLE.
+	TypeDouble
+	// TypeBool is a boolean: JSON true/false, Avro boolean, Spark BOOLEAN.
+	TypeBool
+	// TypeTimestamp is an instant with millisecond precision: in JSON an RFC 3339 string in
+	// UTC with three fractional digits (2025-01-01T00:00:00.000Z), in Avro a long with
+	// logical type timestamp-millis, in Spark TIMESTAMP.
+	TypeTimestamp
+)
+
+// String returns the type's name: string, long, double, boolean or timestamp.
+func (t Type) String() string {
+	switch t {
+	case TypeString:
+		return "string"
+	case TypeLong:
+		return "long"
+	case TypeDouble:
+		return "double"
+	case TypeBool:
+		return "boolean"
+	case TypeTimestamp:
+		return "timestamp"
+	}
+	return "Type(" + strconv.Itoa(int(t)) + ")"
+}
+
+// sparkType returns the Spark SQL DDL type name.
+func (t Type) sparkType() string {
+	switch t {
+	case TypeString:
+		return "STRING"
+	case TypeLong:
+		return "BIGINT"
+	case TypeDouble:
+		return "DOUBLE"
+	case TypeBool:
+		return "BOOLEAN"
+	case TypeTimestamp:
+		return "TIMESTAMP"
+	}
+	return "?"
+}
+
+// Field describes one field of a domain's events.
+type Field struct {
+	// Name is the field's name in JSON objects and Avro records: lower snake case.
+	Name string
+	// Type is the field's type.
+	Type Type
+	// Unit is the unit of a numeric field (for example "ms", "°C", "EUR"), empty if none.
+	Unit string
+	// Doc is a one-line description, copied into the Avro schema.
+	Doc string
+}
+
+// Schema describes a domain's events: their fields in order, which field is the Kafka
+// record key, and which is the event time. Every field is required (never null).
+type Schema struct {
+	// Name is the domain's name, for example "clickstream"; it is also the Avro record
+	// name (with the first letter upper-cased).
+	Name string
+	// Doc describes the domain in a sentence or two.
+	Doc string
+	// Key names the field whose value is the Kafka record key. It must be a string or
+	// long field; a long key is written as decimal text.
+	Key string
+	// EventTime names the timestamp field that holds the event time.
+	EventTime string
+	// Fields lists the fields in encoding order.
+	Fields []Field
+}
+
+// validate checks that the schema is usable and returns the indexes of its key and
+// event-time fields.
+func (s *Schema) validate() (key, eventTime int, err error) {
+	if s.Name == "" {
+		return 0, 0, fmt.Errorf("%w: schema has no name", ErrInvalidSchema)
+	}
+	key, eventTime = -1, -1
+	seen := make(map[string]bool, len(s.Fields))
+	for i, f := range s.Fields {
+		if f.Name == "" || seen[f.Name] {
+			return 0, 0, fmt.Errorf("%w: %s: field %d has an empty or repeated name %q", ErrInvalidSchema, s.Name, i, f.Name)
+		}
+		seen[f.Name] = true
+		if f.Type < TypeString || f.Type > TypeTimestamp {
+			return 0, 0, fmt.Errorf("%w: %s: field %s has unknown type %d", ErrInvalidSchema, s.Name, f.Name, f.Type)
+		}
+		if f.Name == s.Key {
+			key = i
+		}
+		if f.Name == s.EventTime {
+			eventTime = i
+		}
+	}
+	if key < 0 || (s.Fields[key].Type != TypeString && s.Fields[key].Type != TypeLong) {
+		return 0, 0, fmt.Errorf("%w: %s: key %q must name a string or long field", ErrInvalidSchema, s.Name, s.Key)
+	}
+	if eventTime < 0 || s.Fields[eventTime].Type != TypeTimestamp {
+		return 0, 0, fmt.Errorf("%w: %s: event time %q must name a timestamp field", ErrInvalidSchema, s.Name, s.EventTime)
+	}
+	return key, eventTime, nil
+}
+
+// SparkDDL returns the schema as a Spark SQL DDL string, for from_json and friends:
+// "event_id STRING, event_time TIMESTAMP, ...".
+func (s Schema) SparkDDL() string {
+	var b strings.Builder
+	for i, f := range s.Fields {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(f.Name)
+		b.WriteByte(' ')
+		b.WriteString(f.Type.sparkType())
+	}
+	return b.String()
+}
+
+// AvroSchema returns the Avro schema of the domain's records as JSON, for Spark's
+// from_avro or a schema registry. Records are in the namespace sparkwire.producers.
+func (s Schema) AvroSchema() string {
+	type avroField struct {
+		Name string `json:"name"`
+		Type any    `json:"type"`
+		Doc  string `json:"doc,omitempty"`
+	}
+	type avroRecord struct {
+		Type      string      `json:"type"`
+		Name      string      `json:"name"`
+		Namespace string      `json:"namespace"`
+		Doc       string      `json:"doc,omitempty"`
+		Fields    []avroField `json:"fields"`
+	}
+	rec := avroRecord{Type: "record", Name: avroName(s.Name), Namespace: "sparkwire.producers", Doc: s.Doc}
+	for _, f := range s.Fields {
+		af := avroField{Name: f.Name, Doc: f.Doc}
+		if f.Unit != "" {
+			af.Doc = strings.TrimSpace(af.Doc + " Unit: " + f.Unit + ".")
+		}
+		switch f.Type {
+		case TypeTimestamp:
+			af.Type = map[string]string{"type": "long", "logicalType": "timestamp-millis"}
+		default:
+			af.Type = f.Type.String()
+		}
+		rec.Fields = append(rec.Fields, af)
+	}
+	b, err := json.Marshal(rec)
+	if err != nil { // cannot happen: only strings and maps of strings
+		panic(err)
+	}
+	return string(b)
+}
+
+// avroName turns a domain name into an Avro record name: "iot-sensors" becomes "IotSensors".
+func avroName(domain string) string {
+	var b strings.Builder
+	upper := true
+	for _, r := range domain {
+		switch {
+		case r >= 'a' && r <= 'z':
+			if upper {
+				r -= 'a' - 'A'
+			}
+			b.WriteRune(r)
+			upper = false
+		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9' && b.Len() > 0:
+			b.WriteRune(r)
+			upper = false
+		default:
+			upper = true
+		}
+	}
+	if b.Len() == 0 {
+		return "Event"
+	}
+	return b.String()
+}
+
+// Value is one field value of a generated event. Make one with [String], [Long],
+// [Double], [Bool] or [Timestamp]; the zero Value is invalid.
+type Value struct {
+	typ Type
+	s   string
+	n   int64 // long, bool (0 or 1), timestamp (Unix milliseconds)
+	f   float64
+}
+
+// String returns a string value.
+func String(s string) Value { return Value{typ: TypeString, s: s} }
+
+// Long returns a long value.
+func Long(n int64) Value { return Value{typ: TypeLong, n: n} }
+
+// Double returns a double value. NaN and infinities cannot be encoded in JSON; the
+// encoder writes them as null, which downstream parsers treat as malformed.
+func Double(f float64) Value { return Value{typ: TypeDouble, f: f} }
+
+// Bool returns a boolean value.
+func Bool(b bool) Value {
+	if b {
+		return Value{typ: TypeBool, n: 1}
+	}
+	return Value{typ: TypeBool}
+}
+
+// Timestamp returns a timestamp value, truncated to the millisecond.
+func Timestamp(t time.Time) Value { return Value{typ: TypeTimestamp, n: t.UnixMilli()} }
+
+// Type returns the value's type (0 for the zero Value).
+func (v Value) Type() Type { return v.typ }
+
+// Any returns the value as a Go value: string, int64, float64, bool or time.Time (UTC).
+func (v Value) Any() any {
+	switch v.typ {
+	case TypeString:
+		return v.s
+	case TypeLong:
+		return v.n
+	case TypeDouble:
+		return v.f
+	case TypeBool:
+		return v.n != 0
+	case TypeTimestamp:
+		return time.UnixMilli(v.n).UTC()
+	}
+	return nil
+}
+
+// appendKey appends the value as a Kafka key: a string as is, a long as decimal text.
+func (v Value) appendKey(dst []byte) []byte {
+	if v.typ == TypeLong {
+		return strconv.AppendInt(dst, v.n, 10)
+	}
+	return append(dst, v.s...)
+}
+
+// roundTo rounds f to the given number of decimal places; generators use it so that
+// amounts and readings print as short decimals.
+func roundTo(f float64, places int) float64 {
+	p := math.Pow10(places)
+	return math.Round(f*p) / p
+}

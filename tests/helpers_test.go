@@ -1,0 +1,93 @@
+package tests
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/sparkwire/sparkwire/connect"
+)
+
+// testCtx returns a context that ends with the test or after d.
+func testCtx(t *testing.T, d time.Duration) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// session dials the stack's Spark Connect server with a checked allocator; the test fails
+// if any Arrow memory is still allocated when it ends.
+func session(t *testing.T, ctx context.Context) (*connect.Session, *memory.CheckedAllocator) {
+	t.Helper()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	s, err := connect.Dial(ctx, env.ConnectURL(), connect.WithAllocator(mem))
+	if err != nil {
+		t.Fatalf("dial %s: %v", env.ConnectURL(), err)
+	}
+	t.Cleanup(func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := s.Close(cctx); err != nil {
+			t.Errorf("close session: %v", err)
+		}
+		mem.AssertSize(t, 0)
+	})
+	return s, mem
+}
+
+// kafkaClient returns a franz-go client for the stack's brokers, closed with the test.
+func kafkaClient(t *testing.T, opts ...kgo.Opt) *kgo.Client {
+	t.Helper()
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(env.Brokers()...)}, opts...)...)
+	if err != nil {
+		t.Fatalf("kafka client: %v", err)
+	}
+	t.Cleanup(cl.Close)
+	return cl
+}
+
+// newTopic creates a topic with a name unique to the test and deletes it when the test ends.
+func newTopic(t *testing.T, ctx context.Context, partitions int32) string {
+	t.Helper()
+	name := fmt.Sprintf("%s-%d", strings.NewReplacer("/", "-", "_", "-").Replace(strings.ToLower(t.Name())), time.Now().UnixNano())
+	adm := kadm.NewClient(kafkaClient(t))
+	resp, err := adm.CreateTopic(ctx, partitions, 1, nil, name)
+	if err != nil || resp.Err != nil {
+		t.Fatalf("create topic %s: %v %v", name, err, resp.Err)
+	}
+	t.Cleanup(func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, _ = adm.DeleteTopics(cctx, name)
+	})
+	return name
+}
+
+// kadmEnds returns the end offset of every partition of a topic.
+func kadmEnds(ctx context.Context, topic string) (map[int32]int64, error) {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(env.Brokers()...))
+	if err != nil {
+		return nil, err
+	}
+	defer cl.Close()
+	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, topic)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int32]int64{}
+	var ferr error
+	ends.Each(func(o kadm.ListedOffset) {
+		if o.Err != nil {
+			ferr = o.Err
+		}
+		out[o.Partition] = o.Offset
+	})
+	return out, ferr
+}

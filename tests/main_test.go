@@ -1,0 +1,60 @@
+// Package tests holds sparkwire's end-to-end tests. They run against real Kafka and Spark
+// Connect containers that TestMain starts once with testcontainers-go (building the images
+// when they are missing), or against an existing cluster named by SPARKWIRE_CONNECT_URL and
+// SPARKWIRE_KAFKA_BROKERS. Nothing is mocked, and nothing skips: a missing dependency fails.
+package tests
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/sparkwire/sparkwire/docker/stack"
+)
+
+// env is the stack every test of the package shares.
+var env *stack.Stack
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	st, fromEnv, err := stack.FromEnv()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		return 1
+	}
+	if !fromEnv {
+		start := time.Now()
+		st, err = stack.Start(ctx)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: start stack: %v\n", err)
+			if st != nil {
+				if logs, lerr := st.Logs(context.Background()); lerr == nil {
+					fmt.Fprintln(os.Stderr, logs)
+				}
+				_ = st.Terminate(context.Background())
+			}
+			return 1
+		}
+		fmt.Fprintf(os.Stderr, "e2e: stack up in %s: %s, kafka %v\n", time.Since(start).Round(time.Second), st.ConnectURL(), st.Brokers())
+	}
+	env = st
+	code := m.Run()
+	if code != 0 && !fromEnv {
+		if logs, err := st.Logs(context.Background()); err == nil {
+			fmt.Fprintln(os.Stderr, "e2e: container logs after failure:\n"+logs)
+		}
+	}
+	tctx, tcancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer tcancel()
+	if err := st.Terminate(tctx); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: terminate stack: %v\n", err)
+	}
+	return code
+}
