@@ -11,4 +11,13 @@ bash docker/scripts/images.sh
 go build -o .build/sparkwire ./cmd/sparkwire
 .build/sparkwire up >/dev/null
 eval "$(.build/sparkwire up | grep '^export ')"
-go test -run '^$' -bench . -benchtime "${BENCHTIME:-3x}" -count "${COUNT:-1}" ./connect/ ./producers/... "$@"
+# The peer: PySpark's Spark Connect client, in a virtualenv of its own.
+if [ ! -x .build/pyvenv/bin/python ]; then
+  python3 -m venv .build/pyvenv
+  .build/pyvenv/bin/pip install -q 'pyspark-client==4.1.*' pyarrow pandas grpcio grpcio-status
+fi
+echo "== connect: collect 10M rows (sparkwire, then pyspark-client, same server)"
+go test -run '^$' -bench BenchmarkCollect -benchtime "${BENCHTIME:-3x}" -count "${COUNT:-1}" ./connect/
+.build/pyvenv/bin/python bench/pyspark_collect.py "$SPARKWIRE_CONNECT_URL" 3
+echo "== producers: generate + encode"
+go test -run '^$' -bench . -benchmem ./producers/ "$@"

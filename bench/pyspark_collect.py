@@ -1,0 +1,33 @@
+"""Peer for connect's BenchmarkCollect: PySpark's Spark Connect client (pyspark-client)
+collecting the same 10 million rows as Arrow, in the same run against the same server.
+
+Prints one line: rows/s and peak RSS growth per row. Run by bench/run.sh.
+"""
+import resource
+import sys
+import time
+
+from pyspark.sql import SparkSession
+
+QUERY = "SELECT id, cast(id AS double) * 1.5 AS x, concat('row-', id) AS s FROM range(10000000)"
+
+
+def main() -> None:
+    url, runs = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    spark = SparkSession.builder.remote(url).getOrCreate()
+    df = spark.sql(QUERY)
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    for _ in range(runs):
+        table = df.toArrow()
+        assert table.num_rows == 10_000_000, table.num_rows
+        del table
+    elapsed = time.perf_counter() - start
+    rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rows = 10_000_000 * runs
+    print(f"pyspark-client toArrow: {rows / elapsed:.0f} rows/s, peak RSS growth {(rss1 - rss0) * 1024 / 10_000_000:.1f} B/row")
+    spark.stop()
+
+
+if __name__ == "__main__":
+    main()
