@@ -88,3 +88,89 @@ func ExampleSparkError() {
 		fmt.Println("no such table")
 	}
 }
+
+// Count page views per page and minute from a Kafka topic, with a watermark, into a memory
+// table that the same session reads back.
+func ExampleDataStreamWriter_Start() {
+	ctx := context.Background()
+	s, err := connect.Dial(ctx, "sc://localhost:15002")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close(ctx)
+	views := s.ReadStream().Format("kafka").
+		Option("kafka.bootstrap.servers", "kafka:9093").
+		Option("subscribe", "pageviews").
+		Load().
+		Select(connect.CallFunction("from_json", connect.Col("value").Cast("string"),
+			connect.Lit("page STRING, ts TIMESTAMP")).Alias("e")).
+		Select(connect.Col("e.*")).
+		WithWatermark("ts", "2 minutes")
+	counts := views.
+		GroupBy(connect.CallFunction("window", connect.Col("ts"), connect.Lit("1 minute")), connect.Col("page")).
+		Count()
+	q, err := counts.WriteStream().Format("memory").QueryName("page_counts").
+		OutputMode(connect.Update).Trigger(connect.ProcessingTime(5 * time.Second)).Start(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer q.Stop(ctx)
+	if err := q.ProcessAllAvailable(ctx); err != nil {
+		log.Fatal(err)
+	}
+	table, err := s.Table("page_counts").Show(ctx, 20)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(table)
+}
+
+// Follow the progress of the session's streaming queries as events on a channel.
+func ExampleStreamingQueryManager_Subscribe() {
+	ctx := context.Background()
+	s, err := connect.Dial(ctx, "sc://localhost:15002")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close(ctx)
+	sub, err := s.Streams().Subscribe(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sub.Close(ctx)
+	for ev := range sub.Events() {
+		switch e := ev.(type) {
+		case *connect.QueryProgressEvent:
+			fmt.Printf("batch %d: %d rows, %.0f rows/s\n", e.Progress.BatchID, e.Progress.NumInputRows, e.Progress.ProcessedRowsPerSecond)
+		case *connect.QueryTerminatedEvent:
+			fmt.Println("query", e.ID, "terminated")
+			return
+		}
+	}
+}
+
+// Wait for a query with a deadline; a failed query comes back as *StreamingQueryError.
+func ExampleStreamingQuery_AwaitTermination() {
+	ctx := context.Background()
+	s, err := connect.Dial(ctx, "sc://localhost:15002")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close(ctx)
+	q, err := s.ReadStream().Format("rate").Load().
+		WriteStream().Format("console").Trigger(connect.AvailableNow()).Start(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	var qe *connect.StreamingQueryError
+	switch err := q.AwaitTermination(wctx); {
+	case errors.As(err, &qe):
+		fmt.Println("query failed:", qe.ErrorClass)
+	case errors.Is(err, context.DeadlineExceeded):
+		fmt.Println("still running")
+	case err != nil:
+		log.Fatal(err)
+	}
+}

@@ -31,7 +31,9 @@ func run(m *testing.M) int {
 	}
 	if !fromEnv {
 		start := time.Now()
-		st, err = stack.Start(ctx)
+		// The server ends every response stream after 5 s instead of 2 minutes, so that the
+		// long results and listener streams of the suite exercise reattachment for real.
+		st, err = stack.Start(ctx, stack.WithSparkConf("spark.connect.execute.reattachable.senderMaxStreamDuration", "5s"))
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "e2e: start stack: %v\n", err)
 			if st != nil {
