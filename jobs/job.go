@@ -1,0 +1,297 @@
+// Package jobs holds sparkwire's named streaming jobs: Go values that read a producer
+// domain's events from Kafka, build a pipeline with package connect, and write the results to
+// a Kafka topic and a memory table, with malformed events set aside in a quarantine topic.
+//
+// A job is a [Job] value; a [Registry] lists jobs by name ([Builtin] has the built-in ones).
+// Adding a job takes one file:
+//
+//	// CountryViews counts page views per country and minute.
+//	func CountryViews() *jobs.Job {
+//		return &jobs.Job{
+//			Name:        "country_views",
+//			Description: "Page views per country per minute.",
+//			Input:       producers.NewClickstream(0).Schema(),
+//			Mode:        connect.Update,
+//			Key:         "country",
+//			Transform: func(_ *connect.Session, events *connect.DataFrame, _ jobs.Params) (*connect.DataFrame, error) {
+//				return events.WithWatermark("event_time", "2 minutes").
+//					Where("event_type = 'page_view'").
+//					GroupBy(functions.Window(connect.Col("event_time"), "1 minute").Alias("window"), connect.Col("country")).
+//					Agg(functions.Count(connect.Lit(1)).Alias("views")), nil
+//			},
+//		}
+//	}
+//
+// and a registry that includes it: jobs.NewRegistry(append(jobs.Builtin().List(), CountryViews())...).
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/sparkwire/sparkwire/connect"
+	F "github.com/sparkwire/sparkwire/connect/functions"
+	"github.com/sparkwire/sparkwire/producers"
+)
+
+// ErrUnknownJob is returned for a job name that the registry does not hold.
+var ErrUnknownJob = errors.New("unknown job")
+
+// Params are a job's tunable numbers, with defaults set by the job.
+type Params map[string]float64
+
+// Job is a named streaming job.
+type Job struct {
+	// Name identifies the job: lower case, digits and underscores.
+	Name string
+	// Description says in one sentence what the job computes.
+	Description string
+	// Input is the schema of the events the job reads (a producer domain's schema); its
+	// fields become the columns of the events DataFrame that Transform gets.
+	Input producers.Schema
+	// Mode is the output mode of the result.
+	Mode connect.OutputMode
+	// Key is the result column used as the key of the Kafka output records.
+	Key string
+	// Defaults are the job's parameters and their default values.
+	Defaults Params
+	// Transform builds the result from the stream of well-formed events.
+	Transform func(s *connect.Session, events *connect.DataFrame, p Params) (*connect.DataFrame, error)
+}
+
+// Registry lists jobs by name.
+type Registry struct {
+	jobs []*Job
+}
+
+// NewRegistry returns a registry of the given jobs; names must be unique and valid.
+func NewRegistry(jobs ...*Job) (*Registry, error) {
+	seen := map[string]bool{}
+	for _, j := range jobs {
+		if j.Name == "" || strings.Trim(j.Name, "abcdefghijklmnopqrstuvwxyz0123456789_") != "" {
+			return nil, fmt.Errorf("job name %q: use lower case letters, digits and underscores", j.Name)
+		}
+		if seen[j.Name] {
+			return nil, fmt.Errorf("job %q registered twice", j.Name)
+		}
+		if j.Transform == nil {
+			return nil, fmt.Errorf("job %q has no Transform", j.Name)
+		}
+		seen[j.Name] = true
+	}
+	return &Registry{jobs: slices.Clone(jobs)}, nil
+}
+
+// Get returns the job with the given name, or an error wrapping ErrUnknownJob.
+func (r *Registry) Get(name string) (*Job, error) {
+	for _, j := range r.jobs {
+		if j.Name == name {
+			return j, nil
+		}
+	}
+	names := make([]string, len(r.jobs))
+	for i, j := range r.jobs {
+		names[i] = j.Name
+	}
+	return nil, fmt.Errorf("%w %q (known: %s)", ErrUnknownJob, name, strings.Join(names, ", "))
+}
+
+// List returns the jobs in registration order.
+func (r *Registry) List() []*Job { return slices.Clone(r.jobs) }
+
+// Config says where a job reads and writes. Zero fields take defaults named after the job.
+type Config struct {
+	// Brokers are Kafka's bootstrap servers as the Spark server reaches them. Required.
+	Brokers string
+	// InputTopic is the topic of events (default: the input domain's name, e.g. "clickstream").
+	InputTopic string
+	// OutputTopic receives the results as JSON (default: <job>_out).
+	OutputTopic string
+	// QuarantineTopic receives malformed events with the reason (default: <job>_quarantine).
+	QuarantineTopic string
+	// Name names the run's queries: <name> is also the memory table of the results
+	// (default: the job's name).
+	Name string
+	// Trigger defaults to processing as fast as possible.
+	Trigger *connect.Trigger
+	// CheckpointDir is the directory, on the Spark server, under which each query keeps its
+	// checkpoint (default /tmp/sparkwire/checkpoints/<name>). A restart with the same
+	// directory continues from the committed offsets.
+	CheckpointDir string
+	// StartingOffsets is where a new query starts reading: "earliest" (default) or "latest".
+	StartingOffsets string
+	// Params override the job's defaults.
+	Params Params
+	// NoMemorySink leaves out the memory table (its state lives on the server).
+	NoMemorySink bool
+}
+
+func (j *Job) withDefaults(c Config) (Config, Params, error) {
+	if c.Brokers == "" {
+		return c, nil, errors.New("job config: Brokers is required")
+	}
+	if c.InputTopic == "" {
+		c.InputTopic = j.Input.Name
+	}
+	if c.Name == "" {
+		c.Name = j.Name
+	}
+	if c.OutputTopic == "" {
+		c.OutputTopic = c.Name + "_out"
+	}
+	if c.QuarantineTopic == "" {
+		c.QuarantineTopic = c.Name + "_quarantine"
+	}
+	if c.CheckpointDir == "" {
+		c.CheckpointDir = "/tmp/sparkwire/checkpoints/" + c.Name
+	}
+	if c.StartingOffsets == "" {
+		c.StartingOffsets = "earliest"
+	}
+	p := Params{}
+	for k, v := range j.Defaults {
+		p[k] = v
+	}
+	for k, v := range c.Params {
+		if _, ok := j.Defaults[k]; !ok {
+			return c, nil, fmt.Errorf("job %s has no parameter %q", j.Name, k)
+		}
+		p[k] = v
+	}
+	return c, p, nil
+}
+
+// Run is a started job: its queries on the server.
+type Run struct {
+	Job    *Job
+	Config Config
+	// Results writes the results to the output topic; Memory to the memory table (nil with
+	// NoMemorySink); Quarantine the malformed events to the quarantine topic.
+	Results, Memory, Quarantine *connect.StreamingQuery
+}
+
+// Queries returns the run's queries.
+func (r *Run) Queries() []*connect.StreamingQuery {
+	var qs []*connect.StreamingQuery
+	for _, q := range []*connect.StreamingQuery{r.Results, r.Memory, r.Quarantine} {
+		if q != nil {
+			qs = append(qs, q)
+		}
+	}
+	return qs
+}
+
+// ProcessAllAvailable waits until every query has processed all the input available now.
+func (r *Run) ProcessAllAvailable(ctx context.Context) error {
+	for _, q := range r.Queries() {
+		if err := q.ProcessAllAvailable(ctx); err != nil {
+			return fmt.Errorf("job %s, query %s: %w", r.Job.Name, q.Name(), err)
+		}
+	}
+	return nil
+}
+
+// AwaitTermination waits until every query has terminated (with an AvailableNow or Once
+// trigger they do so by themselves).
+func (r *Run) AwaitTermination(ctx context.Context) error {
+	for _, q := range r.Queries() {
+		if err := q.AwaitTermination(ctx); err != nil {
+			return fmt.Errorf("job %s, query %s: %w", r.Job.Name, q.Name(), err)
+		}
+	}
+	return nil
+}
+
+// Stop stops every query of the run.
+func (r *Run) Stop(ctx context.Context) error {
+	var errs []error
+	for _, q := range r.Queries() {
+		if err := q.Stop(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stop %s: %w", q.Name(), err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// corruptColumn receives the raw text of records that from_json cannot parse.
+const corruptColumn = "_corrupt_record"
+
+// Parsed returns the job's input stream parsed, with two extra columns: raw (the record's
+// value as a string) and reason (why the event is malformed, NULL for a well-formed one).
+func (j *Job) Parsed(s *connect.Session, c Config) *connect.DataFrame {
+	ddl := j.Input.SparkDDL() + ", " + corruptColumn + " STRING"
+	raw := s.ReadStream().Format("kafka").
+		Option("kafka.bootstrap.servers", c.Brokers).
+		Option("subscribe", c.InputTopic).
+		Option("startingOffsets", c.StartingOffsets).
+		Option("failOnDataLoss", "false").
+		Load().
+		Select(connect.Col("value").Cast("string").Alias("raw"))
+	parsed := raw.Select(connect.Col("raw"),
+		F.FromJSON(connect.Col("raw"), ddl, "mode", "PERMISSIVE", "columnNameOfCorruptRecord", corruptColumn).Alias("e"))
+	// A record is malformed when it does not parse or a field has the wrong type (Spark puts
+	// it in the corrupt-record column), or when a field is missing (NULL).
+	reason := connect.When(connect.Col("e").IsNull().Or(connect.Col("e."+corruptColumn).IsNotNull()),
+		"unparsable JSON or a field of the wrong type")
+	for _, f := range j.Input.Fields {
+		reason = reason.When(connect.Col("e."+f.Name).IsNull(), "missing field "+f.Name)
+	}
+	cols := []connect.Column{connect.Col("raw"), reason.Otherwise(nil).Alias("reason")}
+	for _, f := range j.Input.Fields {
+		cols = append(cols, connect.Col("e."+f.Name).Alias(f.Name))
+	}
+	return parsed.Select(cols...)
+}
+
+// Start starts the job's queries: results to Kafka and to the memory table, malformed events
+// to the quarantine topic.
+func (j *Job) Start(ctx context.Context, s *connect.Session, c Config) (*Run, error) {
+	c, p, err := j.withDefaults(c)
+	if err != nil {
+		return nil, err
+	}
+	parsed := j.Parsed(s, c)
+	events := parsed.Where("reason IS NULL").Drop("raw", "reason")
+	result, err := j.Transform(s, events, p)
+	if err != nil {
+		return nil, fmt.Errorf("job %s: %w", j.Name, err)
+	}
+	run := &Run{Job: j, Config: c}
+	start := func(w *connect.DataStreamWriter, name string) (*connect.StreamingQuery, error) {
+		if c.Trigger != nil {
+			w = w.Trigger(*c.Trigger)
+		}
+		q, err := w.QueryName(name).Start(ctx)
+		if err != nil {
+			_ = run.Stop(context.WithoutCancel(ctx))
+			return nil, fmt.Errorf("job %s: start %s: %w", j.Name, name, err)
+		}
+		return q, nil
+	}
+	kafkaSink := func(df *connect.DataFrame, topic, name string, mode connect.OutputMode) (*connect.StreamingQuery, error) {
+		return start(df.WriteStream().Format("kafka").OutputMode(mode).
+			Option("kafka.bootstrap.servers", c.Brokers).
+			Option("topic", topic).
+			Option("checkpointLocation", c.CheckpointDir+"/"+name), name)
+	}
+	out := result.Select(connect.Col(j.Key).Cast("string").Alias("key"),
+		F.ToJSON(F.Struct(connect.Col("*"))).Alias("value"))
+	if run.Results, err = kafkaSink(out, c.OutputTopic, c.Name+"_kafka", j.Mode); err != nil {
+		return nil, err
+	}
+	quarantine := parsed.Where("reason IS NOT NULL").Select(
+		connect.Lit(j.Name).Alias("key"),
+		F.ToJSON(F.Struct(connect.Col("reason"), connect.Col("raw"), F.CurrentTimestamp().Alias("quarantined_at"))).Alias("value"))
+	if run.Quarantine, err = kafkaSink(quarantine, c.QuarantineTopic, c.Name+"_quarantine", connect.Append); err != nil {
+		return nil, err
+	}
+	if !c.NoMemorySink {
+		if run.Memory, err = start(result.WriteStream().Format("memory").OutputMode(j.Mode), c.Name); err != nil {
+			return nil, err
+		}
+	}
+	return run, nil
+}

@@ -1,0 +1,164 @@
+package tests
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/sparkwire/sparkwire/connect"
+	F "github.com/sparkwire/sparkwire/connect/functions"
+	"github.com/sparkwire/sparkwire/jobs"
+	"github.com/sparkwire/sparkwire/producers"
+)
+
+// jobInput produces n events of a domain with a seed, late and malformed shares, and
+// returns the events as generated (the ground truth) with the producer's manifest.
+// Generators keep state, so newGen makes a fresh one for each pass over the stream.
+func jobInput(t *testing.T, ctx context.Context, topic string, newGen func() producers.Generator, n int64, opts ...producers.StreamOption) ([]producers.Event, *producers.Manifest) {
+	t.Helper()
+	stream := func() *producers.Stream {
+		s, err := producers.NewStream(newGen(), opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	p, err := producers.NewProducer(env.Brokers(), topic, producers.WithCount(n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	m, err := p.Run(ctx, stream())
+	if err != nil {
+		t.Fatalf("produce: %v", err)
+	}
+	if m.Acked != n || m.Failed != 0 {
+		t.Fatalf("manifest: acked %d, failed %d, want %d acked", m.Acked, m.Failed, n)
+	}
+	// The same seed gives the same events: regenerate them for the ground truth.
+	s := stream()
+	events := make([]producers.Event, n)
+	for i := range events {
+		if events[i], err = s.Next(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return events, m
+}
+
+// runJob starts a job on the test topics and waits until it has processed all input.
+func runJob(t *testing.T, ctx context.Context, s *connect.Session, job *jobs.Job, input string) *jobs.Run {
+	t.Helper()
+	name := uniqueName(job.Name)
+	run, err := job.Start(ctx, s, jobs.Config{
+		Brokers:         env.SparkBrokers(),
+		InputTopic:      input,
+		OutputTopic:     newTopic(t, ctx, 1),
+		QuarantineTopic: newTopic(t, ctx, 1),
+		Name:            name,
+		CheckpointDir:   "/tmp/sparkwire-checkpoints/" + name,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = run.Stop(context.Background()) })
+	if err := run.ProcessAllAvailable(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
+// checkQuarantine checks that exactly the malformed events went to the quarantine topic,
+// each with a reason and its raw value.
+func checkQuarantine(t *testing.T, ctx context.Context, run *jobs.Run, events []producers.Event) {
+	t.Helper()
+	want := map[string]bool{}
+	for _, e := range events {
+		if e.Malformed != producers.MalformedNone {
+			want[string(e.Value)] = true
+		}
+	}
+	got := map[string]bool{}
+	for _, rec := range consumeAll(t, ctx, run.Config.QuarantineTopic) {
+		var q struct{ Reason, Raw string }
+		if err := json.Unmarshal(rec.Value, &q); err != nil {
+			t.Fatalf("quarantine record %s: %v", rec.Value, err)
+		}
+		if q.Reason == "" || !want[q.Raw] {
+			t.Errorf("quarantined %q with reason %q: not one of the malformed events", q.Raw, q.Reason)
+		}
+		got[q.Raw] = true
+	}
+	if len(got) != len(want) {
+		t.Errorf("quarantine holds %d distinct malformed events, want %d", len(got), len(want))
+	}
+}
+
+// The page views job: counts per page and minute equal those computed from the events,
+// window by window, in the memory table and in the output topic; malformed events are
+// quarantined, none lost.
+func TestJobPageViews(t *testing.T) {
+	ctx := testCtx(t, 5*time.Minute)
+	s, _ := session(t, ctx)
+	input := newTopic(t, ctx, 3)
+	events, m := jobInput(t, ctx, input, func() producers.Generator { return producers.NewClickstream(200) }, 6000,
+		producers.WithSeed(42), producers.WithInterval(50*time.Millisecond),
+		producers.WithLateness(0.05, time.Minute), producers.WithMalformed(0.02))
+	if m.Malformed == 0 || m.Late == 0 {
+		t.Fatalf("the input should have malformed and late events: %+v", m)
+	}
+
+	// Ground truth: every well-formed page view counts (all input is in the first batch, so
+	// the watermark drops nothing).
+	want := map[windowKey]int64{}
+	for _, e := range events {
+		if e.Malformed != producers.MalformedNone {
+			continue
+		}
+		var v struct {
+			EventType string `json:"event_type"`
+			Page      string
+		}
+		if err := json.Unmarshal(e.Value, &v); err != nil {
+			t.Fatal(err)
+		}
+		if v.EventType == "page_view" {
+			want[windowKey{e.EventTime.Truncate(time.Minute), v.Page}]++
+		}
+	}
+
+	run := runJob(t, ctx, s, jobs.PageViews(), input)
+	rows, err := s.Table(run.Config.Name).
+		GroupBy(connect.Col("window_start"), connect.Col("page")).
+		Agg(F.Max(connect.Col("views"))).Rows(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[windowKey]int64{}
+	for _, r := range rows {
+		got[windowKey{r.Value(0).(time.Time), r.Value(1).(string)}] = r.Value(2).(int64)
+	}
+	assertCounts(t, "memory table", got, want)
+
+	fromKafka := map[windowKey]int64{}
+	for _, rec := range consumeAll(t, ctx, run.Config.OutputTopic) {
+		var v struct {
+			WindowStart time.Time `json:"window_start"`
+			Page        string
+			Views       int64
+		}
+		if err := json.Unmarshal(rec.Value, &v); err != nil {
+			t.Fatal(err)
+		}
+		if string(rec.Key) != v.Page {
+			t.Errorf("output key %q for page %q", rec.Key, v.Page)
+		}
+		k := windowKey{v.WindowStart.UTC(), v.Page}
+		fromKafka[k] = max(fromKafka[k], v.Views)
+	}
+	assertCounts(t, "output topic", fromKafka, want)
+	checkQuarantine(t, ctx, run, events)
+	t.Logf("%d events (%d late, %d malformed) -> %d windows", len(events), m.Late, m.Malformed, len(want))
+}
+
