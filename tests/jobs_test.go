@@ -161,4 +161,3 @@ func TestJobPageViews(t *testing.T) {
 	checkQuarantine(t, ctx, run, events)
 	t.Logf("%d events (%d late, %d malformed) -> %d windows", len(events), m.Late, m.Malformed, len(want))
 }
-
