@@ -224,7 +224,10 @@ func (df *DataFrame) Show(ctx context.Context, n int) (string, error) {
 // ShowString renders the first n rows as Spark's show does, with the given options. The
 // server does the rendering, so the output matches every other Spark client.
 func (df *DataFrame) ShowString(ctx context.Context, n int, opts ShowOptions) (string, error) {
-	show := df.derive(func(in *sparkpb.Relation) (*sparkpb.Relation, error) {
+	// Show needs n+1 rows (the extra one decides "only showing top n rows"). Limiting the
+	// input first also avoids a server quirk: ShowString straight over a streaming memory
+	// table can come back empty.
+	show := df.Limit(n + 1).derive(func(in *sparkpb.Relation) (*sparkpb.Relation, error) {
 		return &sparkpb.Relation{RelType: &sparkpb.Relation_ShowString{ShowString: &sparkpb.ShowString{
 			Input: in, NumRows: int32(n), Truncate: int32(opts.Truncate), Vertical: opts.Vertical,
 		}}}, nil

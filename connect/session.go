@@ -126,6 +126,22 @@ func (s *Session) Close(ctx context.Context) error {
 	return cerr
 }
 
+// Detach closes the connection but leaves the session, and the streaming queries it started,
+// running on the server, where the server's idle timeout ends it
+// (spark.connect.session.manager.defaultSessionTimeout). Dial again with WithSessionID (or
+// session_id in the connection string) to reach it: its queries and memory tables are there.
+func (s *Session) Detach() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+	s.bus.close()
+	return s.conn.Close()
+}
+
 func (s *Session) fetchVersion(ctx context.Context) (string, error) {
 	resp, err := s.analyze(ctx, &sparkpb.AnalyzePlanRequest{
 		Analyze: &sparkpb.AnalyzePlanRequest_SparkVersion_{SparkVersion: &sparkpb.AnalyzePlanRequest_SparkVersion{}},
@@ -271,6 +287,10 @@ func (b bearer) GetRequestMetadata(context.Context, ...string) (map[string]strin
 }
 
 func (b bearer) RequireTransportSecurity() bool { return b.secure }
+
+// NewSessionID returns a new random session id (a version 4 UUID), for callers that keep a
+// session id to reach the same session from several processes (see Session.Detach).
+func NewSessionID() string { return newUUID() }
 
 // newUUID returns a random (version 4) UUID.
 func newUUID() string {

@@ -38,22 +38,49 @@ func newRootCommand() *cobra.Command {
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "print error details (server stack traces)")
 	root.PersistentFlags().DurationVar(&g.timeout, "timeout", 10*time.Minute, "give up after this long")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newSQLCommand(g), newUpCommand(g), newDownCommand(g), newProduceCommand(g))
+	root.AddCommand(newSQLCommand(g), newUpCommand(g), newDownCommand(g), newProduceCommand(g),
+		newJobsCommand(g), newSubmitCommand(g), newStatusCommand(g), newStopCommand(g), newResultsCommand(g))
 	return root
 }
 
-// session dials Spark Connect at the URL from the flags, the environment, or the local
-// stack's state file.
-func (g *globals) session(ctx context.Context) (*connect.Session, error) {
-	url := g.connectURL
-	if url == "" {
-		st, err := loadState()
-		if err != nil {
-			return nil, usagef("no Spark Connect server given: pass --connect sc://host:port, set SPARKWIRE_CONNECT_URL, or run 'sparkwire up' first")
-		}
-		url = st.ConnectURL
+// url returns the Spark Connect URL from the flags, the environment, or the local stack's
+// state file.
+func (g *globals) url() (string, error) {
+	if g.connectURL != "" {
+		return g.connectURL, nil
 	}
-	var opts []connect.Option
+	st, err := loadState()
+	if err != nil {
+		return "", usagef("no Spark Connect server given: pass --connect sc://host:port, set SPARKWIRE_CONNECT_URL, or run 'sparkwire up' first")
+	}
+	return st.ConnectURL, nil
+}
+
+// session dials a new Spark Connect session; the caller closes it.
+func (g *globals) session(ctx context.Context) (*connect.Session, error) {
+	url, err := g.url()
+	if err != nil {
+		return nil, err
+	}
+	return g.dial(ctx, url)
+}
+
+// jobSession dials the CLI's long-lived session for the server: the one that submit starts
+// queries in and that status, stop, results and watch find them in. The caller detaches
+// from it (Session.Detach) instead of closing it, which would stop the queries.
+func (g *globals) jobSession(ctx context.Context) (*connect.Session, error) {
+	url, err := g.url()
+	if err != nil {
+		return nil, err
+	}
+	id, err := sessionID(url)
+	if err != nil {
+		return nil, err
+	}
+	return g.dial(ctx, url, connect.WithSessionID(id))
+}
+
+func (g *globals) dial(ctx context.Context, url string, opts ...connect.Option) (*connect.Session, error) {
 	if g.token != "" {
 		opts = append(opts, connect.WithToken(g.token))
 	}

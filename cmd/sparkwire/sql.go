@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/spf13/cobra"
 
 	"github.com/sparkwire/sparkwire/connect"
@@ -30,8 +31,8 @@ func newSQLCommand(g *globals) *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "table" && format != "json" && format != "csv" {
-				return usagef("--format must be table, json or csv, not %q", format)
+			if format != "table" && format != "json" && format != "csv" && format != "arrow" {
+				return usagef("--format must be table, json, csv or arrow, not %q", format)
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), g.timeout)
 			defer cancel()
@@ -42,7 +43,7 @@ func newSQLCommand(g *globals) *cobra.Command {
 			return err
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json (one object per line) or csv")
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json (one object per line), csv or arrow (an Arrow IPC stream)")
 	cmd.Flags().IntVarP(&limit, "limit", "n", 20, "print at most this many rows")
 	return cmd
 }
@@ -61,13 +62,42 @@ func runSQL(ctx context.Context, g *globals, out io.Writer, query, format string
 	if err != nil {
 		return err
 	}
-	if format == "table" {
+	return printDataFrame(ctx, out, df, format, limit)
+}
+
+// printDataFrame prints a DataFrame as Spark's table, JSON lines, CSV (the first limit
+// rows), or all of it as an Arrow IPC stream.
+func printDataFrame(ctx context.Context, out io.Writer, df *connect.DataFrame, format string, limit int) error {
+	switch format {
+	case "table":
 		table, err := df.Show(ctx, limit)
 		if err != nil {
 			return err
 		}
 		_, err = fmt.Fprint(out, table)
 		return err
+	case "arrow":
+		rr, err := df.Collect(ctx)
+		if err != nil {
+			return err
+		}
+		defer rr.Release()
+		var w *ipc.Writer
+		for rr.Next() {
+			if w == nil {
+				w = ipc.NewWriter(out, ipc.WithSchema(rr.Schema()))
+			}
+			if err := w.Write(rr.RecordBatch()); err != nil {
+				return err
+			}
+		}
+		if err := rr.Err(); err != nil {
+			return err
+		}
+		if w == nil {
+			return nil
+		}
+		return w.Close()
 	}
 	rows, err := df.Limit(limit).Rows(ctx)
 	if err != nil {

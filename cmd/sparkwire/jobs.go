@@ -1,0 +1,325 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sparkwire/sparkwire/connect"
+	"github.com/sparkwire/sparkwire/jobs"
+)
+
+func newJobsCommand(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "jobs", Short: "The named streaming jobs sparkwire can submit"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "list",
+		Short: "List the jobs",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "JOB\tINPUT\tMODE\tDESCRIPTION")
+			for _, j := range jobs.Builtin().List() {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", j.Name, j.Input.Name, j.Mode, j.Description)
+			}
+			return w.Flush()
+		},
+	})
+	return cmd
+}
+
+// sparkBrokers returns Kafka's address as the Spark server sees it.
+func (g *globals) sparkBrokers(flag string) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	st, err := loadState()
+	local := err == nil && (g.connectURL == "" || g.connectURL == st.ConnectURL)
+	switch {
+	case local && (g.brokers == "" || g.brokers == strings.Join(st.Brokers, ",")):
+		// The local stack: Spark reaches Kafka by its name on the stack's network.
+		return st.SparkBrokers, nil
+	case g.brokers != "":
+		return g.brokers, nil
+	}
+	return "", usagef("no Kafka brokers given: pass --brokers (or --spark-brokers if Spark reaches Kafka at another address), or run 'sparkwire up' first")
+}
+
+// parseTrigger reads --trigger: a duration (processing time), available-now or once.
+func parseTrigger(s string) (*connect.Trigger, error) {
+	var t connect.Trigger
+	switch s {
+	case "":
+		return nil, nil
+	case "available-now":
+		t = connect.AvailableNow()
+	case "once":
+		t = connect.Once()
+	default:
+		d, err := time.ParseDuration(s)
+		if err != nil || d < 0 {
+			return nil, usagef("--trigger must be a duration such as 5s, available-now or once, not %q", s)
+		}
+		t = connect.ProcessingTime(d)
+	}
+	return &t, nil
+}
+
+func newSubmitCommand(g *globals) *cobra.Command {
+	var (
+		trigger, checkpoint, name, input, output, sparkBrokers, starting string
+		params                                                           []string
+		wait                                                             bool
+	)
+	cmd := &cobra.Command{
+		Use:   "submit JOB",
+		Short: "Start a streaming job on the Spark Connect server",
+		Long: `Starts the job's queries (results to Kafka and a memory table, malformed events to a
+quarantine topic) in the CLI's session on the server and returns; the queries keep running.
+Follow them with 'sparkwire status', 'sparkwire watch' and 'sparkwire results'.`,
+		Example: `  sparkwire submit pageviews --trigger 5s
+  sparkwire submit pageviews --trigger available-now --wait`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("submit takes one job name (see 'sparkwire jobs list')")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			job, err := jobs.Builtin().Get(args[0])
+			if err != nil {
+				return usageError{err}
+			}
+			trig, err := parseTrigger(trigger)
+			if err != nil {
+				return err
+			}
+			p := jobs.Params{}
+			for _, kv := range params {
+				k, v, ok := strings.Cut(kv, "=")
+				f, perr := strconv.ParseFloat(v, 64)
+				if !ok || perr != nil {
+					return usagef("--param %q: want name=number", kv)
+				}
+				p[k] = f
+			}
+			brokers, err := g.sparkBrokers(sparkBrokers)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), g.timeout)
+			defer cancel()
+			err = submit(ctx, g, cmd.OutOrStdout(), job, jobs.Config{
+				Brokers: brokers, InputTopic: input, OutputTopic: output, Name: name, Trigger: trig,
+				CheckpointDir: checkpoint, StartingOffsets: starting, Params: p,
+			}, wait)
+			if err != nil {
+				g.report(err)
+			}
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&trigger, "trigger", "", "when micro-batches run: a duration (5s), available-now or once (default: as fast as possible)")
+	f.StringVar(&checkpoint, "checkpoint", "", "checkpoint directory on the Spark server (default /tmp/sparkwire/checkpoints/NAME)")
+	f.StringVar(&name, "name", "", "query name, also the memory table of the results (default: the job's name)")
+	f.StringVar(&input, "input", "", "input topic (default: the job's input domain, e.g. clickstream)")
+	f.StringVar(&output, "output", "", "output topic (default NAME_out)")
+	f.StringVar(&sparkBrokers, "spark-brokers", "", "Kafka bootstrap servers as the Spark server reaches them (default: --brokers, or the local stack's)")
+	f.StringVar(&starting, "starting-offsets", "", "earliest (default) or latest")
+	f.StringArrayVar(&params, "param", nil, "job parameter name=value (repeatable)")
+	f.BoolVar(&wait, "wait", false, "wait until the queries end (with --trigger available-now or once)")
+	return cmd
+}
+
+func submit(ctx context.Context, g *globals, out io.Writer, job *jobs.Job, c jobs.Config, wait bool) error {
+	s, err := g.jobSession(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Detach()
+	run, err := job.Start(ctx, s, c)
+	if err != nil {
+		return err
+	}
+	for _, q := range run.Queries() {
+		fmt.Fprintf(out, "started %-32s id %s\n", q.Name(), q.ID())
+	}
+	if !wait {
+		return nil
+	}
+	return run.AwaitTermination(ctx)
+}
+
+// findQueries returns the active queries named or identified by ref; a job's name matches
+// all its queries (name, name_kafka, name_quarantine).
+func findQueries(ctx context.Context, s *connect.Session, ref string) ([]*connect.StreamingQuery, error) {
+	active, err := s.Streams().Active(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []*connect.StreamingQuery
+	for _, q := range active {
+		if q.ID() == ref || q.Name() == ref || strings.HasPrefix(q.Name(), ref+"_") {
+			out = append(out, q)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no active query or job named %q", ref)
+	}
+	return out, nil
+}
+
+func newStatusCommand(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "status [QUERY|JOB]",
+		Short: "Show the active streaming queries: rates, latest batch, watermark",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, cancel := context.WithTimeout(cmd.Context(), g.timeout)
+			defer cancel()
+			err := status(ctx, g, cmd.OutOrStdout(), args)
+			if err != nil {
+				g.report(err)
+			}
+			return err
+		},
+	}
+}
+
+func status(ctx context.Context, g *globals, out io.Writer, args []string) error {
+	s, err := g.jobSession(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Detach()
+	var qs []*connect.StreamingQuery
+	if len(args) == 1 {
+		qs, err = findQueries(ctx, s, args[0])
+	} else {
+		qs, err = s.Streams().Active(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	if len(qs) == 0 {
+		fmt.Fprintln(out, "no active queries")
+		return nil
+	}
+	w := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "QUERY\tSTATUS\tBATCH\tINPUT ROWS/S\tPROCESSED ROWS/S\tBATCH MS\tSTATE ROWS\tWATERMARK\tID")
+	for _, q := range qs {
+		st, err := q.Status(ctx)
+		if err != nil {
+			return err
+		}
+		p, err := q.LastProgress(ctx)
+		if err != nil {
+			return err
+		}
+		batch, in, proc, dur, state, wm := "-", "-", "-", "-", "-", "-"
+		if p != nil {
+			batch = strconv.FormatInt(p.BatchID, 10)
+			in, proc = fmt.Sprintf("%.1f", p.InputRowsPerSecond), fmt.Sprintf("%.1f", p.ProcessedRowsPerSecond)
+			dur = strconv.FormatInt(p.BatchDuration, 10)
+			var rows int64
+			for _, op := range p.StateOperators {
+				rows += op.NumRowsTotal
+			}
+			state = strconv.FormatInt(rows, 10)
+			if t, ok := p.Watermark(); ok && t.Unix() > 0 {
+				wm = t.Format(time.DateTime)
+			}
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", q.Name(), st.Message, batch, in, proc, dur, state, wm, q.ID())
+	}
+	return w.Flush()
+}
+
+func newStopCommand(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "stop QUERY|JOB",
+		Short: "Stop a streaming query, or all queries of a job",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("stop takes one query name, query id or job name")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, cancel := context.WithTimeout(cmd.Context(), g.timeout)
+			defer cancel()
+			err := func() error {
+				s, err := g.jobSession(ctx)
+				if err != nil {
+					return err
+				}
+				defer s.Detach()
+				qs, err := findQueries(ctx, s, args[0])
+				if err != nil {
+					return err
+				}
+				for _, q := range qs {
+					if err := q.Stop(ctx); err != nil {
+						return err
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "stopped %s (%s)\n", q.Name(), q.ID())
+				}
+				return nil
+			}()
+			if err != nil {
+				g.report(err)
+			}
+			return err
+		},
+	}
+}
+
+func newResultsCommand(g *globals) *cobra.Command {
+	var (
+		format string
+		limit  int
+	)
+	cmd := &cobra.Command{
+		Use:   "results JOB|QUERY",
+		Short: "Print a job's or memory-sink query's results",
+		Long: `Reads the memory table of a job (named like the job) or of a memory-sink query from the
+CLI's session on the server, as Arrow, and prints it as a table, JSON lines, CSV, or an Arrow
+IPC stream (--format arrow, to a pipe or file).`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("results takes one job or query name")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch format {
+			case "table", "json", "csv", "arrow":
+			default:
+				return usagef("--format must be table, json, csv or arrow, not %q", format)
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), g.timeout)
+			defer cancel()
+			err := func() error {
+				s, err := g.jobSession(ctx)
+				if err != nil {
+					return err
+				}
+				defer s.Detach()
+				return printDataFrame(ctx, cmd.OutOrStdout(), s.Table(args[0]), format, limit)
+			}()
+			if err != nil {
+				g.report(err)
+			}
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "table", "table, json, csv or arrow")
+	cmd.Flags().IntVarP(&limit, "limit", "n", 20, "at most this many rows (table, json, csv)")
+	return cmd
+}
