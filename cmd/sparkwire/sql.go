@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/ipc"
@@ -73,6 +74,9 @@ func printDataFrame(ctx context.Context, out io.Writer, df *connect.DataFrame, f
 		table, err := df.Show(ctx, limit)
 		if err != nil {
 			return err
+		}
+		if !strings.HasSuffix(table, "\n") {
+			table += "\n"
 		}
 		_, err = fmt.Fprint(out, table)
 		return err
