@@ -23,6 +23,10 @@
 //	}
 //
 // and a registry that includes it: jobs.NewRegistry(append(jobs.Builtin().List(), CountryViews())...).
+//
+// A job may have further results next to the main one, such as alerts: each [Output] in
+// Job.Outputs is built from the same events and written to a topic and a memory table of
+// its own (see [Output]).
 package jobs
 
 import (
@@ -60,6 +64,34 @@ type Job struct {
 	Defaults Params
 	// Transform builds the result from the stream of well-formed events.
 	Transform func(s *connect.Session, events *connect.DataFrame, p Params) (*connect.DataFrame, error)
+	// Outputs are further results (optional), each written to a topic and a memory table of
+	// its own.
+	Outputs []Output
+}
+
+// Output is a further result of a job, next to the main one: for example alerts, raised
+// from the same events. A run writes it to the topic <name>_<output> (see
+// Config.OutputTopics) and to the memory table <name>_<output>, where <name> is the run's
+// Config.Name.
+type Output struct {
+	// Name identifies the output within the job: lower case, digits and underscores; not
+	// "out", "kafka" or "quarantine", which the job's own topics and queries use.
+	Name string
+	// Description says in one sentence what the output holds.
+	Description string
+	// Mode is the output mode (default Append).
+	Mode connect.OutputMode
+	// Key is the column used as the key of the output's Kafka records.
+	Key string
+	// Build builds the output from the stream of well-formed events (the same stream that
+	// Transform gets).
+	Build func(s *connect.Session, events *connect.DataFrame, p Params) (*connect.DataFrame, error)
+}
+
+// validName reports whether a job or output name uses lower case letters, digits and
+// underscores only.
+func validName(name string) bool {
+	return name != "" && strings.Trim(name, "abcdefghijklmnopqrstuvwxyz0123456789_") == ""
 }
 
 // Registry lists jobs by name.
@@ -71,7 +103,7 @@ type Registry struct {
 func NewRegistry(jobs ...*Job) (*Registry, error) {
 	seen := map[string]bool{}
 	for _, j := range jobs {
-		if j.Name == "" || strings.Trim(j.Name, "abcdefghijklmnopqrstuvwxyz0123456789_") != "" {
+		if !validName(j.Name) {
 			return nil, fmt.Errorf("job name %q: use lower case letters, digits and underscores", j.Name)
 		}
 		if seen[j.Name] {
@@ -79,6 +111,18 @@ func NewRegistry(jobs ...*Job) (*Registry, error) {
 		}
 		if j.Transform == nil {
 			return nil, fmt.Errorf("job %q has no Transform", j.Name)
+		}
+		outputs := map[string]bool{}
+		for _, o := range j.Outputs {
+			switch {
+			case !validName(o.Name) || o.Name == "out" || o.Name == "kafka" || o.Name == "quarantine":
+				return nil, fmt.Errorf("job %q, output name %q: use lower case letters, digits and underscores, not out, kafka or quarantine", j.Name, o.Name)
+			case outputs[o.Name]:
+				return nil, fmt.Errorf("job %q has two outputs named %q", j.Name, o.Name)
+			case o.Build == nil || o.Key == "":
+				return nil, fmt.Errorf("job %q, output %q needs a Build function and a Key", j.Name, o.Name)
+			}
+			outputs[o.Name] = true
 		}
 		seen[j.Name] = true
 	}
@@ -112,6 +156,9 @@ type Config struct {
 	OutputTopic string
 	// QuarantineTopic receives malformed events with the reason (default: <job>_quarantine).
 	QuarantineTopic string
+	// OutputTopics are the topics of the job's further Outputs, by output name (default:
+	// <name>_<output>, with Name below). A started Run's Config lists all of them.
+	OutputTopics map[string]string
 	// Name names the run's queries: <name> is also the memory table of the results
 	// (default: the job's name).
 	Name string
@@ -145,6 +192,19 @@ func (j *Job) withDefaults(c Config) (Config, Params, error) {
 	if c.QuarantineTopic == "" {
 		c.QuarantineTopic = c.Name + "_quarantine"
 	}
+	topics := map[string]string{}
+	for k, v := range c.OutputTopics {
+		if !slices.ContainsFunc(j.Outputs, func(o Output) bool { return o.Name == k }) {
+			return c, nil, fmt.Errorf("job %s has no output %q", j.Name, k)
+		}
+		topics[k] = v
+	}
+	for _, o := range j.Outputs {
+		if topics[o.Name] == "" {
+			topics[o.Name] = c.Name + "_" + o.Name
+		}
+	}
+	c.OutputTopics = topics
 	if c.CheckpointDir == "" {
 		c.CheckpointDir = "/tmp/sparkwire/checkpoints/" + c.Name
 	}
@@ -171,12 +231,30 @@ type Run struct {
 	// Results writes the results to the output topic; Memory to the memory table (nil with
 	// NoMemorySink); Quarantine the malformed events to the quarantine topic.
 	Results, Memory, Quarantine *connect.StreamingQuery
+	// Outputs has the queries of the job's further outputs, by output name.
+	Outputs map[string]*OutputRun
 }
 
-// Queries returns the run's queries.
+// OutputRun is the part of a run that writes one of the job's further outputs.
+type OutputRun struct {
+	// Topic is the output's Kafka topic; Table its memory table ("" with NoMemorySink).
+	Topic, Table string
+	// Results writes the output to Topic (query <name>_<output>_kafka); Memory to Table
+	// (query <name>_<output>; nil with NoMemorySink).
+	Results, Memory *connect.StreamingQuery
+}
+
+// Queries returns the run's queries: the results', the memory table's and the quarantine's,
+// then those of the further outputs in the job's order.
 func (r *Run) Queries() []*connect.StreamingQuery {
+	all := []*connect.StreamingQuery{r.Results, r.Memory, r.Quarantine}
+	for _, o := range r.Job.Outputs {
+		if or := r.Outputs[o.Name]; or != nil {
+			all = append(all, or.Results, or.Memory)
+		}
+	}
 	var qs []*connect.StreamingQuery
-	for _, q := range []*connect.StreamingQuery{r.Results, r.Memory, r.Quarantine} {
+	for _, q := range all {
 		if q != nil {
 			qs = append(qs, q)
 		}
@@ -247,7 +325,7 @@ func (j *Job) Parsed(s *connect.Session, c Config) *connect.DataFrame {
 }
 
 // Start starts the job's queries: results to Kafka and to the memory table, malformed events
-// to the quarantine topic.
+// to the quarantine topic, and each further output to its topic and memory table.
 func (j *Job) Start(ctx context.Context, s *connect.Session, c Config) (*Run, error) {
 	c, p, err := j.withDefaults(c)
 	if err != nil {
@@ -258,6 +336,14 @@ func (j *Job) Start(ctx context.Context, s *connect.Session, c Config) (*Run, er
 	result, err := j.Transform(s, events, p)
 	if err != nil {
 		return nil, fmt.Errorf("job %s: %w", j.Name, err)
+	}
+	// Build every output before starting any query, so that a failing Build leaves nothing
+	// running.
+	built := make([]*connect.DataFrame, len(j.Outputs))
+	for i, o := range j.Outputs {
+		if built[i], err = o.Build(s, events, p); err != nil {
+			return nil, fmt.Errorf("job %s, output %s: %w", j.Name, o.Name, err)
+		}
 	}
 	run := &Run{Job: j, Config: c}
 	start := func(w *connect.DataStreamWriter, name string) (*connect.StreamingQuery, error) {
@@ -277,9 +363,7 @@ func (j *Job) Start(ctx context.Context, s *connect.Session, c Config) (*Run, er
 			Option("topic", topic).
 			Option("checkpointLocation", c.CheckpointDir+"/"+name), name)
 	}
-	out := result.Select(connect.Col(j.Key).Cast("string").Alias("key"),
-		F.ToJSON(F.Struct(connect.Col("*"))).Alias("value"))
-	if run.Results, err = kafkaSink(out, c.OutputTopic, c.Name+"_kafka", j.Mode); err != nil {
+	if run.Results, err = kafkaSink(kafkaRecords(result, j.Key), c.OutputTopic, c.Name+"_kafka", j.Mode); err != nil {
 		return nil, err
 	}
 	quarantine := parsed.Where("reason IS NOT NULL").Select(
@@ -293,5 +377,33 @@ func (j *Job) Start(ctx context.Context, s *connect.Session, c Config) (*Run, er
 			return nil, err
 		}
 	}
+	for i, o := range j.Outputs {
+		mode := o.Mode
+		if mode == "" {
+			mode = connect.Append
+		}
+		name := c.Name + "_" + o.Name
+		or := &OutputRun{Topic: c.OutputTopics[o.Name]}
+		if run.Outputs == nil {
+			run.Outputs = map[string]*OutputRun{}
+		}
+		run.Outputs[o.Name] = or
+		if or.Results, err = kafkaSink(kafkaRecords(built[i], o.Key), or.Topic, name+"_kafka", mode); err != nil {
+			return nil, err
+		}
+		if !c.NoMemorySink {
+			or.Table = name
+			if or.Memory, err = start(built[i].WriteStream().Format("memory").OutputMode(mode), name); err != nil {
+				return nil, err
+			}
+		}
+	}
 	return run, nil
+}
+
+// kafkaRecords turns a result into Kafka records: the key column as a string, and the
+// whole row as a JSON object.
+func kafkaRecords(df *connect.DataFrame, key string) *connect.DataFrame {
+	return df.Select(connect.Col(key).Cast("string").Alias("key"),
+		F.ToJSON(F.Struct(connect.Col("*"))).Alias("value"))
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The README's demo command (`make demo`): sets up the Docker engine and images when needed,
-# starts the local stack (Kafka + Spark Connect) and runs a query through the CLI.
+# then runs `sparkwire demo`: a local Kafka + Spark Connect stack, clickstream events produced
+# from Go, the pageviews streaming job, live progress, and a check of the job's output against
+# the events that were sent. Extra arguments go to `sparkwire demo` (e.g. --duration 60s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -f /.dockerenv ]; then
@@ -10,5 +12,4 @@ export TESTCONTAINERS_RYUK_DISABLED=${TESTCONTAINERS_RYUK_DISABLED:-true}
 
 bash docker/scripts/images.sh
 go build -o .build/sparkwire ./cmd/sparkwire
-.build/sparkwire up
-.build/sparkwire sql "SELECT id, id * id AS square, date_add(current_date(), cast(id AS int)) AS day, sha2(cast(id AS string), 256) AS hash FROM range(10)"
+exec .build/sparkwire demo "$@"

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/sparkwire/sparkwire/connect"
-	F "github.com/sparkwire/sparkwire/connect/functions"
 	"github.com/sparkwire/sparkwire/jobs"
 	"github.com/sparkwire/sparkwire/producers"
 )
@@ -111,33 +110,23 @@ func TestJobPageViews(t *testing.T) {
 
 	// Ground truth: every well-formed page view counts (all input is in the first batch, so
 	// the watermark drops nothing).
+	expected, err := jobs.ExpectedPageViews(events)
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := map[windowKey]int64{}
-	for _, e := range events {
-		if e.Malformed != producers.MalformedNone {
-			continue
-		}
-		var v struct {
-			EventType string `json:"event_type"`
-			Page      string
-		}
-		if err := json.Unmarshal(e.Value, &v); err != nil {
-			t.Fatal(err)
-		}
-		if v.EventType == "page_view" {
-			want[windowKey{e.EventTime.Truncate(time.Minute), v.Page}]++
-		}
+	for k, v := range expected {
+		want[windowKey{k.WindowStart, k.Page}] = v
 	}
 
 	run := runJob(t, ctx, s, jobs.PageViews(), input)
-	rows, err := s.Table(run.Config.Name).
-		GroupBy(connect.Col("window_start"), connect.Col("page")).
-		Agg(F.Max(connect.Col("views"))).Rows(ctx)
+	table, err := jobs.PageViewsFromTable(ctx, s, run.Config.Name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := map[windowKey]int64{}
-	for _, r := range rows {
-		got[windowKey{r.Value(0).(time.Time), r.Value(1).(string)}] = r.Value(2).(int64)
+	for k, v := range table {
+		got[windowKey{k.WindowStart, k.Page}] = v
 	}
 	assertCounts(t, "memory table", got, want)
 

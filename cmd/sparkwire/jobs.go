@@ -34,9 +34,9 @@ func newJobsCommand(g *globals) *cobra.Command {
 }
 
 // sparkBrokers returns Kafka's address as the Spark server sees it.
-func (g *globals) sparkBrokers(flag string) (string, error) {
-	if flag != "" {
-		return flag, nil
+func (g *globals) sparkBrokers() (string, error) {
+	if g.sparkKafka != "" {
+		return g.sparkKafka, nil
 	}
 	st, err := loadState()
 	local := err == nil && (g.connectURL == "" || g.connectURL == st.ConnectURL)
@@ -72,9 +72,9 @@ func parseTrigger(s string) (*connect.Trigger, error) {
 
 func newSubmitCommand(g *globals) *cobra.Command {
 	var (
-		trigger, checkpoint, name, input, output, sparkBrokers, starting string
-		params                                                           []string
-		wait                                                             bool
+		trigger, checkpoint, name, input, output, starting string
+		params                                             []string
+		wait                                               bool
 	)
 	cmd := &cobra.Command{
 		Use:   "submit JOB",
@@ -108,7 +108,7 @@ Follow them with 'sparkwire status', 'sparkwire watch' and 'sparkwire results'.`
 				}
 				p[k] = f
 			}
-			brokers, err := g.sparkBrokers(sparkBrokers)
+			brokers, err := g.sparkBrokers()
 			if err != nil {
 				return err
 			}
@@ -130,7 +130,6 @@ Follow them with 'sparkwire status', 'sparkwire watch' and 'sparkwire results'.`
 	f.StringVar(&name, "name", "", "query name, also the memory table of the results (default: the job's name)")
 	f.StringVar(&input, "input", "", "input topic (default: the job's input domain, e.g. clickstream)")
 	f.StringVar(&output, "output", "", "output topic (default NAME_out)")
-	f.StringVar(&sparkBrokers, "spark-brokers", "", "Kafka bootstrap servers as the Spark server reaches them (default: --brokers, or the local stack's)")
 	f.StringVar(&starting, "starting-offsets", "", "earliest (default) or latest")
 	f.StringArrayVar(&params, "param", nil, "job parameter name=value (repeatable)")
 	f.BoolVar(&wait, "wait", false, "wait until the queries end (with --trigger available-now or once)")

@@ -17,6 +17,7 @@ import (
 type globals struct {
 	connectURL string
 	brokers    string
+	sparkKafka string
 	token      string
 	verbose    bool
 	timeout    time.Duration
@@ -34,12 +35,14 @@ func newRootCommand() *cobra.Command {
 		"Spark Connect URL, sc://host:port/;params (env SPARKWIRE_CONNECT_URL; default: the stack started by 'sparkwire up')")
 	root.PersistentFlags().StringVar(&g.brokers, "brokers", os.Getenv("SPARKWIRE_KAFKA_BROKERS"),
 		"Kafka bootstrap servers, comma-separated (env SPARKWIRE_KAFKA_BROKERS)")
+	root.PersistentFlags().StringVar(&g.sparkKafka, "spark-brokers", os.Getenv("SPARKWIRE_SPARK_KAFKA_BROKERS"),
+		"Kafka bootstrap servers as the Spark server reaches them, if not the same as --brokers (env SPARKWIRE_SPARK_KAFKA_BROKERS)")
 	root.PersistentFlags().StringVar(&g.token, "token", os.Getenv("SPARKWIRE_TOKEN"), "Spark Connect bearer token (env SPARKWIRE_TOKEN)")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "print error details (server stack traces)")
 	root.PersistentFlags().DurationVar(&g.timeout, "timeout", 10*time.Minute, "give up after this long")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newSQLCommand(g), newUpCommand(g), newDownCommand(g), newProduceCommand(g),
-		newJobsCommand(g), newSubmitCommand(g), newStatusCommand(g), newStopCommand(g), newResultsCommand(g), newWatchCommand(g))
+		newJobsCommand(g), newSubmitCommand(g), newStatusCommand(g), newStopCommand(g), newResultsCommand(g), newWatchCommand(g), newDemoCommand(g))
 	return root
 }
 
