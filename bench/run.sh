@@ -3,10 +3,7 @@
 # results; BENCHMARKS.md records them. Not part of CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -f /.dockerenv ]; then
-  export TESTCONTAINERS_HOST_OVERRIDE=${TESTCONTAINERS_HOST_OVERRIDE:-localhost}
-fi
-export TESTCONTAINERS_RYUK_DISABLED=${TESTCONTAINERS_RYUK_DISABLED:-true}
+source scripts/env.sh
 bash docker/scripts/images.sh
 go build -o .build/sparkwire ./cmd/sparkwire
 .build/sparkwire up >/dev/null

@@ -5,10 +5,7 @@
 # the events that were sent. Extra arguments go to `sparkwire demo` (e.g. --duration 60s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -f /.dockerenv ]; then
-  export TESTCONTAINERS_HOST_OVERRIDE=${TESTCONTAINERS_HOST_OVERRIDE:-localhost}
-fi
-export TESTCONTAINERS_RYUK_DISABLED=${TESTCONTAINERS_RYUK_DISABLED:-true}
+source scripts/env.sh
 
 bash docker/scripts/images.sh
 go build -o .build/sparkwire ./cmd/sparkwire

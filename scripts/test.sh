@@ -5,13 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# testcontainers-go inside a container (as on CI machines) must reach published ports on
-# localhost, and the Ryuk reaper image cannot be pulled without a registry: the tests
-# terminate their own containers instead.
-if [ -f /.dockerenv ]; then
-  export TESTCONTAINERS_HOST_OVERRIDE=${TESTCONTAINERS_HOST_OVERRIDE:-localhost}
-fi
-export TESTCONTAINERS_RYUK_DISABLED=${TESTCONTAINERS_RYUK_DISABLED:-true}
+source scripts/env.sh
 
 bash docker/scripts/images.sh
 

@@ -3,6 +3,7 @@ package tests
 import (
 	"context"
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -90,4 +91,32 @@ func kadmEnds(ctx context.Context, topic string) (map[int32]int64, error) {
 		out[o.Partition] = o.Offset
 	})
 	return out, ferr
+}
+
+// deadAddrs returns two local addresses that never answer: a port nothing listens on
+// (refused at once) and a listener that accepts connections and stays silent (only a
+// deadline ends the wait). The listener closes with the test.
+func deadAddrs(t *testing.T) (closed, silent string) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed = l.Addr().String()
+	l.Close()
+	sl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sl.Close() })
+	go func() {
+		for {
+			c, err := sl.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+	}()
+	return closed, sl.Addr().String()
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -230,27 +229,8 @@ func TestProducerRejectedRecordsCounted(t *testing.T) {
 // A closed port and a listener that never answers both fail within the connect timeout,
 // with an error that names the broker.
 func TestProducerUnreachableBroker(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := l.Addr().String()
-	l.Close()
-	silent, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { silent.Close() })
-	go func() {
-		for {
-			c, err := silent.Accept()
-			if err != nil {
-				return
-			}
-			t.Cleanup(func() { c.Close() })
-		}
-	}()
-	for _, addr := range []string{closed, silent.Addr().String()} {
+	closed, silent := deadAddrs(t)
+	for _, addr := range []string{closed, silent} {
 		const timeout = 3 * time.Second
 		p, err := producers.NewProducer([]string{addr}, "nowhere", producers.WithConnectTimeout(timeout), producers.WithCount(10))
 		if err != nil {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"net"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -273,32 +272,8 @@ func TestSQLErrors(t *testing.T) {
 
 // Wrong ports and silent servers fail within the context's deadline, never hang.
 func TestUnreachableFailsWithinDeadline(t *testing.T) {
-	// Nothing listens on a port we just closed: refused at once.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closedPort := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	// A listener that accepts and never answers: only the deadline ends the wait.
-	silent, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { silent.Close() })
-	go func() {
-		for {
-			c, err := silent.Accept()
-			if err != nil {
-				return
-			}
-			t.Cleanup(func() { c.Close() })
-		}
-	}()
-	for _, url := range []string{
-		fmt.Sprintf("sc://127.0.0.1:%d", closedPort),
-		fmt.Sprintf("sc://127.0.0.1:%d", silent.Addr().(*net.TCPAddr).Port),
-	} {
+	closed, silent := deadAddrs(t)
+	for _, url := range []string{"sc://" + closed, "sc://" + silent} {
 		const deadline = 3 * time.Second
 		ctx, cancel := context.WithTimeout(context.Background(), deadline)
 		start := time.Now()
