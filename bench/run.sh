@@ -18,3 +18,5 @@ go test -run '^$' -bench BenchmarkCollect -benchtime "${BENCHTIME:-3x}" -count "
 .build/pyvenv/bin/python bench/pyspark_collect.py "$SPARKWIRE_CONNECT_URL" 3
 echo "== producers: generate + encode"
 go test -run '^$' -bench . -benchmem ./producers/ "$@"
+echo "== producers: sparkwire vs kafka-producer-perf-test (same broker)"
+bash bench/producer.sh -count "${PRODUCER_COUNT:-2000000}" -reps "${PRODUCER_REPS:-3}"

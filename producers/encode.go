@@ -83,9 +83,10 @@ func (m Malformation) String() string {
 	return "Malformation(" + strconv.Itoa(int(m)) + ")"
 }
 
-// encodeRecord appends the encoding of vals, which match fields, to dst. Field skip (if
-// not -1) is left out; field wrong (if not -1) is written with a wrong type.
-func encodeRecord(e Encoding, dst []byte, fields []Field, vals []Value, skip, wrong int) []byte {
+// encodeRecord appends the encoding of vals to dst. names holds, for each field, its
+// name as a JSON string followed by a colon (see jsonNames); Avro does not use it. Field
+// skip (if not -1) is left out; field wrong (if not -1) is written with a wrong type.
+func encodeRecord(e Encoding, dst []byte, names []string, vals []Value, skip, wrong int) []byte {
 	if e == EncodingAvro {
 		for i, v := range vals {
 			switch i {
@@ -100,7 +101,7 @@ func encodeRecord(e Encoding, dst []byte, fields []Field, vals []Value, skip, wr
 	}
 	dst = append(dst, '{')
 	first := true
-	for i, v := range vals {
+	for i := range vals {
 		if i == skip {
 			continue
 		}
@@ -108,15 +109,24 @@ func encodeRecord(e Encoding, dst []byte, fields []Field, vals []Value, skip, wr
 			dst = append(dst, ',')
 		}
 		first = false
-		dst = appendJSONString(dst, fields[i].Name)
-		dst = append(dst, ':')
+		dst = append(dst, names[i]...)
 		if i == wrong {
-			dst = appendJSONWrong(dst, v)
+			dst = appendJSONWrong(dst, vals[i])
 		} else {
-			dst = appendJSON(dst, v)
+			dst = appendJSON(dst, vals[i])
 		}
 	}
 	return append(dst, '}')
+}
+
+// jsonNames returns each field's name as a JSON string followed by a colon, the prefix
+// of its value in a JSON record; streams compute it once rather than per record.
+func jsonNames(fields []Field) []string {
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = string(append(appendJSONString(nil, f.Name), ':'))
+	}
+	return names
 }
 
 // timeLayout is how timestamps are written in JSON: RFC 3339, UTC, milliseconds.
@@ -161,14 +171,43 @@ func appendJSONWrong(dst []byte, v Value) []byte {
 	return append(dst, "12345"...)
 }
 
+// jsonPlain marks the bytes a JSON string holds as they are: printable ASCII other than
+// the quote and the backslash.
+var jsonPlain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // appendJSONString appends s as a JSON string; invalid UTF-8 becomes U+FFFD.
 func appendJSONString(dst []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
+	i := 0
+	// Eight bytes at a time while none is below 0x20, a quote, a backslash or non-ASCII
+	// (the has-less-than and has-zero-byte bit tricks), then byte by byte.
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(s); i += 8 {
+		_ = s[i+7]
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		q, b := x^('"'*ones), x^('\\'*ones)
+		if (x|(x-0x20*ones)&^x|(q-ones)&^q|(b-ones)&^b)&highs != 0 {
+			break
+		}
+	}
+	for i < len(s) && jsonPlain[s[i]] {
+		i++
+	}
+	if i == len(s) { // the common case: nothing to escape
+		dst = append(dst, s...)
+		return append(dst, '"')
+	}
 	safe := 0 // s[safe:i] needs no escaping and is appended in one go
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+		if jsonPlain[c] {
 			i++
 			continue
 		}
@@ -201,20 +240,39 @@ func appendJSONString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
+// msPerDay is the number of milliseconds in a day.
+const msPerDay = 24 * 60 * 60 * 1000
+
 // appendTimestamp appends Unix milliseconds as 2006-01-02T15:04:05.000Z, in UTC; years
-// outside 0 to 9999 fall back to the time package.
+// outside 0 to 9999 fall back to the time package. The calendar date is computed with
+// integer arithmetic (H. Hinnant's days-to-civil algorithm), cheaper than time.Time's.
 func appendTimestamp(dst []byte, ms int64) []byte {
-	t := time.UnixMilli(ms).UTC()
-	year, month, day := t.Date()
+	days, msOfDay := ms/msPerDay, ms%msPerDay
+	if msOfDay < 0 {
+		days, msOfDay = days-1, msOfDay+msPerDay
+	}
+	z := days + 719468 // days since 0000-03-01
+	era := z / 146097
+	if z < 0 && z%146097 != 0 {
+		era--
+	}
+	doe := z - era*146097                                  // day of the 400-year era, [0, 146096]
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365 // year of the era, [0, 399]
+	doy := doe - (365*yoe + yoe/4 - yoe/100)               // day of the year from March 1st
+	mp := (5*doy + 2) / 153                                // month from March, [0, 11]
+	day := doy - (153*mp+2)/5 + 1
+	month := mp + 3
+	if mp >= 10 {
+		month = mp - 9
+	}
+	year := yoe + era*400
+	if month <= 2 {
+		year++
+	}
 	if year < 0 || year > 9999 {
-		return t.AppendFormat(dst, timeLayout)
+		return time.UnixMilli(ms).UTC().AppendFormat(dst, timeLayout)
 	}
-	hour, minute, sec := t.Clock()
-	milli := int(ms % 1000)
-	if milli < 0 {
-		milli += 1000
-	}
-	d := func(b []byte, v, width int) []byte {
+	d := func(b []byte, v int64, width int) []byte {
 		for p := width - 1; p >= 0; p-- {
 			b[p] = byte('0' + v%10)
 			v /= 10
@@ -224,17 +282,17 @@ func appendTimestamp(dst []byte, ms int64) []byte {
 	var buf [24]byte
 	b := d(buf[:], year, 4)
 	b[0] = '-'
-	b = d(b[1:], int(month), 2)
+	b = d(b[1:], month, 2)
 	b[0] = '-'
 	b = d(b[1:], day, 2)
 	b[0] = 'T'
-	b = d(b[1:], hour, 2)
+	b = d(b[1:], msOfDay/3_600_000, 2)
 	b[0] = ':'
-	b = d(b[1:], minute, 2)
+	b = d(b[1:], msOfDay/60_000%60, 2)
 	b[0] = ':'
-	b = d(b[1:], sec, 2)
+	b = d(b[1:], msOfDay/1000%60, 2)
 	b[0] = '.'
-	b = d(b[1:], milli, 3)
+	b = d(b[1:], msOfDay%1000, 3)
 	b[0] = 'Z'
 	return append(dst, buf[:]...)
 }

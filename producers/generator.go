@@ -97,7 +97,17 @@ func pick[T any](r *rand.Rand, items []T) T { return items[r.IntN(len(items))] }
 // cum must be the running sums of the weights (see cumulative).
 func weighted(r *rand.Rand, cum []float64) int {
 	x := r.Float64() * cum[len(cum)-1]
-	i, _ := slices.BinarySearch(cum, x)
+	// The first i with cum[i] >= x, as slices.BinarySearch finds it, without its
+	// NaN-aware comparisons (x is never NaN): this runs for every event.
+	i, j := 0, len(cum)
+	for i < j {
+		h := int(uint(i+j) >> 1)
+		if cum[h] < x {
+			i = h + 1
+		} else {
+			j = h
+		}
+	}
 	if i >= len(cum) {
 		i = len(cum) - 1
 	}
@@ -128,8 +138,10 @@ func zipfWeights(n int, s float64) []float64 {
 // hexID returns a random identifier: prefix followed by 16 hex digits.
 func hexID(r *rand.Rand, prefix string) string {
 	const digits = "0123456789abcdef"
-	b := make([]byte, len(prefix)+16)
-	copy(b, prefix)
+	var buf [32]byte // on the stack for short prefixes: one allocation, the string's
+	b := buf[:0]
+	b = append(b, prefix...)
+	b = b[:len(b)+16]
 	x := r.Uint64()
 	for i := len(b) - 1; i >= len(prefix); i-- {
 		b[i] = digits[x&0xf]

@@ -131,11 +131,16 @@ func ReadManifest(path string) (*Manifest, error) {
 	return &m, nil
 }
 
-// recorder builds a Manifest from produce callbacks; it is safe for concurrent use.
+// recorder builds a Manifest from produce callbacks; it is safe for concurrent use. It
+// runs once per acknowledged record, so it keeps event times and windows as Unix
+// milliseconds and formats them only in snapshot.
 type recorder struct {
 	mu       sync.Mutex
 	m        Manifest
-	window   int64 // ms
+	window   int64                 // ms
+	windows  map[int64]WindowCount // by window start, Unix ms
+	minTime  int64                 // Unix ms, valid if hasTimes
+	maxTime  int64
 	firstErr error
 	hasTimes bool
 }
@@ -149,7 +154,8 @@ type sent struct {
 
 func newRecorder(window time.Duration) *recorder {
 	return &recorder{
-		window: window.Milliseconds(),
+		window:  window.Milliseconds(),
+		windows: map[int64]WindowCount{},
 		m: Manifest{
 			Version:        1,
 			WindowMillis:   window.Milliseconds(),
@@ -181,12 +187,11 @@ func (r *recorder) acked(key []byte, size int, partition int32, offset int64, s 
 		m.Late++
 		m.MaxLatenessMillis = max(m.MaxLatenessMillis, s.lateness)
 	}
-	et := time.UnixMilli(s.eventTime).UTC()
-	if !r.hasTimes || et.Before(m.MinEventTime) {
-		m.MinEventTime = et
+	if !r.hasTimes || s.eventTime < r.minTime {
+		r.minTime = s.eventTime
 	}
-	if !r.hasTimes || et.After(m.MaxEventTime) {
-		m.MaxEventTime = et
+	if !r.hasTimes || s.eventTime > r.maxTime {
+		r.maxTime = s.eventTime
 	}
 	r.hasTimes = true
 	if s.malformed != MalformedNone {
@@ -195,13 +200,12 @@ func (r *recorder) acked(key []byte, size int, partition int32, offset int64, s 
 		return
 	}
 	start := s.eventTime - ((s.eventTime%r.window)+r.window)%r.window
-	k := time.UnixMilli(start).UTC().Format(time.RFC3339)
-	w := m.Windows[k]
+	w := r.windows[start]
 	w.Events++
 	if s.lateness > 0 {
 		w.Late++
 	}
-	m.Windows[k] = w
+	r.windows[start] = w
 }
 
 func (r *recorder) failed(err error) {
@@ -233,9 +237,16 @@ func (r *recorder) snapshot() (*Manifest, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	m := r.m
+	if r.hasTimes {
+		m.MinEventTime = time.UnixMilli(r.minTime).UTC()
+		m.MaxEventTime = time.UnixMilli(r.maxTime).UTC()
+	}
 	m.MalformedKinds = maps.Clone(r.m.MalformedKinds)
 	m.Keys = maps.Clone(r.m.Keys)
-	m.Windows = maps.Clone(r.m.Windows)
+	m.Windows = make(map[string]WindowCount, len(r.windows))
+	for start, w := range r.windows {
+		m.Windows[time.UnixMilli(start).UTC().Format(time.RFC3339)] = w
+	}
 	m.Partitions = maps.Clone(r.m.Partitions)
 	m.Errors = maps.Clone(r.m.Errors)
 	return &m, r.firstErr

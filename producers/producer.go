@@ -353,6 +353,20 @@ func (p *Producer) targetAt(elapsed time.Duration) int64 {
 	return n
 }
 
+// inflight is a record being produced and its context.
+type inflight struct {
+	rec kgo.Record
+	ctx recordContext
+}
+
+// recordContext is a record's Context (franz-go's place for enriching records): the
+// producer's context and what the manifest needs to know about the record once it is
+// acknowledged.
+type recordContext struct {
+	context.Context
+	sent
+}
+
 // batch is how many events Run generates between checks of the clock and the context.
 const batch = 256
 
@@ -471,28 +485,38 @@ func (p *Producer) produce(ctx context.Context, s *Stream) (*Manifest, error) {
 		stopped  string
 		genErr   error
 	)
-	// send generates and produces n events.
+	// promise records the outcome of one record. It is one function for the whole run:
+	// what it needs to know about the record travels in the record's Context.
+	promise := func(r *kgo.Record, err error) {
+		if err != nil {
+			p.failed.Add(1)
+			rec.failed(err)
+			return
+		}
+		size := len(r.Key) + len(r.Value)
+		p.acked.Add(1)
+		p.ackBytes.Add(int64(size))
+		var meta sent
+		if rc, ok := r.Context.(*recordContext); ok {
+			meta = rc.sent
+		}
+		rec.acked(r.Key, size, r.Partition, r.Offset, meta)
+	}
+	// send generates and produces n events. Records and their contexts are allocated
+	// together, n at a time, rather than one by one.
 	send := func(n int64) error {
-		for range n {
+		slab := make([]inflight, n)
+		for i := range slab {
 			ev, err := s.Next()
 			if err != nil {
 				return err
 			}
-			meta := sent{eventTime: ev.EventTime.UnixMilli(), lateness: ev.Lateness.Milliseconds(), malformed: ev.Malformed}
-			r := &kgo.Record{Topic: p.topic, Key: ev.Key, Value: ev.Value}
+			f := &slab[i]
+			f.ctx = recordContext{Context: pctx, sent: sent{eventTime: ev.EventTime.UnixMilli(), lateness: ev.Lateness.Milliseconds(), malformed: ev.Malformed}}
+			f.rec = kgo.Record{Topic: p.topic, Key: ev.Key, Value: ev.Value, Context: &f.ctx}
 			produced++
 			p.produced.Add(1)
-			p.kafka.Produce(pctx, r, func(r *kgo.Record, err error) {
-				if err != nil {
-					p.failed.Add(1)
-					rec.failed(err)
-					return
-				}
-				size := len(r.Key) + len(r.Value)
-				p.acked.Add(1)
-				p.ackBytes.Add(int64(size))
-				rec.acked(r.Key, size, r.Partition, r.Offset, meta)
-			})
+			p.kafka.Produce(pctx, &f.rec, promise)
 		}
 		return nil
 	}

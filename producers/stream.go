@@ -50,8 +50,14 @@ type Stream struct {
 	seq            int64
 	maxSeen        int64 // newest event time emitted, Unix ms
 	vals           []Value
+	names          []string // JSON field-name prefixes (jsonNames)
+	slab           []byte   // keys and values are carved from it, see Next
 	sizeHint       int
 }
+
+// slabSize is the size of the buffers a Stream carves keys and values from: one
+// allocation for a hundred or so events rather than two per event.
+const slabSize = 32 << 10
 
 type streamConfig struct {
 	seed           uint64
@@ -151,6 +157,7 @@ func NewStream(gen Generator, opts ...StreamOption) (*Stream, error) {
 	if s.keyIdx, s.tsIdx, err = s.schema.validate(); err != nil {
 		return nil, err
 	}
+	s.names = jsonNames(s.schema.Fields)
 	for i, f := range s.schema.Fields {
 		if f.Type != TypeString {
 			s.nonString = append(s.nonString, i)
@@ -195,7 +202,17 @@ func (s *Stream) Next() (Event, error) {
 		return Event{}, err
 	}
 	s.vals[s.tsIdx] = Timestamp(ev.EventTime) // the stream, not the generator, owns event time
-	ev.Key = s.vals[s.keyIdx].appendKey(nil)
+	// Key and value are appended to the slab and handed out capped at their length, so
+	// that appending to one never writes into the next. A slab is freed once no event
+	// refers to it any more.
+	if cap(s.slab)-len(s.slab) < 2*s.sizeHint+64 {
+		s.slab = make([]byte, 0, max(slabSize, 4*s.sizeHint))
+	}
+	start := len(s.slab)
+	s.slab = s.vals[s.keyIdx].appendKey(s.slab)
+	if len(s.slab) > start { // an empty key stays nil, as before
+		ev.Key = s.slab[start:len(s.slab):len(s.slab)]
+	}
 
 	skip, wrong, cut := -1, -1, false
 	if s.cfg.malformedShare > 0 && s.mixer.Float64() < s.cfg.malformedShare {
@@ -209,11 +226,14 @@ func (s *Stream) Next() (Event, error) {
 			skip = s.mixer.IntN(len(s.vals))
 		}
 	}
-	v := encodeRecord(s.cfg.encoding, make([]byte, 0, s.sizeHint), s.schema.Fields, s.vals, skip, wrong)
-	s.sizeHint = max(s.sizeHint, len(v)+len(v)/8)
+	start = len(s.slab)
+	s.slab = encodeRecord(s.cfg.encoding, s.slab, s.names, s.vals, skip, wrong)
+	v := s.slab[start:len(s.slab):len(s.slab)]
+	s.sizeHint = max(s.sizeHint, len(v)+len(ev.Key))
 	if cut {
 		// Keep between a quarter and three quarters: never the whole record, never empty.
-		v = v[:len(v)/4+s.mixer.IntN(len(v)/2+1)]
+		n := len(v)/4 + s.mixer.IntN(len(v)/2+1)
+		v = v[:n:n]
 	}
 	ev.Value = v
 	s.seq++

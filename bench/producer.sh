@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Compares sparkwire's producer with Kafka's kafka-producer-perf-test on one broker, in one
+# run, interleaved (bench/producer.go), then splits the CPU profile of a sparkwire run into
+# generation + encoding, manifest bookkeeping, franz-go (client, compression, network) and
+# the Go runtime. Uses the broker in SPARKWIRE_KAFKA_BROKERS (bench/run.sh sets it), else
+# starts a stack of its own. Needs java (17+) on the host: both clients run on the host
+# and reach the broker through its published port. Flags go to bench/producer.go, e.g.
+#   bash bench/producer.sh -count 2000000 -reps 5 -compression none,lz4
+# Results: BENCHMARKS.md, section Producers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -f /.dockerenv ]; then
+  export TESTCONTAINERS_HOST_OVERRIDE=${TESTCONTAINERS_HOST_OVERRIDE:-localhost}
+fi
+export TESTCONTAINERS_RYUK_DISABLED=${TESTCONTAINERS_RYUK_DISABLED:-true}
+bash docker/scripts/images.sh >/dev/null # also fills docker/kafka/target/jars
+command -v java >/dev/null || { echo "producer.sh: java (17+) is needed for kafka-producer-perf-test" >&2; exit 1; }
+prof=.build/producer-profile
+rm -rf "$prof"
+go build -o .build/producer-bench ./bench
+.build/producer-bench -profile "$prof" "$@"
+
+# share PROFILE FOCUS [IGNORE]: percentage of the profile's samples whose stack matches
+# FOCUS (and not IGNORE).
+share() {
+  local args=(-top -nodecount=1000000 -focus="$2")
+  [ -n "${3:-}" ] && args+=(-ignore="$3")
+  go tool pprof "${args[@]}" "$1" 2>/dev/null |
+    sed -n 's/^Showing nodes accounting for [^,]*, \([0-9.]*\)% of .*/\1/p'
+}
+promise='producers\.\(\*Producer\)\.produce\.func1$'
+echo
+echo "| profile | generation + encoding | manifest (acks callback) | franz-go | Go runtime, other |"
+echo "|---|---|---|---|---|"
+for p in "$prof"/producer-*.pprof; do
+  gen=$(share "$p" 'producers\.\(\*Stream\)\.Next')
+  man=$(share "$p" "$promise")
+  kgo=$(share "$p" 'franz-go|pierrec' "$promise|producers\.\(\*Stream\)\.Next")
+  rest=$(awk -v a="${gen:-0}" -v b="${man:-0}" -v c="${kgo:-0}" 'BEGIN { printf "%.1f", 100 - a - b - c }')
+  echo "| $(basename "$p" .pprof) | ${gen:-0}% | ${man:-0}% | ${kgo:-0}% | $rest% |"
+done
