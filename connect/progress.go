@@ -94,6 +94,22 @@ func (p *QueryProgress) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &all); err != nil {
 		return err
 	}
+	// Spark defines the batch's row counts and rates as sums over its sources, and the
+	// reports that the query commands return leave them out: fill them in from the sources.
+	_, hasRows := all["numInputRows"]
+	_, hasIn := all["inputRowsPerSecond"]
+	_, hasProc := all["processedRowsPerSecond"]
+	for _, src := range v.Sources {
+		if !hasRows {
+			v.NumInputRows += src.NumInputRows
+		}
+		if !hasIn {
+			v.InputRowsPerSecond += src.InputRowsPerSecond
+		}
+		if !hasProc {
+			v.ProcessedRowsPerSecond += src.ProcessedRowsPerSecond
+		}
+	}
 	for _, k := range progressFields {
 		delete(all, k)
 	}

@@ -19,8 +19,6 @@ import (
 // parameters, and waits until it has processed all input.
 func startJob(t *testing.T, ctx context.Context, s *connect.Session, job *jobs.Job, input string, params jobs.Params) *jobs.Run {
 	t.Helper()
-	t0 := time.Now()
-	defer func() { t.Logf("TIMING startJob total %s", time.Since(t0)) }()
 	name := uniqueName(job.Name)
 	topics := map[string]string{}
 	for _, o := range job.Outputs {
@@ -43,12 +41,8 @@ func startJob(t *testing.T, ctx context.Context, s *connect.Session, job *jobs.J
 	if want := 3 + 2*len(job.Outputs); len(run.Queries()) != want {
 		t.Fatalf("%d queries, want %d", len(run.Queries()), want)
 	}
-	t.Logf("TIMING started %s", time.Since(t0))
-	for _, q := range run.Queries() {
-		if err := q.ProcessAllAvailable(ctx); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("TIMING %s done %s", q.Name(), time.Since(t0))
+	if err := run.ProcessAllAvailable(ctx); err != nil {
+		t.Fatal(err)
 	}
 	return run
 }
