@@ -347,14 +347,23 @@ func (b *listenerBus) unsubscribe(ctx context.Context, sub *Subscription) error 
 			Command: &sparkpb.StreamingQueryListenerBusCommand_RemoveListenerBusListener{RemoveListenerBusListener: true},
 		},
 	}})
+	// The server now completes the stream; give it a moment, then end it from this side
+	// (release_all cleans up on the server either way).
+	wait := time.NewTimer(streamCompleteWait)
+	defer wait.Stop()
 	select {
 	case <-stopped:
+	case <-wait.C:
 	case <-ctx.Done():
 	}
 	cancel()
 	<-stopped
 	return err
 }
+
+// streamCompleteWait bounds how long unsubscribing waits for the server to complete the
+// listener stream after removing the listener.
+const streamCompleteWait = 2 * time.Second
 
 // close ends the bus stream without telling the server (the session is going away).
 func (b *listenerBus) close() {
