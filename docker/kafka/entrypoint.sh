@@ -9,6 +9,18 @@
 #   BROKER     localhost:9095 inter-broker traffic and tools run inside this container
 #   CONTROLLER localhost:9094 KRaft controller quorum
 #
+# A node of a multi-node cluster (each node broker + controller, e.g. docker/compose.yaml's
+# "cluster" profile) sets:
+#   KAFKA_NODE_ID                   node.id (default 1)
+#   KAFKA_NODE_HOST                 the name the other nodes reach this one by (its network
+#                                   alias); BROKER and CONTROLLER then listen on 0.0.0.0 and
+#                                   BROKER is advertised as $KAFKA_NODE_HOST:9095
+#   KAFKA_CONTROLLER_QUORUM_VOTERS  controller.quorum.voters, e.g.
+#                                   1@kafka-1:9094,2@kafka-2:9094,3@kafka-3:9094
+#                                   (default $KAFKA_NODE_ID@localhost:9094)
+# plus KAFKA_CFG_* replication settings (the defaults suit one broker). The image's data
+# directory is formatted as node 1; another node id reformats it at start.
+#
 # The host port a client must use is known only once the container has started (ports
 # published as "0" are chosen by Docker). Then set ADVERTISED_FILE to a path: the entrypoint
 # waits (up to $ADVERTISED_WAIT_SECONDS, default 120) until that file exists and holds the
@@ -29,6 +41,15 @@ KAFKA_HOME=${KAFKA_HOME:-/opt/kafka}
 DATA_DIR=${KAFKA_DATA_DIR:-/var/lib/kafka/data}
 CLUSTER_ID=${CLUSTER_ID:-c3BhcmtXaXJlS2Fma2ExMQ}
 INTERNAL_HOST_PORT=${INTERNAL_HOST_PORT:-kafka:9093}
+NODE_ID=${KAFKA_NODE_ID:-1}
+QUORUM_VOTERS=${KAFKA_CONTROLLER_QUORUM_VOTERS:-$NODE_ID@localhost:9094}
+if [[ -n "${KAFKA_NODE_HOST:-}" ]]; then
+  node_listeners="BROKER://0.0.0.0:9095,CONTROLLER://0.0.0.0:9094"
+  broker_advertised="BROKER://$KAFKA_NODE_HOST:9095"
+else
+  node_listeners="BROKER://localhost:9095,CONTROLLER://localhost:9094"
+  broker_advertised="BROKER://localhost:9095"
+fi
 
 format_only=false
 if [[ "${1:-}" == "--format-only" ]]; then
@@ -57,8 +78,10 @@ config=$(dirname "$DATA_DIR")/server.properties
   echo
   echo "# Written by entrypoint.sh"
   echo "log.dirs=$DATA_DIR"
-  echo "listeners=EXTERNAL://0.0.0.0:9092,INTERNAL://0.0.0.0:9093,BROKER://localhost:9095,CONTROLLER://localhost:9094"
-  echo "advertised.listeners=EXTERNAL://$ADVERTISED_HOST_PORT,INTERNAL://$INTERNAL_HOST_PORT,BROKER://localhost:9095"
+  echo "node.id=$NODE_ID"
+  echo "controller.quorum.voters=$QUORUM_VOTERS"
+  echo "listeners=EXTERNAL://0.0.0.0:9092,INTERNAL://0.0.0.0:9093,$node_listeners"
+  echo "advertised.listeners=EXTERNAL://$ADVERTISED_HOST_PORT,INTERNAL://$INTERNAL_HOST_PORT,$broker_advertised"
   while IFS='=' read -r name value; do
     key=${name#KAFKA_CFG_}
     key=${key,,}
@@ -72,7 +95,14 @@ jvm_opts=(-server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupan
 read -r -a heap <<<"${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}"
 read -r -a extra <<<"${KAFKA_OPTS:-}"
 
-if [[ $format_only == true ]] || ! grep -qx "cluster.id=$CLUSTER_ID" "$DATA_DIR/meta.properties" 2>/dev/null; then
+# The build-time format (node 1) of a node with another id: start from an empty directory.
+if [[ $format_only == false && -f "$DATA_DIR/meta.properties" ]] \
+    && ! grep -qx "node.id=$NODE_ID" "$DATA_DIR/meta.properties" \
+    && [[ -z "$(ls -A "$DATA_DIR" | grep -vx -e meta.properties -e bootstrap.checkpoint)" ]]; then
+  rm -f "$DATA_DIR/meta.properties" "$DATA_DIR/bootstrap.checkpoint"
+fi
+if [[ $format_only == true ]] || ! grep -qx "cluster.id=$CLUSTER_ID" "$DATA_DIR/meta.properties" 2>/dev/null \
+    || ! grep -qx "node.id=$NODE_ID" "$DATA_DIR/meta.properties"; then
   echo "entrypoint: formatting $DATA_DIR (cluster $CLUSTER_ID)"
   java -Xmx256m -cp "$classpath" -Dlog4j2.configurationFile="$KAFKA_HOME/config/tools-log4j2.properties" \
     kafka.tools.StorageTool format --ignore-formatted -t "$CLUSTER_ID" -c "$config" >/dev/null
@@ -81,7 +111,7 @@ if [[ $format_only == true ]]; then
   exit 0
 fi
 
-echo "entrypoint: advertising EXTERNAL://$ADVERTISED_HOST_PORT INTERNAL://$INTERNAL_HOST_PORT"
+echo "entrypoint: node $NODE_ID advertising EXTERNAL://$ADVERTISED_HOST_PORT INTERNAL://$INTERNAL_HOST_PORT"
 
 exec java "${heap[@]}" "${jvm_opts[@]}" "${extra[@]}" -cp "$classpath" \
   -Dlog4j2.configurationFile="$KAFKA_HOME/config/log4j2.properties" \

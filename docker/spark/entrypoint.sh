@@ -1,17 +1,38 @@
 #!/usr/bin/env bash
-# Runs the Spark Connect server in the foreground, in local mode.
+# Runs, in the foreground, one of (the mode: $SPARK_MODE, or a first argument of "connect",
+# "master" or "worker", which is then removed from the arguments):
+#   connect  the Spark Connect server (the default), in local mode unless SPARK_MASTER names a
+#            cluster
+#   master   a Spark standalone master: cluster port 7077, web UI 8080 (JSON at /json/)
+#   worker   a Spark standalone worker registering with the master $SPARK_MASTER; web UI 8081.
+#            It launches executors from this same image's jars.
 #
-# Environment:
-#   SPARK_MASTER           master URL (default local[*])
+# Environment of the Connect server:
+#   SPARK_MASTER           master URL (default local[*]), e.g. spark://spark-master:7077
+#   SPARK_DRIVER_HOST      the name executors reach the driver at, set as spark.driver.host
+#                          (with spark.driver.bindAddress=0.0.0.0); on a Docker network the
+#                          container's alias, e.g. "spark". Unset: Spark's default (the IP)
 #   SPARK_DRIVER_MEMORY    JVM heap, the -Xmx value (default 2g); in local mode the driver runs
 #                          every task, so this is the memory of the whole Spark "cluster"
 #   SPARK_CONNECT_CONF     extra Spark properties, whitespace-separated key=value pairs, each
 #                          passed as --conf (values cannot contain spaces; use arguments then)
-#   SPARK_JAVA_OPTS        extra JVM options
-#   SPARK_LOG_LEVEL        root log level (default WARN)
 #   SPARK_CONNECT_AUTHENTICATE_TOKEN
 #                          when set, Spark itself requires clients to send this bearer token
 # Arguments are passed to spark-submit after the defaults, so "--conf k=v" arguments override.
+#
+# Environment of the master and the worker:
+#   SPARK_MASTER_HOST      master: the host name it binds to and advertises (default: the
+#                          container's host name); give the name the workers resolve
+#   SPARK_MASTER           worker: the master URL (default spark://spark-master:7077)
+#   SPARK_WORKER_CORES     worker: cores offered to executors (default 1)
+#   SPARK_WORKER_MEMORY    worker: memory offered to executors (default 1g; an executor takes
+#                          spark.executor.memory, 1g unless the Connect server sets it)
+#   SPARK_DAEMON_MEMORY    master and worker JVM heap (default 512m)
+# Arguments are passed to the Master or Worker class after the defaults.
+#
+# Every mode:
+#   SPARK_JAVA_OPTS        extra JVM options
+#   SPARK_LOG_LEVEL        root log level (default WARN; INFO for the master and the worker)
 set -euo pipefail
 
 SPARK_HOME=${SPARK_HOME:-/opt/spark}
@@ -44,6 +65,47 @@ module_opts=(
   --enable-native-access=ALL-UNNAMED
 )
 
+mode=${SPARK_MODE:-connect}
+case "${1:-}" in
+  connect | master | worker) mode=$1; shift ;;
+esac
+read -r -a java_opts <<<"${SPARK_JAVA_OPTS:-}"
+mkdir -p "$SPARK_HOME/work"
+
+if [[ $mode == master || $mode == worker ]]; then
+  # The daemons log little at INFO, and that little (workers joining, executors launched and
+  # lost) is what one looks for in their logs.
+  export SPARK_LOG_LEVEL=${SPARK_LOG_LEVEL:-INFO}
+fi
+case "$mode" in
+  connect) ;;
+  master)
+    host=${SPARK_MASTER_HOST:-$HOSTNAME}
+    echo "entrypoint: Spark standalone master spark://$host:7077, heap ${SPARK_DAEMON_MEMORY:-512m}" >&2
+    exec java "-Xmx${SPARK_DAEMON_MEMORY:-512m}" "${module_opts[@]}" "${java_opts[@]}" \
+      -Dlog4j2.configurationFile="$SPARK_HOME/conf/log4j2.properties" \
+      -cp "$SPARK_HOME/conf:$SPARK_HOME/jars/*" \
+      org.apache.spark.deploy.master.Master --host "$host" --port 7077 --webui-port 8080 "$@"
+    ;;
+  worker)
+    master=${SPARK_MASTER:-spark://spark-master:7077}
+    cores=${SPARK_WORKER_CORES:-1} memory=${SPARK_WORKER_MEMORY:-1g}
+    # The launcher library the Worker builds executor commands with wants the Scala version of
+    # a source build or this variable.
+    export SPARK_SCALA_VERSION=${SPARK_SCALA_VERSION:-2.13}
+    echo "entrypoint: Spark standalone worker ($cores cores, $memory) for $master, heap ${SPARK_DAEMON_MEMORY:-512m}" >&2
+    exec java "-Xmx${SPARK_DAEMON_MEMORY:-512m}" "${module_opts[@]}" "${java_opts[@]}" \
+      -Dlog4j2.configurationFile="$SPARK_HOME/conf/log4j2.properties" \
+      -cp "$SPARK_HOME/conf:$SPARK_HOME/jars/*" \
+      org.apache.spark.deploy.worker.Worker --cores "$cores" --memory "$memory" --webui-port 8081 \
+      "$@" "$master"
+    ;;
+  *)
+    echo "entrypoint: unknown mode \"$mode\" (want connect, master or worker)" >&2
+    exit 2
+    ;;
+esac
+
 confs=(
   --conf spark.connect.grpc.binding.port=15002
   --conf spark.ui.port=4040
@@ -52,13 +114,15 @@ confs=(
   --conf spark.sql.shuffle.partitions=4
   --conf "spark.sql.warehouse.dir=$SPARK_HOME/work/spark-warehouse"
 )
+if [[ -n "${SPARK_DRIVER_HOST:-}" ]]; then
+  # Executors in other containers connect back to the driver by this name.
+  confs+=(--conf "spark.driver.host=$SPARK_DRIVER_HOST" --conf spark.driver.bindAddress=0.0.0.0)
+fi
 read -r -a extra_confs <<<"${SPARK_CONNECT_CONF:-}"
 for kv in "${extra_confs[@]}"; do
   confs+=(--conf "$kv")
 done
-read -r -a java_opts <<<"${SPARK_JAVA_OPTS:-}"
 
-mkdir -p "$SPARK_HOME/work"
 echo "entrypoint: Spark Connect server, master ${SPARK_MASTER:-local[*]}, heap ${SPARK_DRIVER_MEMORY:-2g}" >&2
 exec java "-Xmx${SPARK_DRIVER_MEMORY:-2g}" "${module_opts[@]}" "${java_opts[@]}" \
   -Dlog4j2.configurationFile="$SPARK_HOME/conf/log4j2.properties" \

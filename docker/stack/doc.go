@@ -1,6 +1,7 @@
 // Package stack starts the sparkwire test stack — a single-node Apache Kafka (KRaft) and a Spark
 // Connect server in local mode — as Docker containers with testcontainers-go, or describes an
-// existing cluster given by environment variables.
+// existing cluster given by environment variables. [WithStandaloneCluster] adds a Spark
+// standalone master and workers, which the Connect server then submits to.
 //
 // The images are built locally from Maven Central jars by docker/scripts/images.sh (no
 // container registry is needed); [EnsureImages] runs that script when an image is missing or

@@ -20,6 +20,7 @@ type config struct {
 	sparkConfs   [][2]string
 	authToken    string
 	withoutKafka bool
+	workers      int // WithStandaloneCluster
 	root         string
 	logger       Logger
 	persistent   bool

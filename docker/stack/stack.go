@@ -60,11 +60,14 @@ type Stack struct {
 	brokers      []string
 	sparkBrokers string
 	authToken    string
+	masterUIURL  string
 
 	mu         sync.Mutex
 	network    *testcontainers.DockerNetwork
 	kafka      *testcontainers.DockerContainer
 	spark      *testcontainers.DockerContainer
+	master     *testcontainers.DockerContainer   // WithStandaloneCluster
+	workers    []*testcontainers.DockerContainer // WithStandaloneCluster
 	terminated bool
 }
 
@@ -72,6 +75,8 @@ type Stack struct {
 // Kafka (network alias "kafka") and the Spark Connect server (alias "spark") on it, in
 // parallel. It returns when Kafka answers a metadata request from the host, advertising the
 // address [Stack.Brokers] returns, and Spark Connect answers a gRPC request from the host.
+// With [WithStandaloneCluster] it first starts the standalone master, then the workers beside
+// the Connect server, and also waits until the master counts every worker alive.
 // Published ports are bound to the loopback interface when the Docker host is local.
 //
 // Start gives up when ctx ends, and waits at most three minutes for either service. When it
@@ -109,12 +114,27 @@ func Start(ctx context.Context, opts ...Option) (*Stack, error) {
 		})
 	}
 	wg.Go(func() {
+		var workersErr error
+		var workers sync.WaitGroup
+		if cfg.workers > 0 {
+			if sparkErr = s.startMaster(ctx, cfg, nw, loopback); sparkErr != nil {
+				return
+			}
+			workers.Go(func() { workersErr = s.startWorkers(ctx, cfg, nw) })
+		}
 		s.spark, sparkErr = startSpark(ctx, cfg, nw, loopback)
 		if sparkErr == nil {
 			sparkErr = s.sparkEndpoints(ctx)
 		}
 		if sparkErr == nil {
 			sparkErr = waitConnect(ctx, s.connectURL)
+		}
+		if cfg.workers > 0 {
+			workers.Wait()
+			if sparkErr == nil && workersErr == nil {
+				workersErr = waitWorkers(ctx, s.masterUIURL, cfg.workers)
+			}
+			sparkErr = errors.Join(sparkErr, workersErr)
 		}
 	})
 	wg.Wait()
@@ -167,6 +187,10 @@ func startSpark(ctx context.Context, cfg *config, nw *testcontainers.DockerNetwo
 	env := map[string]string{"SPARK_DRIVER_MEMORY": cfg.driverMemory}
 	if cfg.authToken != "" {
 		env["SPARK_CONNECT_AUTHENTICATE_TOKEN"] = cfg.authToken
+	}
+	if cfg.workers > 0 {
+		env["SPARK_MASTER"] = masterURL
+		env["SPARK_DRIVER_HOST"] = sparkAlias
 	}
 	var args []string
 	for _, kv := range cfg.sparkConfs {
@@ -339,10 +363,15 @@ func (s *Stack) Logs(ctx context.Context) (string, error) {
 	defer s.mu.Unlock()
 	var b strings.Builder
 	var errs []error
-	for _, c := range []struct {
+	type named struct {
 		name string
 		c    *testcontainers.DockerContainer
-	}{{"kafka", s.kafka}, {"spark", s.spark}} {
+	}
+	cs := []named{{"kafka", s.kafka}, {masterAlias, s.master}}
+	for i, w := range s.workers {
+		cs = append(cs, named{"spark-worker-" + strconv.Itoa(i+1), w})
+	}
+	for _, c := range append(cs, named{"spark", s.spark}) {
 		if c.c == nil {
 			continue
 		}
@@ -371,7 +400,8 @@ func (s *Stack) Terminate(ctx context.Context) error {
 	}
 	s.terminated = true
 	var errs []error
-	for _, c := range []*testcontainers.DockerContainer{s.spark, s.kafka} {
+	cs := append([]*testcontainers.DockerContainer{s.spark}, s.workers...)
+	for _, c := range append(cs, s.master, s.kafka) {
 		if c == nil {
 			continue
 		}
