@@ -108,14 +108,9 @@ func (s *Session) Version() string { return s.version }
 // the session stop on the server when it releases the session. Close is safe to call twice;
 // the context bounds the release call.
 func (s *Session) Close(ctx context.Context) error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
+	if !s.markClosed() {
 		return nil
 	}
-	s.closed = true
-	s.mu.Unlock()
-	s.bus.close()
 	_, err := s.rpc.ReleaseSession(s.outgoing(ctx), &sparkpb.ReleaseSessionRequest{
 		SessionId: s.id, UserContext: s.user, ClientType: &s.clientType,
 	})
@@ -131,15 +126,24 @@ func (s *Session) Close(ctx context.Context) error {
 // (spark.connect.session.manager.defaultSessionTimeout). Dial again with WithSessionID (or
 // session_id in the connection string) to reach it: its queries and memory tables are there.
 func (s *Session) Detach() error {
+	if !s.markClosed() {
+		return nil
+	}
+	return s.conn.Close()
+}
+
+// markClosed marks the session closed and ends its listener stream; it reports false if
+// the session was closed already.
+func (s *Session) markClosed() bool {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		return nil
+		return false
 	}
 	s.closed = true
 	s.mu.Unlock()
 	s.bus.close()
-	return s.conn.Close()
+	return true
 }
 
 func (s *Session) fetchVersion(ctx context.Context) (string, error) {

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow/memory"
-
 	"github.com/sparkwire/sparkwire/connect"
 	"github.com/sparkwire/sparkwire/docker/stack"
 )
@@ -56,19 +54,7 @@ func TestStandaloneCluster(t *testing.T) {
 	}
 	t.Logf("executors up %s after start", time.Since(started).Round(100*time.Millisecond))
 
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-	s, err := connect.Dial(ctx, st.ConnectURL(), connect.WithAllocator(mem))
-	if err != nil {
-		t.Fatalf("dial %s: %v", st.ConnectURL(), err)
-	}
-	t.Cleanup(func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := s.Close(cctx); err != nil {
-			t.Errorf("close session: %v", err)
-		}
-		mem.AssertSize(t, 0)
-	})
+	s, _ := sessionAt(t, ctx, st.ConnectURL())
 
 	// A batch job over eight partitions.
 	df, err := s.SQL(ctx, "SELECT count(*) AS n, sum(id) AS total FROM range(0, 2000000, 1, 8)")

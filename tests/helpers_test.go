@@ -27,10 +27,16 @@ func testCtx(t *testing.T, d time.Duration) context.Context {
 // if any Arrow memory is still allocated when it ends.
 func session(t *testing.T, ctx context.Context) (*connect.Session, *memory.CheckedAllocator) {
 	t.Helper()
+	return sessionAt(t, ctx, env.ConnectURL())
+}
+
+// sessionAt is session for the Spark Connect server at url.
+func sessionAt(t *testing.T, ctx context.Context, url string) (*connect.Session, *memory.CheckedAllocator) {
+	t.Helper()
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-	s, err := connect.Dial(ctx, env.ConnectURL(), connect.WithAllocator(mem))
+	s, err := connect.Dial(ctx, url, connect.WithAllocator(mem))
 	if err != nil {
-		t.Fatalf("dial %s: %v", env.ConnectURL(), err)
+		t.Fatalf("dial %s: %v", url, err)
 	}
 	t.Cleanup(func() {
 		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
