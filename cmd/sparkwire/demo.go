@@ -61,7 +61,7 @@ func demo(ctx context.Context, g *globals, out io.Writer, o demoOptions) (err er
 	say := func(format string, args ...any) { fmt.Fprintf(out, "demo: "+format+"\n", args...) }
 
 	// Endpoints: given, or a stack of our own.
-	connectURL, hostBrokers := g.connectURL, splitBrokers(g.brokers)
+	connectURL, hostBrokers := g.connectURL, g.brokerList()
 	var sparkBrokers string
 	if connectURL != "" && len(hostBrokers) > 0 {
 		if sparkBrokers, err = g.sparkBrokers(); err != nil {
@@ -234,16 +234,6 @@ func countRecords(ctx context.Context, adm *kadm.Client, topic string) (int64, e
 	var n int64
 	ends.Each(func(o kadm.ListedOffset) { n += o.Offset })
 	return n, nil
-}
-
-func splitBrokers(s string) []string {
-	var out []string
-	for _, b := range strings.Split(s, ",") {
-		if b = strings.TrimSpace(b); b != "" {
-			out = append(out, b)
-		}
-	}
-	return out
 }
 
 // quietLogger drops testcontainers' progress messages.

@@ -112,16 +112,13 @@ Follow them with 'sparkwire status', 'sparkwire watch' and 'sparkwire results'.`
 			if err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), g.timeout)
-			defer cancel()
-			err = submit(ctx, g, cmd.OutOrStdout(), job, jobs.Config{
+			c := jobs.Config{
 				Brokers: brokers, InputTopic: input, OutputTopic: output, Name: name, Trigger: trig,
 				CheckpointDir: checkpoint, StartingOffsets: starting, Params: p,
-			}, wait)
-			if err != nil {
-				g.report(err)
 			}
-			return err
+			return g.inJobSession(cmd, func(ctx context.Context, s *connect.Session) error {
+				return submit(ctx, s, cmd.OutOrStdout(), job, c, wait)
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -136,12 +133,7 @@ Follow them with 'sparkwire status', 'sparkwire watch' and 'sparkwire results'.`
 	return cmd
 }
 
-func submit(ctx context.Context, g *globals, out io.Writer, job *jobs.Job, c jobs.Config, wait bool) error {
-	s, err := g.jobSession(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.Detach()
+func submit(ctx context.Context, s *connect.Session, out io.Writer, job *jobs.Job, c jobs.Config, wait bool) error {
 	run, err := job.Start(ctx, s, c)
 	if err != nil {
 		return err
@@ -180,24 +172,16 @@ func newStatusCommand(g *globals) *cobra.Command {
 		Short: "Show the active streaming queries: rates, latest batch, watermark",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, cancel := context.WithTimeout(cmd.Context(), g.timeout)
-			defer cancel()
-			err := status(ctx, g, cmd.OutOrStdout(), args)
-			if err != nil {
-				g.report(err)
-			}
-			return err
+			return g.inJobSession(cmd, func(ctx context.Context, s *connect.Session) error {
+				return status(ctx, s, cmd.OutOrStdout(), args)
+			})
 		},
 	}
 }
 
-func status(ctx context.Context, g *globals, out io.Writer, args []string) error {
-	s, err := g.jobSession(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.Detach()
+func status(ctx context.Context, s *connect.Session, out io.Writer, args []string) error {
 	var qs []*connect.StreamingQuery
+	var err error
 	if len(args) == 1 {
 		qs, err = findQueries(ctx, s, args[0])
 	} else {
@@ -251,14 +235,7 @@ func newStopCommand(g *globals) *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, cancel := context.WithTimeout(cmd.Context(), g.timeout)
-			defer cancel()
-			err := func() error {
-				s, err := g.jobSession(ctx)
-				if err != nil {
-					return err
-				}
-				defer s.Detach()
+			return g.inJobSession(cmd, func(ctx context.Context, s *connect.Session) error {
 				qs, err := findQueries(ctx, s, args[0])
 				if err != nil {
 					return err
@@ -270,11 +247,7 @@ func newStopCommand(g *globals) *cobra.Command {
 					fmt.Fprintf(cmd.OutOrStdout(), "stopped %s (%s)\n", q.Name(), q.ID())
 				}
 				return nil
-			}()
-			if err != nil {
-				g.report(err)
-			}
-			return err
+			})
 		},
 	}
 }
@@ -302,20 +275,9 @@ IPC stream (--format arrow, to a pipe or file).`,
 			default:
 				return usagef("--format must be table, json, csv or arrow, not %q", format)
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), g.timeout)
-			defer cancel()
-			err := func() error {
-				s, err := g.jobSession(ctx)
-				if err != nil {
-					return err
-				}
-				defer s.Detach()
+			return g.inJobSession(cmd, func(ctx context.Context, s *connect.Session) error {
 				return printDataFrame(ctx, cmd.OutOrStdout(), s.Table(args[0]), format, limit)
-			}()
-			if err != nil {
-				g.report(err)
-			}
-			return err
+			})
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "table", "table, json, csv or arrow")

@@ -103,12 +103,7 @@ func runProduce(ctx context.Context, g *globals, f *produceFlags, out io.Writer)
 	if f.dryRun {
 		return dryRun(stream, f, out)
 	}
-	var brokers []string
-	for _, b := range strings.Split(g.brokers, ",") {
-		if b = strings.TrimSpace(b); b != "" {
-			brokers = append(brokers, b)
-		}
-	}
+	brokers := g.brokerList()
 	if len(brokers) == 0 {
 		return usagef("no Kafka brokers given: pass --brokers host:port or set SPARKWIRE_KAFKA_BROKERS (run 'sparkwire up' for a local stack), or use --dry-run")
 	}

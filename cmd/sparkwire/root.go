@@ -97,6 +97,36 @@ func (g *globals) dial(ctx context.Context, url string, opts ...connect.Option) 
 	return s, err
 }
 
+// brokerList returns --brokers as a list, blanks dropped.
+func (g *globals) brokerList() []string {
+	var out []string
+	for _, b := range strings.Split(g.brokers, ",") {
+		if b = strings.TrimSpace(b); b != "" {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// inJobSession runs fn with the CLI's long-lived session (see jobSession) within the
+// command's timeout, detaches from the session afterwards, and reports an error.
+func (g *globals) inJobSession(cmd *cobra.Command, fn func(ctx context.Context, s *connect.Session) error) error {
+	ctx, cancel := context.WithTimeout(cmd.Context(), g.timeout)
+	defer cancel()
+	err := func() error {
+		s, err := g.jobSession(ctx)
+		if err != nil {
+			return err
+		}
+		defer s.Detach()
+		return fn(ctx, s)
+	}()
+	if err != nil {
+		g.report(err)
+	}
+	return err
+}
+
 // report prints an error as one line, or with details under -v.
 func (g *globals) report(err error) {
 	msg := err.Error()
