@@ -161,7 +161,9 @@ func TestJSONString(t *testing.T) {
 		}
 	}
 	for f, want := range map[float64]string{1.5: "1.5", 0: "0", 1e21: "1e+21", 1e-7: "1e-07", -2.25: "-2.25", math.NaN(): "null"} {
-		if got := string(appendJSON(nil, Double(f))); got != want {
+		var c encoder
+		v := Double(f)
+		if got := string(c.appendJSON(nil, &v)); got != want {
 			t.Errorf("%v: got %s, want %s", f, got, want)
 		}
 	}
@@ -179,6 +181,45 @@ func TestAppendTimestamp(t *testing.T) {
 		want := tm.UTC().Format(timeLayout)
 		if got := string(appendTimestamp(nil, tm.UnixMilli())); got != want {
 			t.Errorf("got %s, want %s", got, want)
+		}
+	}
+	// The cache gives the same text whether or not consecutive timestamps share their
+	// second, before the epoch and outside years 0 to 9999 too.
+	var c timestampCache
+	for _, ms := range []int64{0, 1, 999, 1000, 999, -1, -1000, -1001, -1, 253402300799999, 253402300800000, 253402300799998, 1735689600123, 1735689600999} {
+		want := time.UnixMilli(ms).UTC().Format(timeLayout)
+		if got := string(c.append(nil, ms)); got != want {
+			t.Errorf("cache, %d ms: got %s, want %s", ms, got, want)
+		}
+	}
+}
+
+func TestNumberedStrings(t *testing.T) {
+	for _, tc := range []struct {
+		v    Value
+		want string
+	}{
+		{hexString("e-", 0xfedcba9876543210), "e-fedcba9876543210"},
+		{hexString("", 1), "0000000000000001"},
+		{decString("m-", 12345), "m-12345"},
+		{decString("/product/", 0), "/product/0"},
+		{decString("x", -9), "x-9"},
+		{decString("", math.MinInt64), "-9223372036854775808"},
+		{decString("", math.MaxInt64), "9223372036854775807"},
+	} {
+		if got := tc.v.Any(); got != tc.want {
+			t.Errorf("Any() = %v, want %s", got, tc.want)
+		}
+		if n := tc.v.strLen(); n != len(tc.want) {
+			t.Errorf("%s: strLen() = %d", tc.want, n)
+		}
+		var c encoder
+		if got, want := string(c.appendJSON(nil, &tc.v)), `"`+tc.want+`"`; got != want {
+			t.Errorf("JSON: got %s, want %s", got, want)
+		}
+		plain := String(tc.want)
+		if got, want := appendAvro(nil, &tc.v), appendAvro(nil, &plain); string(got) != string(want) {
+			t.Errorf("%s: Avro: got %x, want %x", tc.want, got, want)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package producers
 
 import (
 	"math/rand/v2"
-	"strconv"
 	"time"
 )
 
@@ -28,14 +27,14 @@ import (
 //	country     string     ISO 3166 alpha-2 country code (fixed per user)
 type Clickstream struct {
 	users []clickUser
-	cum   []float64
+	pick  *cdf // of users
 }
 
 type clickUser struct {
-	id, device, country string
-	session             string
-	page                int // index into clickPages
-	path                string
+	id, device, country Value // device is zero until the user's first event
+	session             Value // zero when the user has no open session
+	page                int   // index into clickPages
+	path                Value
 	views               int
 }
 
@@ -90,6 +89,44 @@ var (
 	clickDevNames   = []string{"desktop", "mobile", "tablet"}
 	clickCountries  = []string{"DE", "FR", "GB", "US", "NL", "ES", "IT", "PL", "SE", "BR", "IN", "JP"}
 	clickCategories = []string{"shoes", "shirts", "jackets", "bags", "watches", "toys", "books", "garden"}
+	// clickKindPaths holds the path of each kind of page that has only one;
+	// clickCategoryPaths the path of each category.
+	clickKindPaths = func() []Value {
+		p := make([]Value, len(clickPages))
+		for i, pg := range clickPages {
+			p[i] = text("/" + pg.kind)
+		}
+		p[0] = text("/") // home
+		return p
+	}()
+	clickCategoryPaths = func() []Value {
+		p := make([]Value, len(clickCategories))
+		for i, c := range clickCategories {
+			p[i] = text("/category/" + c)
+		}
+		return p
+	}()
+	// The strings an event is made of, as values (see text).
+	clickElements = func() [][]Value {
+		e := make([][]Value, len(clickPages))
+		for i, p := range clickPages {
+			e[i] = texts(p.elements...)
+		}
+		return e
+	}()
+	clickSourceValues  = texts(clickSources...)
+	clickDeviceValues  = texts(clickDevNames...)
+	clickCountryValues = texts(clickCountries...)
+	clickTypes         = texts("session_start", "session_end", "click", "page_view")
+	clickEmpty         = text("")
+)
+
+// Indexes into clickTypes.
+const (
+	clickSessionStart = iota
+	clickSessionEnd
+	clickClick
+	clickPageView
 )
 
 // NewClickstream returns a clickstream generator with the given number of users
@@ -98,9 +135,9 @@ func NewClickstream(users int) *Clickstream {
 	if users <= 0 {
 		users = 1000
 	}
-	c := &Clickstream{users: make([]clickUser, users), cum: cumulative(zipfWeights(users, 1.07))}
+	c := &Clickstream{users: make([]clickUser, users), pick: newCDF(zipfWeights(users, 1.07))}
 	for i := range c.users {
-		c.users[i].id = keyName("user-", i, 5)
+		c.users[i].id = text(keyName("user-", i, 5))
 	}
 	return c
 }
@@ -110,32 +147,33 @@ func (c *Clickstream) Schema() Schema { return cloneSchema(clickSchema) }
 
 // Next implements Generator.
 func (c *Clickstream) Next(r *rand.Rand, eventTime time.Time, dst []Value) []Value {
-	u := &c.users[weighted(r, c.cum)]
-	if u.device == "" {
-		u.device = clickDevNames[weighted(r, clickDevices)]
-		u.country = pick(r, clickCountries)
+	u := &c.users[c.pick.pick(r)]
+	if u.device.typ == 0 {
+		u.device = clickDeviceValues[weighted(r, clickDevices)]
+		u.country = pick(r, clickCountryValues)
 	}
-	var typ, referrer, element string
+	var typ int
+	referrer, element := clickEmpty, clickEmpty
 	var dwell int64
 	endP := 0.04 + 0.02*float64(u.views)
 	switch x := r.Float64(); {
-	case u.session == "":
-		typ = "session_start"
+	case u.session.typ == 0:
+		typ = clickSessionStart
 		u.session = hexID(r, "s-")
 		u.views = 0
 		u.page = weighted(r, clickLanding)
 		u.path = clickPath(r, u.page)
-		referrer = pick(r, clickSources)
+		referrer = pick(r, clickSourceValues)
 	case x < endP:
-		typ = "session_end"
+		typ = clickSessionEnd
 		referrer = u.path
 		dwell = clickDwell(r)
 	case x < endP+0.35:
-		typ = "click"
-		element = pick(r, clickPages[u.page].elements)
+		typ = clickClick
+		element = pick(r, clickElements[u.page])
 		dwell = clickDwell(r)
 	default:
-		typ = "page_view"
+		typ = clickPageView
 		referrer = u.path
 		u.page = weighted(r, clickNextCum[u.page])
 		u.path = clickPath(r, u.page)
@@ -143,35 +181,33 @@ func (c *Clickstream) Next(r *rand.Rand, eventTime time.Time, dst []Value) []Val
 		dwell = clickDwell(r)
 	}
 	dst = append(dst,
-		String(hexID(r, "e-")),
+		hexID(r, "e-"),
 		Timestamp(eventTime),
-		String(u.id),
-		String(u.session),
-		String(typ),
-		String(u.path),
-		String(referrer),
-		String(element),
+		u.id,
+		u.session,
+		clickTypes[typ],
+		u.path,
+		referrer,
+		element,
 		Long(dwell),
-		String(u.device),
-		String(u.country),
+		u.device,
+		u.country,
 	)
-	if typ == "session_end" {
-		u.session = ""
+	if typ == clickSessionEnd {
+		u.session = Value{}
 	}
 	return dst
 }
 
 // clickPath returns a concrete path for a page kind.
-func clickPath(r *rand.Rand, page int) string {
-	switch kind := clickPages[page].kind; kind {
-	case "home":
-		return "/"
+func clickPath(r *rand.Rand, page int) Value {
+	switch clickPages[page].kind {
 	case "category":
-		return "/category/" + pick(r, clickCategories)
+		return pick(r, clickCategoryPaths)
 	case "product":
-		return "/product/" + strconv.Itoa(1+r.IntN(500))
+		return decString("/product/", int64(1+r.IntN(500)))
 	default:
-		return "/" + kind
+		return clickKindPaths[page]
 	}
 }
 

@@ -83,21 +83,73 @@ func (m Malformation) String() string {
 	return "Malformation(" + strconv.Itoa(int(m)) + ")"
 }
 
-// encodeRecord appends the encoding of vals to dst. names holds, for each field, its
-// name as a JSON string followed by a colon (see jsonNames); Avro does not use it. Field
-// skip (if not -1) is left out; field wrong (if not -1) is written with a wrong type.
-func encodeRecord(e Encoding, dst []byte, names []string, vals []Value, skip, wrong int) []byte {
-	if e == EncodingAvro {
-		for i, v := range vals {
+// encoder writes records of one schema. It holds what a stream computes once rather
+// than per record: the JSON text before each field's value, and the text of the last
+// timestamp's second.
+type encoder struct {
+	enc Encoding
+	// lead[i] is the text between field i-1's value and field i's in a JSON record with
+	// every field and the schema's types: the closing quote of a string or timestamp,
+	// the comma, the name, the colon and the opening quote. lead[len(fields)] ends the
+	// record. Values are written without their quotes, see appendJSONBody.
+	lead []string
+	// names[i] is field i's name as a JSON string followed by a colon.
+	names []string
+	ts    timestampCache
+}
+
+// quoted reports whether values of type t are written as JSON strings.
+func quoted(t Type) bool { return t == TypeString || t == TypeTimestamp }
+
+func newEncoder(e Encoding, fields []Field) *encoder {
+	c := &encoder{enc: e, names: make([]string, len(fields)), lead: make([]string, len(fields)+1)}
+	for i, f := range fields {
+		c.names[i] = string(append(appendJSONString(nil, f.Name), ':'))
+	}
+	for i := range c.lead {
+		var b []byte
+		switch {
+		case i == 0:
+			b = append(b, '{')
+		case quoted(fields[i-1].Type):
+			b = append(b, '"', ',')
+		default:
+			b = append(b, ',')
+		}
+		if i == len(fields) {
+			b[len(b)-1] = '}' // in place of the comma
+		} else {
+			b = append(b, c.names[i]...)
+			if quoted(fields[i].Type) {
+				b = append(b, '"')
+			}
+		}
+		c.lead[i] = string(b)
+	}
+	return c
+}
+
+// appendRecord appends the encoding of vals to dst. Field skip (if not -1) is left
+// out; field wrong (if not -1) is written with a wrong type.
+func (c *encoder) appendRecord(dst []byte, vals []Value, skip, wrong int) []byte {
+	if c.enc == EncodingAvro {
+		for i := range vals {
 			switch i {
 			case skip:
 			case wrong:
-				dst = appendAvroWrong(dst, v)
+				dst = appendAvroWrong(dst, &vals[i])
 			default:
-				dst = appendAvro(dst, v)
+				dst = appendAvro(dst, &vals[i])
 			}
 		}
 		return dst
+	}
+	if skip < 0 && wrong < 0 && len(vals) == len(c.lead)-1 { // the common case
+		for i := range vals {
+			dst = append(dst, c.lead[i]...)
+			dst = c.appendJSONBody(dst, &vals[i])
+		}
+		return append(dst, c.lead[len(vals)]...)
 	}
 	dst = append(dst, '{')
 	first := true
@@ -109,37 +161,50 @@ func encodeRecord(e Encoding, dst []byte, names []string, vals []Value, skip, wr
 			dst = append(dst, ',')
 		}
 		first = false
-		dst = append(dst, names[i]...)
+		dst = append(dst, c.names[i]...)
 		if i == wrong {
-			dst = appendJSONWrong(dst, vals[i])
+			dst = appendJSONWrong(dst, &vals[i])
 		} else {
-			dst = appendJSON(dst, vals[i])
+			dst = c.appendJSON(dst, &vals[i])
 		}
 	}
 	return append(dst, '}')
 }
 
-// jsonNames returns each field's name as a JSON string followed by a colon, the prefix
-// of its value in a JSON record; streams compute it once rather than per record.
-func jsonNames(fields []Field) []string {
-	names := make([]string, len(fields))
-	for i, f := range fields {
-		names[i] = string(append(appendJSONString(nil, f.Name), ':'))
-	}
-	return names
-}
-
 // timeLayout is how timestamps are written in JSON: RFC 3339, UTC, milliseconds.
 const timeLayout = "2006-01-02T15:04:05.000Z07:00"
 
-func appendJSON(dst []byte, v Value) []byte {
+// appendJSON appends v as a JSON value.
+func (c *encoder) appendJSON(dst []byte, v *Value) []byte {
+	if quoted(v.typ) {
+		dst = append(dst, '"')
+		dst = c.appendJSONBody(dst, v)
+		return append(dst, '"')
+	}
+	return c.appendJSONBody(dst, v)
+}
+
+// appendJSONBody appends v as a JSON value, but strings and timestamps without their
+// quotes.
+func (c *encoder) appendJSONBody(dst []byte, v *Value) []byte {
 	switch v.typ {
 	case TypeString:
-		return appendJSONString(dst, v.s)
+		if v.plain {
+			dst = append(dst, v.s...)
+		} else {
+			dst = appendJSONText(dst, v.s)
+		}
+		switch v.form {
+		case formHex16:
+			dst = appendHex16(dst, uint64(v.n))
+		case formDec:
+			dst = strconv.AppendInt(dst, v.n, 10)
+		}
+		return dst
 	case TypeLong:
 		return strconv.AppendInt(dst, v.n, 10)
 	case TypeDouble:
-		f := v.f
+		f := v.float()
 		if math.IsNaN(f) || math.IsInf(f, 0) {
 			return append(dst, "null"...)
 		}
@@ -148,16 +213,17 @@ func appendJSON(dst []byte, v Value) []byte {
 		}
 		return strconv.AppendFloat(dst, f, 'f', -1, 64)
 	case TypeBool:
-		return strconv.AppendBool(dst, v.n != 0)
+		if v.n != 0 {
+			return append(dst, "true"...)
+		}
+		return append(dst, "false"...)
 	case TypeTimestamp:
-		dst = append(dst, '"')
-		dst = appendTimestamp(dst, v.n)
-		return append(dst, '"')
+		return c.ts.append(dst, v.n)
 	}
 	return append(dst, "null"...)
 }
 
-func appendJSONWrong(dst []byte, v Value) []byte {
+func appendJSONWrong(dst []byte, v *Value) []byte {
 	switch v.typ {
 	case TypeTimestamp:
 		return append(dst, "false"...)
@@ -182,8 +248,25 @@ var jsonPlain = func() (t [256]bool) {
 
 // appendJSONString appends s as a JSON string; invalid UTF-8 becomes U+FFFD.
 func appendJSONString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
+	dst = appendJSONText(dst, s)
+	return append(dst, '"')
+}
+
+// jsonPlainString reports whether s can be written inside a JSON string as it is.
+func jsonPlainString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !jsonPlain[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// appendJSONText appends s as the inside of a JSON string, escaped as needed; invalid
+// UTF-8 becomes U+FFFD.
+func appendJSONText(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
 	i := 0
 	// Eight bytes at a time while none is below 0x20, a quote, a backslash or non-ASCII
 	// (the has-less-than and has-zero-byte bit tricks), then byte by byte.
@@ -201,8 +284,7 @@ func appendJSONString(dst []byte, s string) []byte {
 		i++
 	}
 	if i == len(s) { // the common case: nothing to escape
-		dst = append(dst, s...)
-		return append(dst, '"')
+		return append(dst, s...)
 	}
 	safe := 0 // s[safe:i] needs no escaping and is appended in one go
 	for i < len(s) {
@@ -236,8 +318,7 @@ func appendJSONString(dst []byte, s string) []byte {
 		i++
 		safe = i
 	}
-	dst = append(dst, s[safe:]...)
-	return append(dst, '"')
+	return append(dst, s[safe:]...)
 }
 
 // msPerDay is the number of milliseconds in a day.
@@ -297,25 +378,57 @@ func appendTimestamp(dst []byte, ms int64) []byte {
 	return append(dst, buf[:]...)
 }
 
-func appendAvro(dst []byte, v Value) []byte {
+// timestampCache writes timestamps as appendTimestamp does, reusing the text of the
+// date and time up to the second while consecutive timestamps share their second, as
+// they mostly do in a stream.
+type timestampCache struct {
+	sec  int64    // Unix second whose text is in text, if ok
+	text [20]byte // "2006-01-02T15:04:05."
+	ok   bool
+}
+
+func (c *timestampCache) append(dst []byte, ms int64) []byte {
+	sec, frac := ms/1000, ms%1000
+	if frac < 0 {
+		sec, frac = sec-1, frac+1000
+	}
+	if !c.ok || sec != c.sec {
+		var buf [32]byte
+		b := appendTimestamp(buf[:0], ms)
+		if len(b) != 24 { // a year outside 0 to 9999
+			return append(dst, b...)
+		}
+		copy(c.text[:], b)
+		c.sec, c.ok = sec, true
+	}
+	dst = append(dst, c.text[:]...)
+	return append(dst, byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10), 'Z')
+}
+
+func appendAvro(dst []byte, v *Value) []byte {
 	switch v.typ {
 	case TypeString:
-		dst = binary.AppendVarint(dst, int64(len(v.s)))
-		return append(dst, v.s...)
+		if v.form == formPlain {
+			dst = binary.AppendVarint(dst, int64(len(v.s)))
+			return append(dst, v.s...)
+		}
+		dst = binary.AppendVarint(dst, int64(v.strLen()))
+		return v.appendStr(dst)
 	case TypeLong, TypeTimestamp:
 		return binary.AppendVarint(dst, v.n) // zig-zag varint, as Avro's long
 	case TypeDouble:
-		return binary.LittleEndian.AppendUint64(dst, math.Float64bits(v.f))
+		return binary.LittleEndian.AppendUint64(dst, uint64(v.n)) // the IEEE 754 bits
 	case TypeBool:
 		return append(dst, byte(v.n))
 	}
 	return dst
 }
 
-func appendAvroWrong(dst []byte, v Value) []byte {
+func appendAvroWrong(dst []byte, v *Value) []byte {
 	if v.typ == TypeString {
 		// A negative length is invalid in Avro: decoders reject it.
 		return binary.AppendVarint(dst, -7)
 	}
-	return appendAvro(dst, String("n/a"))
+	na := String("n/a")
+	return appendAvro(dst, &na)
 }

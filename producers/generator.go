@@ -114,6 +114,48 @@ func weighted(r *rand.Rand, cum []float64) int {
 	return i
 }
 
+// cdf picks an index with probability proportional to its weight, as weighted does
+// from the same draw (so streams stay the same), but in expected constant time for long
+// tables such as a generator's thousands of keys: a guide table maps each of 4n equal
+// slices of the total weight to the first index whose running sum reaches the slice,
+// and a short scan from there finds the index.
+type cdf struct {
+	cum   []float64
+	guide []int32
+	scale float64 // len(guide) / total weight
+}
+
+func newCDF(weights []float64) *cdf {
+	c := &cdf{cum: cumulative(weights), guide: make([]int32, 4*len(weights))}
+	total := c.cum[len(c.cum)-1]
+	c.scale = float64(len(c.guide)) / total
+	i := 0
+	for k := range c.guide {
+		x := float64(k) / c.scale
+		for i < len(c.cum)-1 && c.cum[i] < x {
+			i++
+		}
+		c.guide[k] = int32(i)
+	}
+	return c
+}
+
+// pick returns an index: the first i whose running sum is at least the draw, exactly
+// as weighted(r, c.cum) would.
+func (c *cdf) pick(r *rand.Rand) int {
+	x := r.Float64() * c.cum[len(c.cum)-1]
+	k := min(int(x*c.scale), len(c.guide)-1)
+	i := int(c.guide[k])
+	// The guide is a hint: rounding may put it one slice off, so scan both ways.
+	for i > 0 && c.cum[i-1] >= x {
+		i--
+	}
+	for i < len(c.cum)-1 && c.cum[i] < x {
+		i++
+	}
+	return i
+}
+
 // cumulative returns the running sums of w.
 func cumulative(w []float64) []float64 {
 	c := make([]float64, len(w))
@@ -136,19 +178,7 @@ func zipfWeights(n int, s float64) []float64 {
 }
 
 // hexID returns a random identifier: prefix followed by 16 hex digits.
-func hexID(r *rand.Rand, prefix string) string {
-	const digits = "0123456789abcdef"
-	var buf [32]byte // on the stack for short prefixes: one allocation, the string's
-	b := buf[:0]
-	b = append(b, prefix...)
-	b = b[:len(b)+16]
-	x := r.Uint64()
-	for i := len(b) - 1; i >= len(prefix); i-- {
-		b[i] = digits[x&0xf]
-		x >>= 4
-	}
-	return string(b)
-}
+func hexID(r *rand.Rand, prefix string) Value { return hexString(prefix, r.Uint64()) }
 
 // keyName returns prefix followed by i in decimal, zero-padded to width digits.
 func keyName(prefix string, i, width int) string {

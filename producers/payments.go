@@ -3,7 +3,6 @@ package producers
 import (
 	"math"
 	"math/rand/v2"
-	"strconv"
 	"time"
 )
 
@@ -29,7 +28,7 @@ import (
 //	is_fraud           boolean    true for fraudulent transactions
 type Payments struct {
 	cards []payCard
-	cum   []float64
+	pick  *cdf // of cards
 	// FraudRate is the probability that a transaction starts a fraud episode;
 	// NewPayments sets 0.005. Bursts on compromised cards add about half as many again.
 	FraudRate float64
@@ -102,7 +101,7 @@ func NewPayments(cards int) *Payments {
 	if cards <= 0 {
 		cards = 10000
 	}
-	p := &Payments{cards: make([]payCard, cards), cum: cumulative(zipfWeights(cards, 0.6)), FraudRate: 0.005}
+	p := &Payments{cards: make([]payCard, cards), pick: newCDF(zipfWeights(cards, 0.6)), FraudRate: 0.005}
 	for i := range p.cards {
 		p.cards[i].id = keyName("card-", i, 6)
 	}
@@ -114,7 +113,7 @@ func (p *Payments) Schema() Schema { return cloneSchema(paySchema) }
 
 // Next implements Generator.
 func (p *Payments) Next(r *rand.Rand, eventTime time.Time, dst []Value) []Value {
-	c := &p.cards[weighted(r, p.cum)]
+	c := &p.cards[p.pick.pick(r)]
 	if !c.started {
 		c.started = true
 		c.country = pick(r, payCountries)
@@ -162,10 +161,10 @@ func (p *Payments) Next(r *rand.Rand, eventTime time.Time, dst []Value) []Value 
 	amount := pc.median * amountScale * math.Exp(r.NormFloat64()*pc.size)
 	amount = math.Max(0.5, roundTo(amount, 2))
 	return append(dst,
-		String(hexID(r, "tx-")),
+		hexID(r, "tx-"),
 		Timestamp(eventTime),
 		String(c.id),
-		String("m-"+strconv.Itoa(10000+r.IntN(90000))),
+		decString("m-", int64(10000+r.IntN(90000))),
 		String(pc.name),
 		Double(amount),
 		String(c.currency),

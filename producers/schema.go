@@ -1,6 +1,7 @@
 package producers
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -202,21 +203,59 @@ func avroName(domain string) string {
 // Value is one field value of a generated event. Make one with [String], [Long],
 // [Double], [Bool] or [Timestamp]; the zero Value is invalid.
 type Value struct {
-	typ Type
-	s   string
-	n   int64 // long, bool (0 or 1), timestamp (Unix milliseconds)
-	f   float64
+	typ   Type
+	form  strForm // how a string is spelled: s alone, or s followed by n in digits
+	plain bool    // the string needs no escaping in JSON (see text)
+	s     string
+	n    int64 // long, bool (0 or 1), timestamp (Unix ms), double (IEEE 754 bits), a string's number
 }
+
+// strForm is how a string Value is spelled. The built-in generators make their
+// identifiers ("e-" and 16 hex digits, "m-12345") as a prefix and a number, written out
+// only when the event is encoded, so that making them allocates nothing.
+type strForm uint8
+
+const (
+	formPlain strForm = iota // s
+	formHex16                // s, then n as 16 lower-case hex digits
+	formDec                  // s, then n in decimal
+)
 
 // String returns a string value.
 func String(s string) Value { return Value{typ: TypeString, s: s} }
+
+// text returns the string value s, checked once for characters that JSON must escape.
+// The built-in generators keep such values in their tables and state, so that encoding
+// an event copies their strings as they are.
+func text(s string) Value {
+	return Value{typ: TypeString, s: s, plain: jsonPlainString(s)}
+}
+
+// texts returns text(s) for each of ss.
+func texts(ss ...string) []Value {
+	v := make([]Value, len(ss))
+	for i, s := range ss {
+		v[i] = text(s)
+	}
+	return v
+}
+
+// hexString returns the string value prefix followed by x in 16 hex digits.
+func hexString(prefix string, x uint64) Value {
+	return Value{typ: TypeString, form: formHex16, s: prefix, n: int64(x), plain: jsonPlainString(prefix)}
+}
+
+// decString returns the string value prefix followed by n in decimal.
+func decString(prefix string, n int64) Value {
+	return Value{typ: TypeString, form: formDec, s: prefix, n: n, plain: jsonPlainString(prefix)}
+}
 
 // Long returns a long value.
 func Long(n int64) Value { return Value{typ: TypeLong, n: n} }
 
 // Double returns a double value. NaN and infinities cannot be encoded in JSON; the
 // encoder writes them as null, which downstream parsers treat as malformed.
-func Double(f float64) Value { return Value{typ: TypeDouble, f: f} }
+func Double(f float64) Value { return Value{typ: TypeDouble, n: int64(math.Float64bits(f))} }
 
 // Bool returns a boolean value.
 func Bool(b bool) Value {
@@ -236,11 +275,11 @@ func (v Value) Type() Type { return v.typ }
 func (v Value) Any() any {
 	switch v.typ {
 	case TypeString:
-		return v.s
+		return string(v.appendStr(nil))
 	case TypeLong:
 		return v.n
 	case TypeDouble:
-		return v.f
+		return v.float()
 	case TypeBool:
 		return v.n != 0
 	case TypeTimestamp:
@@ -249,12 +288,63 @@ func (v Value) Any() any {
 	return nil
 }
 
+// float returns a double value's number.
+func (v *Value) float() float64 { return math.Float64frombits(uint64(v.n)) }
+
+// strLen returns the length in bytes of a string value.
+func (v *Value) strLen() int {
+	switch v.form {
+	case formHex16:
+		return len(v.s) + 16
+	case formDec:
+		n, x := len(v.s)+1, uint64(v.n)
+		if v.n < 0 {
+			n, x = n+1, -x // two's complement: right for math.MinInt64 too
+		}
+		for ; x >= 10; x /= 10 {
+			n++
+		}
+		return n
+	}
+	return len(v.s)
+}
+
+// appendStr appends a string value's bytes.
+func (v *Value) appendStr(dst []byte) []byte {
+	dst = append(dst, v.s...)
+	switch v.form {
+	case formHex16:
+		return appendHex16(dst, uint64(v.n))
+	case formDec:
+		return strconv.AppendInt(dst, v.n, 10)
+	}
+	return dst
+}
+
+// appendHex16 appends x as 16 lower-case hex digits.
+func appendHex16(dst []byte, x uint64) []byte {
+	dst = binary.BigEndian.AppendUint64(dst, hex8(uint32(x>>32)))
+	return binary.BigEndian.AppendUint64(dst, hex8(uint32(x)))
+}
+
+// hex8 returns the 8 hex digits of x as the bytes of a big-endian uint64, computed for
+// all digits at once: each nibble is spread into a byte of its own, then turned into
+// '0'-'9' or 'a'-'f'.
+func hex8(x uint32) uint64 {
+	v := uint64(x)
+	v = (v | v<<16) & 0x0000ffff0000ffff
+	v = (v | v<<8) & 0x00ff00ff00ff00ff
+	v = (v | v<<4) & 0x0f0f0f0f0f0f0f0f
+	letters := (v + 0x0606060606060606) >> 4 & 0x0101010101010101 // 1 for nibbles 10 to 15
+	return v + 0x3030303030303030 + letters*('a'-'0'-10)
+}
+
 // appendKey appends the value as a Kafka key: a string as is, a long as decimal text.
-func (v Value) appendKey(dst []byte) []byte {
+func (v *Value) appendKey(dst []byte) []byte {
 	if v.typ == TypeLong {
 		return strconv.AppendInt(dst, v.n, 10)
 	}
-	return append(dst, v.s...)
+	return v.appendStr(dst)
 }
 
 // roundTo rounds f to the given number of decimal places; generators use it so that

@@ -50,8 +50,9 @@ type Stream struct {
 	seq            int64
 	maxSeen        int64 // newest event time emitted, Unix ms
 	vals           []Value
-	names          []string // JSON field-name prefixes (jsonNames)
-	slab           []byte   // keys and values are carved from it, see Next
+	types          []Type // each field's type, for check
+	enc            *encoder
+	slab           []byte // keys and values are carved from it, see Next
 	sizeHint       int
 }
 
@@ -157,8 +158,9 @@ func NewStream(gen Generator, opts ...StreamOption) (*Stream, error) {
 	if s.keyIdx, s.tsIdx, err = s.schema.validate(); err != nil {
 		return nil, err
 	}
-	s.names = jsonNames(s.schema.Fields)
+	s.enc = newEncoder(cfg.encoding, s.schema.Fields)
 	for i, f := range s.schema.Fields {
+		s.types = append(s.types, f.Type)
 		if f.Type != TypeString {
 			s.nonString = append(s.nonString, i)
 		}
@@ -201,7 +203,7 @@ func (s *Stream) Next() (Event, error) {
 	if err := s.check(); err != nil {
 		return Event{}, err
 	}
-	s.vals[s.tsIdx] = Timestamp(ev.EventTime) // the stream, not the generator, owns event time
+	s.vals[s.tsIdx] = Value{typ: TypeTimestamp, n: et} // the stream, not the generator, owns event time
 	// Key and value are appended to the slab and handed out capped at their length, so
 	// that appending to one never writes into the next. A slab is freed once no event
 	// refers to it any more.
@@ -227,7 +229,7 @@ func (s *Stream) Next() (Event, error) {
 		}
 	}
 	start = len(s.slab)
-	s.slab = encodeRecord(s.cfg.encoding, s.slab, s.names, s.vals, skip, wrong)
+	s.slab = s.enc.appendRecord(s.slab, s.vals, skip, wrong)
 	v := s.slab[start:len(s.slab):len(s.slab)]
 	s.sizeHint = max(s.sizeHint, len(v)+len(ev.Key))
 	if cut {
@@ -242,12 +244,12 @@ func (s *Stream) Next() (Event, error) {
 
 // check reports values that do not match the schema.
 func (s *Stream) check() error {
-	if len(s.vals) != len(s.schema.Fields) {
+	if len(s.vals) != len(s.types) {
 		return fmt.Errorf("%w: %s gave %d values for %d fields", ErrSchemaMismatch, s.schema.Name, len(s.vals), len(s.schema.Fields))
 	}
-	for i, v := range s.vals {
-		if v.typ != s.schema.Fields[i].Type {
-			return fmt.Errorf("%w: %s field %s is %s, want %s", ErrSchemaMismatch, s.schema.Name, s.schema.Fields[i].Name, v.typ, s.schema.Fields[i].Type)
+	for i, t := range s.types {
+		if got := s.vals[i].typ; got != t {
+			return fmt.Errorf("%w: %s field %s is %s, want %s", ErrSchemaMismatch, s.schema.Name, s.schema.Fields[i].Name, got, t)
 		}
 	}
 	return nil
