@@ -207,7 +207,7 @@ type Value struct {
 	form  strForm // how a string is spelled: s alone, or s followed by n in digits
 	plain bool    // the string needs no escaping in JSON (see text)
 	s     string
-	n    int64 // long, bool (0 or 1), timestamp (Unix ms), double (IEEE 754 bits), a string's number
+	n     int64 // long, bool (0 or 1), timestamp (Unix ms), double (IEEE 754 bits), a string's number
 }
 
 // strForm is how a string Value is spelled. The built-in generators make their
