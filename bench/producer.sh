@@ -33,9 +33,9 @@ echo
 echo "| profile | generation + encoding | manifest (acks callback) | franz-go | Go runtime, other |"
 echo "|---|---|---|---|---|"
 for p in "$prof"/producer-*.pprof; do
-  gen=$(share "$p" 'producers\.\(\*Stream\)\.Next')
+  gen=$(share "$p" 'producers\.\(\*Stream\)\.[nN]ext$')
   man=$(share "$p" "$promise")
-  kgo=$(share "$p" 'franz-go|pierrec' "$promise|producers\.\(\*Stream\)\.Next")
+  kgo=$(share "$p" 'franz-go|pierrec' "$promise|producers\.\(\*Stream\)\.[nN]ext$")
   rest=$(awk -v a="${gen:-0}" -v b="${man:-0}" -v c="${kgo:-0}" 'BEGIN { printf "%.1f", 100 - a - b - c }')
   echo "| $(basename "$p" .pprof) | ${gen:-0}% | ${man:-0}% | ${kgo:-0}% | $rest% |"
 done

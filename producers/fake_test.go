@@ -1,6 +1,7 @@
 package producers
 
 import (
+	"bytes"
 	"context"
 	"hash/fnv"
 	"sync"
@@ -45,7 +46,7 @@ type fakeKafka struct {
 
 	mu       sync.Mutex
 	offsets  map[int32]int64
-	log      []*kgo.Record // acknowledged records, in order
+	log      []*kgo.Record // copies of the acknowledged records, in order
 	sendTime []time.Time   // clock time of each Produce call
 	pending  []pendingRecord
 }
@@ -102,7 +103,10 @@ func (f *fakeKafka) Flush(context.Context) error {
 			f.mu.Lock()
 			p.r.Offset = f.offsets[p.r.Partition]
 			f.offsets[p.r.Partition]++
-			f.log = append(f.log, p.r)
+			// Stored as a broker stores it: a copy, as the producer reuses records and
+			// their bytes once their promise has run.
+			f.log = append(f.log, &kgo.Record{Topic: p.r.Topic, Key: bytes.Clone(p.r.Key), Value: bytes.Clone(p.r.Value),
+				Partition: p.r.Partition, Offset: p.r.Offset})
 			f.mu.Unlock()
 			p.promise(p.r, nil)
 		}

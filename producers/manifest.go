@@ -138,6 +138,7 @@ type recorder struct {
 	mu       sync.Mutex
 	m        Manifest
 	window   int64                 // ms
+	keys     map[string]*int64     // acknowledged records per key; counted in place, see acked
 	windows  map[int64]WindowCount // by window start, Unix ms
 	minTime  int64                 // Unix ms, valid if hasTimes
 	maxTime  int64
@@ -155,6 +156,7 @@ type sent struct {
 func newRecorder(window time.Duration) *recorder {
 	return &recorder{
 		window:  window.Milliseconds(),
+		keys:    map[string]*int64{},
 		windows: map[int64]WindowCount{},
 		m: Manifest{
 			Version:        1,
@@ -174,7 +176,14 @@ func (r *recorder) acked(key []byte, size int, partition int32, offset int64, s 
 	m := &r.m
 	m.Acked++
 	m.AckedBytes += int64(size)
-	m.Keys[string(key)]++
+	// Look the key up without converting it (no allocation) and count in place; the
+	// key's bytes are copied only the first time it is seen, as the caller may reuse
+	// them once this returns.
+	if n := r.keys[string(key)]; n != nil {
+		*n++
+	} else {
+		r.keys[string(key)] = new(int64(1))
+	}
 	p, ok := m.Partitions[partition]
 	if !ok {
 		p.FirstOffset, p.LastOffset = offset, offset
@@ -242,7 +251,10 @@ func (r *recorder) snapshot() (*Manifest, error) {
 		m.MaxEventTime = time.UnixMilli(r.maxTime).UTC()
 	}
 	m.MalformedKinds = maps.Clone(r.m.MalformedKinds)
-	m.Keys = maps.Clone(r.m.Keys)
+	m.Keys = make(map[string]int64, len(r.keys))
+	for k, n := range r.keys {
+		m.Keys[k] = *n
+	}
 	m.Windows = make(map[string]WindowCount, len(r.windows))
 	for start, w := range r.windows {
 		m.Windows[time.UnixMilli(start).UTC().Format(time.RFC3339)] = w

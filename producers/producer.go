@@ -360,11 +360,51 @@ type inflight struct {
 }
 
 // recordContext is a record's Context (franz-go's place for enriching records): the
-// producer's context and what the manifest needs to know about the record once it is
-// acknowledged.
+// producer's context, what the manifest needs to know about the record once it is
+// acknowledged, and the chunk the record belongs to.
 type recordContext struct {
 	context.Context
 	sent
+	chunk *chunk
+}
+
+// chunk holds up to batch records in flight and the bytes of their keys and values.
+// Once the last of its records is acknowledged or has failed, the chunk goes back to
+// its pool and is filled again: a long run reuses the same few chunks (franz-go buffers
+// a bounded number of records) rather than allocating for every event, which keeps the
+// garbage collector, and the write barriers it turns on, out of the hot loop.
+//
+// franz-go does not touch a record after calling its promise, and the promise is the
+// last user of the record's key and value (the manifest copies a key the first time it
+// sees it), so the chunk can be reused as soon as its last promise has run.
+type chunk struct {
+	recs    [batch]inflight
+	buf     []byte
+	pending atomic.Int32 // records produced and not yet resolved
+	pool    chan *chunk
+}
+
+// release marks one of the chunk's records resolved; the last one returns the chunk to
+// its pool (or leaves it to the garbage collector if the pool is full).
+func (c *chunk) release() {
+	if c.pending.Add(-1) != 0 {
+		return
+	}
+	select {
+	case c.pool <- c:
+	default:
+	}
+}
+
+// getChunk returns a free chunk of pool, or a new one.
+func getChunk(pool chan *chunk) *chunk {
+	select {
+	case c := <-pool:
+		c.buf = c.buf[:0]
+		return c
+	default:
+		return &chunk{pool: pool, buf: make([]byte, 0, batch*320)}
+	}
 }
 
 // batch is how many events Run generates between checks of the clock and the context.
@@ -488,35 +528,52 @@ func (p *Producer) produce(ctx context.Context, s *Stream) (*Manifest, error) {
 	// promise records the outcome of one record. It is one function for the whole run:
 	// what it needs to know about the record travels in the record's Context.
 	promise := func(r *kgo.Record, err error) {
+		rc, _ := r.Context.(*recordContext)
 		if err != nil {
 			p.failed.Add(1)
 			rec.failed(err)
-			return
-		}
-		size := len(r.Key) + len(r.Value)
-		p.acked.Add(1)
-		p.ackBytes.Add(int64(size))
-		var meta sent
-		if rc, ok := r.Context.(*recordContext); ok {
-			meta = rc.sent
-		}
-		rec.acked(r.Key, size, r.Partition, r.Offset, meta)
-	}
-	// send generates and produces n events. Records and their contexts are allocated
-	// together, n at a time, rather than one by one.
-	send := func(n int64) error {
-		slab := make([]inflight, n)
-		for i := range slab {
-			ev, err := s.Next()
-			if err != nil {
-				return err
+		} else {
+			size := len(r.Key) + len(r.Value)
+			p.acked.Add(1)
+			p.ackBytes.Add(int64(size))
+			var meta sent
+			if rc != nil {
+				meta = rc.sent
 			}
-			f := &slab[i]
-			f.ctx = recordContext{Context: pctx, sent: sent{eventTime: ev.EventTime.UnixMilli(), lateness: ev.Lateness.Milliseconds(), malformed: ev.Malformed}}
-			f.rec = kgo.Record{Topic: p.topic, Key: ev.Key, Value: ev.Value, Context: &f.ctx}
-			produced++
-			p.produced.Add(1)
-			p.kafka.Produce(pctx, &f.rec, promise)
+			rec.acked(r.Key, size, r.Partition, r.Offset, meta)
+		}
+		if rc != nil && rc.chunk != nil {
+			rc.chunk.release() // last: the record and its bytes may be reused from here on
+		}
+	}
+	// Free chunks; more than franz-go ever holds in flight by default.
+	pool := make(chan *chunk, 128)
+	// send generates and produces n events, a chunk at a time.
+	send := func(n int64) error {
+		for n > 0 {
+			c := getChunk(pool)
+			m := int(min(n, batch))
+			// Held until every record of the chunk is produced, so that early promises
+			// cannot release it while it is being filled.
+			c.pending.Store(int32(m) + 1)
+			for i := range m {
+				ev, buf, err := s.next(c.buf)
+				if err != nil {
+					// The records not produced will not resolve: release them here.
+					c.pending.Add(int32(i - m))
+					c.release()
+					return err
+				}
+				c.buf = buf
+				f := &c.recs[i]
+				f.ctx = recordContext{Context: pctx, chunk: c, sent: sent{eventTime: ev.EventTime.UnixMilli(), lateness: ev.Lateness.Milliseconds(), malformed: ev.Malformed}}
+				f.rec = kgo.Record{Topic: p.topic, Key: ev.Key, Value: ev.Value, Context: &f.ctx}
+				produced++
+				p.produced.Add(1)
+				p.kafka.Produce(pctx, &f.rec, promise)
+			}
+			c.release()
+			n -= int64(m)
 		}
 		return nil
 	}

@@ -184,7 +184,27 @@ func (s *Stream) Seed() uint64 { return s.cfg.seed }
 
 // Next returns the next event. It fails, wrapping [ErrSchemaMismatch], only if the
 // generator returns values that do not match its schema.
+//
+// The event's Key and Value stay valid: they are carved from buffers that are freed
+// once no event refers to them any more.
 func (s *Stream) Next() (Event, error) {
+	// Key and value are appended to the slab and handed out capped at their length, so
+	// that appending to one never writes into the next.
+	if cap(s.slab)-len(s.slab) < 2*s.sizeHint+64 {
+		s.slab = make([]byte, 0, max(slabSize, 4*s.sizeHint))
+	}
+	ev, slab, err := s.next(s.slab)
+	if err != nil {
+		return Event{}, err
+	}
+	s.slab = slab
+	return ev, nil
+}
+
+// next makes the next event, appending its key and value to buf, and returns the
+// event and the extended buffer. The event's Key and Value point into the returned
+// buffer (into a new one if buf had to grow), capped at their length.
+func (s *Stream) next(buf []byte) (Event, []byte, error) {
 	seq := s.seq
 	onTime := s.cfg.start.Add(time.Duration(seq) * s.cfg.interval).UnixMilli()
 	ev := Event{Seq: seq}
@@ -201,20 +221,9 @@ func (s *Stream) Next() (Event, error) {
 
 	s.vals = s.gen.Next(s.content, ev.EventTime, s.vals[:0])
 	if err := s.check(); err != nil {
-		return Event{}, err
+		return Event{}, buf, err
 	}
 	s.vals[s.tsIdx] = Value{typ: TypeTimestamp, n: et} // the stream, not the generator, owns event time
-	// Key and value are appended to the slab and handed out capped at their length, so
-	// that appending to one never writes into the next. A slab is freed once no event
-	// refers to it any more.
-	if cap(s.slab)-len(s.slab) < 2*s.sizeHint+64 {
-		s.slab = make([]byte, 0, max(slabSize, 4*s.sizeHint))
-	}
-	start := len(s.slab)
-	s.slab = s.vals[s.keyIdx].appendKey(s.slab)
-	if len(s.slab) > start { // an empty key stays nil, as before
-		ev.Key = s.slab[start:len(s.slab):len(s.slab)]
-	}
 
 	skip, wrong, cut := -1, -1, false
 	if s.cfg.malformedShare > 0 && s.mixer.Float64() < s.cfg.malformedShare {
@@ -228,10 +237,16 @@ func (s *Stream) Next() (Event, error) {
 			skip = s.mixer.IntN(len(s.vals))
 		}
 	}
-	start = len(s.slab)
-	s.slab = s.enc.appendRecord(s.slab, s.vals, skip, wrong)
-	v := s.slab[start:len(s.slab):len(s.slab)]
-	s.sizeHint = max(s.sizeHint, len(v)+len(ev.Key))
+	start := len(buf)
+	buf = s.vals[s.keyIdx].appendKey(buf)
+	mid := len(buf)
+	buf = s.enc.appendRecord(buf, s.vals, skip, wrong)
+	// Slice only now: the record may have moved buf to a new array.
+	if mid > start { // an empty key stays nil
+		ev.Key = buf[start:mid:mid]
+	}
+	v := buf[mid:len(buf):len(buf)]
+	s.sizeHint = max(s.sizeHint, len(buf)-start)
 	if cut {
 		// Keep between a quarter and three quarters: never the whole record, never empty.
 		n := len(v)/4 + s.mixer.IntN(len(v)/2+1)
@@ -239,7 +254,7 @@ func (s *Stream) Next() (Event, error) {
 	}
 	ev.Value = v
 	s.seq++
-	return ev, nil
+	return ev, buf, nil
 }
 
 // check reports values that do not match the schema.
