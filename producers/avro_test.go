@@ -199,13 +199,13 @@ func TestNumberedStrings(t *testing.T) {
 		v    Value
 		want string
 	}{
-		{hexString("e-", 0xfedcba9876543210), "e-fedcba9876543210"},
-		{hexString("", 1), "0000000000000001"},
-		{decString("m-", 12345), "m-12345"},
-		{decString("/product/", 0), "/product/0"},
-		{decString("x", -9), "x-9"},
-		{decString("", math.MinInt64), "-9223372036854775808"},
-		{decString("", math.MaxInt64), "9223372036854775807"},
+		{text("e-").withHex(0xfedcba9876543210), "e-fedcba9876543210"},
+		{text("").withHex(1), "0000000000000001"},
+		{text("m-").withDec(12345), "m-12345"},
+		{text("/product/").withDec(0), "/product/0"},
+		{text("x").withDec(-9), "x-9"},
+		{text("").withDec(math.MinInt64), "-9223372036854775808"},
+		{text("").withDec(math.MaxInt64), "9223372036854775807"},
 	} {
 		if got := tc.v.Any(); got != tc.want {
 			t.Errorf("Any() = %v, want %s", got, tc.want)

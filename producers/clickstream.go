@@ -119,6 +119,9 @@ var (
 	clickCountryValues = texts(clickCountries...)
 	clickTypes         = texts("session_start", "session_end", "click", "page_view")
 	clickEmpty         = text("")
+	clickEventPrefix   = text("e-")
+	clickSessionPrefix = text("s-")
+	clickProductPrefix = text("/product/")
 )
 
 // Indexes into clickTypes.
@@ -159,7 +162,7 @@ func (c *Clickstream) Next(r *rand.Rand, eventTime time.Time, dst []Value) []Val
 	switch x := r.Float64(); {
 	case u.session.typ == 0:
 		typ = clickSessionStart
-		u.session = hexID(r, "s-")
+		u.session = hexID(r, clickSessionPrefix)
 		u.views = 0
 		u.page = weighted(r, clickLanding)
 		u.path = clickPath(r, u.page)
@@ -181,7 +184,7 @@ func (c *Clickstream) Next(r *rand.Rand, eventTime time.Time, dst []Value) []Val
 		dwell = clickDwell(r)
 	}
 	dst = append(dst,
-		hexID(r, "e-"),
+		hexID(r, clickEventPrefix),
 		Timestamp(eventTime),
 		u.id,
 		u.session,
@@ -205,7 +208,7 @@ func clickPath(r *rand.Rand, page int) Value {
 	case "category":
 		return pick(r, clickCategoryPaths)
 	case "product":
-		return decString("/product/", int64(1+r.IntN(500)))
+		return clickProductPrefix.withDec(int64(1 + r.IntN(500)))
 	default:
 		return clickKindPaths[page]
 	}

@@ -177,8 +177,8 @@ func zipfWeights(n int, s float64) []float64 {
 	return w
 }
 
-// hexID returns a random identifier: prefix followed by 16 hex digits.
-func hexID(r *rand.Rand, prefix string) Value { return hexString(prefix, r.Uint64()) }
+// hexID returns a random identifier: prefix (see text) followed by 16 hex digits.
+func hexID(r *rand.Rand, prefix Value) Value { return prefix.withHex(r.Uint64()) }
 
 // keyName returns prefix followed by i in decimal, zero-padded to width digits.
 func keyName(prefix string, i, width int) string {

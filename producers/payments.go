@@ -93,6 +93,9 @@ var (
 	}()
 	payCountries  = []string{"DE", "FR", "NL", "ES", "IT", "GB", "US", "IE", "AT", "BE"}
 	payFraudPlace = []string{"RU", "NG", "BR", "CN", "VN", "RO", "US", "ID"}
+	// Prefixes of identifiers (see text).
+	payTxPrefix       = text("tx-")
+	payMerchantPrefix = text("m-")
 )
 
 // NewPayments returns a payments generator with the given number of cards (default
@@ -161,10 +164,10 @@ func (p *Payments) Next(r *rand.Rand, eventTime time.Time, dst []Value) []Value 
 	amount := pc.median * amountScale * math.Exp(r.NormFloat64()*pc.size)
 	amount = math.Max(0.5, roundTo(amount, 2))
 	return append(dst,
-		hexID(r, "tx-"),
+		hexID(r, payTxPrefix),
 		Timestamp(eventTime),
 		String(c.id),
-		decString("m-", int64(10000+r.IntN(90000))),
+		payMerchantPrefix.withDec(int64(10000+r.IntN(90000))),
 		String(pc.name),
 		Double(amount),
 		String(c.currency),

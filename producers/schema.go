@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -240,14 +241,16 @@ func texts(ss ...string) []Value {
 	return v
 }
 
-// hexString returns the string value prefix followed by x in 16 hex digits.
-func hexString(prefix string, x uint64) Value {
-	return Value{typ: TypeString, form: formHex16, s: prefix, n: int64(x), plain: jsonPlainString(prefix)}
+// withHex returns the string v (see text) followed by x in 16 hex digits.
+func (v Value) withHex(x uint64) Value {
+	v.form, v.n = formHex16, int64(x)
+	return v
 }
 
-// decString returns the string value prefix followed by n in decimal.
-func decString(prefix string, n int64) Value {
-	return Value{typ: TypeString, form: formDec, s: prefix, n: n, plain: jsonPlainString(prefix)}
+// withDec returns the string v (see text) followed by n in decimal.
+func (v Value) withDec(n int64) Value {
+	v.form, v.n = formDec, n
+	return v
 }
 
 // Long returns a long value.
@@ -323,8 +326,11 @@ func (v *Value) appendStr(dst []byte) []byte {
 
 // appendHex16 appends x as 16 lower-case hex digits.
 func appendHex16(dst []byte, x uint64) []byte {
-	dst = binary.BigEndian.AppendUint64(dst, hex8(uint32(x>>32)))
-	return binary.BigEndian.AppendUint64(dst, hex8(uint32(x)))
+	n := len(dst)
+	dst = slices.Grow(dst, 16)[:n+16]
+	binary.BigEndian.PutUint64(dst[n:], hex8(uint32(x>>32)))
+	binary.BigEndian.PutUint64(dst[n+8:], hex8(uint32(x)))
+	return dst
 }
 
 // hex8 returns the 8 hex digits of x as the bytes of a big-endian uint64, computed for

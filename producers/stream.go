@@ -49,6 +49,9 @@ type Stream struct {
 	content, mixer *rand.Rand
 	seq            int64
 	maxSeen        int64 // newest event time emitted, Unix ms
+	startMs        int64 // start, Unix ms, when wholeMs
+	stepMs         int64 // interval in ms, when wholeMs
+	wholeMs        bool  // start and interval are whole milliseconds: on-time times need no time.Time
 	vals           []Value
 	types          []Type // each field's type, for check
 	enc            *encoder
@@ -170,6 +173,9 @@ func NewStream(gen Generator, opts ...StreamOption) (*Stream, error) {
 	s.content = rand.New(rand.NewPCG(cfg.seed, 0x5eed0001))
 	s.mixer = rand.New(rand.NewPCG(cfg.seed, 0x5eed0002))
 	s.maxSeen = cfg.start.UnixMilli()
+	if cfg.start.Nanosecond()%int(time.Millisecond) == 0 && cfg.interval%time.Millisecond == 0 {
+		s.wholeMs, s.startMs, s.stepMs = true, s.maxSeen, cfg.interval.Milliseconds()
+	}
 	return s, nil
 }
 
@@ -206,7 +212,12 @@ func (s *Stream) Next() (Event, error) {
 // buffer (into a new one if buf had to grow), capped at their length.
 func (s *Stream) next(buf []byte) (Event, []byte, error) {
 	seq := s.seq
-	onTime := s.cfg.start.Add(time.Duration(seq) * s.cfg.interval).UnixMilli()
+	var onTime int64
+	if s.wholeMs {
+		onTime = s.startMs + seq*s.stepMs
+	} else {
+		onTime = s.cfg.start.Add(time.Duration(seq) * s.cfg.interval).UnixMilli()
+	}
 	ev := Event{Seq: seq}
 	et := onTime
 	if seq > 0 && s.cfg.lateShare > 0 && s.mixer.Float64() < s.cfg.lateShare {
