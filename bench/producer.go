@@ -57,6 +57,7 @@ type options struct {
 	java        string
 	jars        string
 	profileDir  string
+	profileRecs int64
 	inContainer bool
 	warmup      bool
 }
@@ -86,6 +87,7 @@ func main() {
 	flag.StringVar(&o.java, "java", "java", "java command for kafka-producer-perf-test")
 	flag.StringVar(&o.jars, "jars", "docker/kafka/target/jars", "directory of Kafka's jars (images.sh fills it)")
 	flag.StringVar(&o.profileDir, "profile", "", "write CPU profiles of extra sparkwire runs to this directory")
+	flag.Int64Var(&o.profileRecs, "profile-count", 5_000_000, "records per profiled run: profiles sample 100 times per CPU second, so the shares need long runs")
 	flag.BoolVar(&o.warmup, "warmup", true, "first warm up the broker and the JVM with one uncounted run of each client")
 	flag.BoolVar(&o.inContainer, "in-container", false, "also run the peer inside the Kafka container (no docker-proxy hop), for reference")
 	flag.Parse()
@@ -235,7 +237,7 @@ func run(ctx context.Context, o options) error {
 		for _, c := range codecs {
 			path := filepath.Join(o.profileDir, "producer-"+c.String()+".pprof")
 			if err := measure("sparkwire (profiled)", c, func(t string) (result, error) {
-				return runSparkwire(ctx, brokers, t, c, o.count, 1, path)
+				return runSparkwire(ctx, brokers, t, c, o.profileRecs, 1, path)
 			}); err != nil {
 				return err
 			}

@@ -29,13 +29,20 @@ share() {
     sed -n 's/^Showing nodes accounting for [^,]*, \([0-9.]*\)% of .*/\1/p'
 }
 promise='producers\.\(\*Producer\)\.produce\.func1$'
+next='producers\.\(\*Stream\)\.[nN]ext$'
 echo
-echo "| profile | generation + encoding | manifest (acks callback) | franz-go | Go runtime, other |"
-echo "|---|---|---|---|---|"
+echo "| profile | CPU samples | generator (\`Clickstream.Next\`) | encoding | stream (event time, lateness, malformation) | generation + encoding (\`Stream.next\`) | manifest (ack callback) | franz-go | Go runtime, other |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for p in "$prof"/producer-*.pprof; do
-  gen=$(share "$p" 'producers\.\(\*Stream\)\.[nN]ext$')
+  # "Total samples = 6520ms" or "= 12.13s", at 100 samples per second
+  samples=$(go tool pprof -top -nodecount=1 "$p" 2>/dev/null | sed -n 's/.*Total samples = \([0-9.]*\)\(m*s\).*/\1 \2/p' |
+    awk '{ printf "%d", ($2 == "ms" ? $1 / 10 : $1 * 100) }')
+  all=$(share "$p" "$next")
+  gen=$(share "$p" 'producers\.\(\*Clickstream\)\.Next$')
+  enc=$(share "$p" 'producers\.\(\*encoder\)\.appendRecord$|producers\.\(\*Value\)\.appendKey$')
   man=$(share "$p" "$promise")
-  kgo=$(share "$p" 'franz-go|pierrec' "$promise|producers\.\(\*Stream\)\.[nN]ext$")
-  rest=$(awk -v a="${gen:-0}" -v b="${man:-0}" -v c="${kgo:-0}" 'BEGIN { printf "%.1f", 100 - a - b - c }')
-  echo "| $(basename "$p" .pprof) | ${gen:-0}% | ${man:-0}% | ${kgo:-0}% | $rest% |"
+  kgo=$(share "$p" 'franz-go|pierrec' "$promise|$next")
+  stream=$(awk -v a="${all:-0}" -v b="${gen:-0}" -v c="${enc:-0}" 'BEGIN { printf "%.1f", a - b - c }')
+  rest=$(awk -v a="${all:-0}" -v b="${man:-0}" -v c="${kgo:-0}" 'BEGIN { printf "%.1f", 100 - a - b - c }')
+  echo "| $(basename "$p" .pprof) | $samples | ${gen:-0}% | ${enc:-0}% | $stream% | **${all:-0}%** | ${man:-0}% | ${kgo:-0}% | $rest% |"
 done

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"reflect"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -220,6 +221,14 @@ func TestNumberedStrings(t *testing.T) {
 		plain := String(tc.want)
 		if got, want := appendAvro(nil, &tc.v), appendAvro(nil, &plain); string(got) != string(want) {
 			t.Errorf("%s: Avro: got %x, want %x", tc.want, got, want)
+		}
+	}
+}
+
+func TestAppendInt(t *testing.T) {
+	for _, n := range []int64{0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 12345, 600000, 9999999, 99999999, 1e8, 1e8 + 1, -1, -100, math.MaxInt64, math.MinInt64} {
+		if got, want := string(appendInt([]byte("x"), n)), "x"+strconv.FormatInt(n, 10); got != want {
+			t.Errorf("appendInt(%d) = %s, want %s", n, got, want)
 		}
 	}
 }

@@ -171,6 +171,35 @@ func (c *encoder) appendRecord(dst []byte, vals []Value, skip, wrong int) []byte
 	return append(dst, '}')
 }
 
+// digitPairs holds "00" to "99".
+const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
+	"8081828384858687888990919293949596979899"
+
+// appendInt appends n in decimal, as strconv.AppendInt does, two digits at a time for
+// the small non-negative numbers events are full of (durations, counters, ids).
+func appendInt(dst []byte, n int64) []byte {
+	if n < 0 || n >= 1e8 {
+		return strconv.AppendInt(dst, n, 10)
+	}
+	var b [8]byte
+	i := len(b)
+	for n >= 100 {
+		d := n % 100 * 2
+		n /= 100
+		i -= 2
+		b[i], b[i+1] = digitPairs[d], digitPairs[d+1]
+	}
+	if n >= 10 {
+		i -= 2
+		b[i], b[i+1] = digitPairs[n*2], digitPairs[n*2+1]
+	} else {
+		i--
+		b[i] = byte('0' + n)
+	}
+	return append(dst, b[i:]...)
+}
+
 // timeLayout is how timestamps are written in JSON: RFC 3339, UTC, milliseconds.
 const timeLayout = "2006-01-02T15:04:05.000Z07:00"
 
@@ -198,11 +227,11 @@ func (c *encoder) appendJSONBody(dst []byte, v *Value) []byte {
 		case formHex16:
 			dst = appendHex16(dst, uint64(v.n))
 		case formDec:
-			dst = strconv.AppendInt(dst, v.n, 10)
+			dst = appendInt(dst, v.n)
 		}
 		return dst
 	case TypeLong:
-		return strconv.AppendInt(dst, v.n, 10)
+		return appendInt(dst, v.n)
 	case TypeDouble:
 		f := v.float()
 		if math.IsNaN(f) || math.IsInf(f, 0) {
