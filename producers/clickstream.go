@@ -27,15 +27,20 @@ import (
 //	country     string     ISO 3166 alpha-2 country code (fixed per user)
 type Clickstream struct {
 	users []clickUser
-	pick  *cdf // of users
+	ids   []Value // user ids, by index
+	pick  *cdf    // of users
 }
 
+// clickUser is a user's state, kept small (16 bytes) so that thousands of users stay in
+// the CPU's caches: strings are indexes into tables.
 type clickUser struct {
-	id, device, country Value // device is zero until the user's first event
-	session             Value // zero when the user has no open session
-	page                int   // index into clickPages
-	path                Value
-	views               int
+	session   uint64        // the open session's id number, if inSession
+	views     int32         // page views in the session
+	path      clickPathCode // the current page
+	started   bool          // device and country are set
+	inSession bool
+	device    uint8 // index into clickDeviceValues
+	country   uint8 // index into clickCountryValues
 }
 
 var (
@@ -138,9 +143,9 @@ func NewClickstream(users int) *Clickstream {
 	if users <= 0 {
 		users = 1000
 	}
-	c := &Clickstream{users: make([]clickUser, users), pick: newCDF(zipfWeights(users, 1.07))}
-	for i := range c.users {
-		c.users[i].id = text(keyName("user-", i, 5))
+	c := &Clickstream{users: make([]clickUser, users), ids: make([]Value, users), pick: newCDF(zipfWeights(users, 1.07))}
+	for i := range c.ids {
+		c.ids[i] = text(keyName("user-", i, 5))
 	}
 	return c
 }
@@ -150,68 +155,88 @@ func (c *Clickstream) Schema() Schema { return cloneSchema(clickSchema) }
 
 // Next implements Generator.
 func (c *Clickstream) Next(r *rand.Rand, eventTime time.Time, dst []Value) []Value {
-	u := &c.users[c.pick.pick(r)]
-	if u.device.typ == 0 {
-		u.device = clickDeviceValues[weighted(r, clickDevices)]
-		u.country = pick(r, clickCountryValues)
+	i := c.pick.pick(r)
+	u := &c.users[i]
+	if !u.started {
+		u.started = true
+		u.device = uint8(weighted(r, clickDevices))
+		u.country = uint8(r.IntN(len(clickCountryValues)))
 	}
 	var typ int
 	referrer, element := clickEmpty, clickEmpty
 	var dwell int64
 	endP := 0.04 + 0.02*float64(u.views)
 	switch x := r.Float64(); {
-	case u.session.typ == 0:
+	case !u.inSession:
 		typ = clickSessionStart
-		u.session = hexID(r, clickSessionPrefix)
+		u.session, u.inSession = r.Uint64(), true
 		u.views = 0
-		u.page = weighted(r, clickLanding)
-		u.path = clickPath(r, u.page)
+		u.path = clickPath(r, weighted(r, clickLanding))
 		referrer = pick(r, clickSourceValues)
 	case x < endP:
 		typ = clickSessionEnd
-		referrer = u.path
+		referrer = u.path.value()
 		dwell = clickDwell(r)
 	case x < endP+0.35:
 		typ = clickClick
-		element = pick(r, clickElements[u.page])
+		element = pick(r, clickElements[u.path.page()])
 		dwell = clickDwell(r)
 	default:
 		typ = clickPageView
-		referrer = u.path
-		u.page = weighted(r, clickNextCum[u.page])
-		u.path = clickPath(r, u.page)
+		referrer = u.path.value()
+		u.path = clickPath(r, weighted(r, clickNextCum[u.path.page()]))
 		u.views++
 		dwell = clickDwell(r)
 	}
 	dst = append(dst,
 		hexID(r, clickEventPrefix),
 		Timestamp(eventTime),
-		u.id,
-		u.session,
+		c.ids[i],
+		clickSessionPrefix.withHex(u.session),
 		clickTypes[typ],
-		u.path,
+		u.path.value(),
 		referrer,
 		element,
 		Long(dwell),
-		u.device,
-		u.country,
+		clickDeviceValues[u.device],
+		clickCountryValues[u.country],
 	)
 	if typ == clickSessionEnd {
-		u.session = Value{}
+		u.inSession = false
 	}
 	return dst
 }
 
-// clickPath returns a concrete path for a page kind.
-func clickPath(r *rand.Rand, page int) Value {
+// clickPathCode is a concrete page: the page kind (index into clickPages) in the low 4
+// bits, and above them the category index (category pages) or product number (product
+// pages).
+type clickPathCode uint16
+
+// clickPath draws a concrete page of a page kind.
+func clickPath(r *rand.Rand, page int) clickPathCode {
+	var sub int
 	switch clickPages[page].kind {
 	case "category":
-		return pick(r, clickCategoryPaths)
+		sub = r.IntN(len(clickCategoryPaths))
 	case "product":
-		return clickProductPrefix.withDec(int64(1 + r.IntN(500)))
-	default:
-		return clickKindPaths[page]
+		sub = 1 + r.IntN(500)
 	}
+	return clickPathCode(sub<<4 | page)
+}
+
+// page returns the page kind, an index into clickPages.
+func (p clickPathCode) page() int { return int(p & 0xf) }
+
+// value returns the page's path.
+func (p clickPathCode) value() Value {
+	page, sub := p.page(), int(p>>4)
+	switch clickPages[page].kind {
+	case "category":
+		return clickCategoryPaths[sub]
+	case "product":
+		return clickProductPrefix.withDec(int64(sub))
+	}
+	return clickKindPaths[page]
 }
 
 // clickDwell returns a time on page in milliseconds: exponential with mean 25 s, at most
