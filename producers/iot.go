@@ -33,9 +33,9 @@ type IoT struct {
 }
 
 type iotDevice struct {
-	id      string
+	id      Value
 	started bool
-	site    string
+	site    Value
 	kind    int
 	base    float64
 	drift   float64
@@ -72,6 +72,29 @@ var (
 		{"pressure", "hPa", 1013, 5, 0.5, 850, 1100, 0},
 		{"vibration", "mm_s", 2, 0.5, 0.1, 0, 50, 0},
 	}
+	// The strings of events, as values (see text): sensor kinds and units by index
+	// into iotSensors, and the sites plant-1 to plant-8.
+	iotKinds = func() []Value {
+		v := make([]Value, len(iotSensors))
+		for i, s := range iotSensors {
+			v[i] = text(s.kind)
+		}
+		return v
+	}()
+	iotUnits = func() []Value {
+		v := make([]Value, len(iotSensors))
+		for i, s := range iotSensors {
+			v[i] = text(s.unit)
+		}
+		return v
+	}()
+	iotSites = func() []Value {
+		v := make([]Value, 8)
+		for i := range v {
+			v[i] = text(keyName("plant-", 1+i, 1))
+		}
+		return v
+	}()
 )
 
 // NewIoT returns an IoT generator with the given number of devices (default 500 when
@@ -82,7 +105,7 @@ func NewIoT(devices int) *IoT {
 	}
 	g := &IoT{devices: make([]iotDevice, devices), AnomalyRate: 0.002}
 	for i := range g.devices {
-		g.devices[i].id = keyName("dev-", i, 4)
+		g.devices[i].id = text(keyName("dev-", i, 4))
 		g.devices[i].kind = i % len(iotSensors)
 	}
 	return g
@@ -97,7 +120,7 @@ func (g *IoT) Next(r *rand.Rand, eventTime time.Time, dst []Value) []Value {
 	s := &iotSensors[d.kind]
 	if !d.started {
 		d.started = true
-		d.site = keyName("plant-", 1+r.IntN(8), 1)
+		d.site = iotSites[r.IntN(len(iotSites))]
 		d.base = s.base + (r.Float64()*2-1)*s.spread
 		d.bias = r.NormFloat64() * s.sd * 0.002
 		d.battery = 60 + 40*r.Float64()
@@ -105,7 +128,11 @@ func (g *IoT) Next(r *rand.Rand, eventTime time.Time, dst []Value) []Value {
 	d.drift += d.bias + r.NormFloat64()*s.sd*0.02
 	v := d.base + d.drift + r.NormFloat64()*s.sd
 	if s.dailyAmpl != 0 {
-		secs := float64(eventTime.UTC().Hour()*3600+eventTime.UTC().Minute()*60+eventTime.UTC().Second()) / 86400
+		sec := eventTime.Unix() % 86400 // seconds since midnight, UTC
+		if sec < 0 {
+			sec += 86400
+		}
+		secs := float64(sec) / 86400
 		v += s.dailyAmpl * math.Sin(2*math.Pi*(secs-0.375)) // warmest mid-afternoon
 	}
 	anomaly := r.Float64() < g.AnomalyRate
@@ -124,13 +151,13 @@ func (g *IoT) Next(r *rand.Rand, eventTime time.Time, dst []Value) []Value {
 	seq := d.seq
 	d.seq++
 	return append(dst,
-		String(d.id),
+		d.id,
 		Timestamp(eventTime),
 		Long(seq),
-		String(d.site),
-		String(s.kind),
+		d.site,
+		iotKinds[d.kind],
 		Double(roundTo(v, 3)),
-		String(s.unit),
+		iotUnits[d.kind],
 		Double(roundTo(d.battery, 2)),
 		Bool(anomaly),
 	)

@@ -35,9 +35,9 @@ type Payments struct {
 }
 
 type payCard struct {
-	id                string
+	id                Value
 	started           bool
-	country, currency string
+	country, currency Value
 	level             float64 // multiplies typical amounts
 	burst             int     // fraudulent transactions still to come
 }
@@ -93,9 +93,20 @@ var (
 	}()
 	payCountries  = []string{"DE", "FR", "NL", "ES", "IT", "GB", "US", "IE", "AT", "BE"}
 	payFraudPlace = []string{"RU", "NG", "BR", "CN", "VN", "RO", "US", "ID"}
-	// Prefixes of identifiers (see text).
-	payTxPrefix       = text("tx-")
-	payMerchantPrefix = text("m-")
+	// The strings of events, as values (see text).
+	payTxPrefix         = text("tx-")
+	payMerchantPrefix   = text("m-")
+	payCountryValues    = texts(payCountries...)
+	payFraudPlaceValues = texts(payFraudPlace...)
+	payCategoryNames    = func() []Value {
+		v := make([]Value, len(payCategories))
+		for i, c := range payCategories {
+			v[i] = text(c.name)
+		}
+		return v
+	}()
+	payEUR, payUSD, payGBP            = text("EUR"), text("USD"), text("GBP")
+	payPOS, payOnline, payContactless = text("pos"), text("online"), text("contactless")
 )
 
 // NewPayments returns a payments generator with the given number of cards (default
@@ -106,7 +117,7 @@ func NewPayments(cards int) *Payments {
 	}
 	p := &Payments{cards: make([]payCard, cards), pick: newCDF(zipfWeights(cards, 0.6)), FraudRate: 0.005}
 	for i := range p.cards {
-		p.cards[i].id = keyName("card-", i, 6)
+		p.cards[i].id = text(keyName("card-", i, 6))
 	}
 	return p
 }
@@ -119,14 +130,14 @@ func (p *Payments) Next(r *rand.Rand, eventTime time.Time, dst []Value) []Value 
 	c := &p.cards[p.pick.pick(r)]
 	if !c.started {
 		c.started = true
-		c.country = pick(r, payCountries)
-		switch c.country {
+		c.country = pick(r, payCountryValues)
+		switch c.country.s {
 		case "GB":
-			c.currency = "GBP"
+			c.currency = payGBP
 		case "US":
-			c.currency = "USD"
+			c.currency = payUSD
 		default:
-			c.currency = "EUR"
+			c.currency = payEUR
 		}
 		c.level = math.Exp(r.NormFloat64() * 0.4)
 	}
@@ -140,39 +151,39 @@ func (p *Payments) Next(r *rand.Rand, eventTime time.Time, dst []Value) []Value 
 		}
 	}
 	var cat int
-	country, channel := c.country, "pos"
+	country, channel := c.country, payPOS
 	amountScale := c.level
 	if fraud {
 		cat = weighted(r, payFraudCum)
 		amountScale *= 2.5
 		if r.Float64() < 0.8 {
-			country = pick(r, payFraudPlace)
+			country = pick(r, payFraudPlaceValues)
 		}
 	} else {
 		cat = weighted(r, payNormalCum)
 		if r.Float64() < 0.05 {
-			country = pick(r, payCountries)
+			country = pick(r, payCountryValues)
 		}
 	}
 	pc := &payCategories[cat]
 	switch x := r.Float64(); {
 	case x < pc.online || (fraud && x < 0.8):
-		channel = "online"
+		channel = payOnline
 	case x < 0.6:
-		channel = "contactless"
+		channel = payContactless
 	}
 	amount := pc.median * amountScale * math.Exp(r.NormFloat64()*pc.size)
 	amount = math.Max(0.5, roundTo(amount, 2))
 	return append(dst,
 		hexID(r, payTxPrefix),
 		Timestamp(eventTime),
-		String(c.id),
+		c.id,
 		payMerchantPrefix.withDec(int64(10000+r.IntN(90000))),
-		String(pc.name),
+		payCategoryNames[cat],
 		Double(amount),
-		String(c.currency),
-		String(country),
-		String(channel),
+		c.currency,
+		country,
+		channel,
 		Bool(fraud),
 	)
 }
