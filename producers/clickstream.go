@@ -31,7 +31,7 @@ type Clickstream struct {
 	pick  *cdf    // of users
 }
 
-// clickUser is a user's state, kept small (16 bytes) so that thousands of users stay in
+// clickUser is a user's state, kept small (24 bytes) so that thousands of users stay in
 // the CPU's caches: strings are indexes into tables.
 type clickUser struct {
 	session   uint64        // the open session's id number, if inSession
