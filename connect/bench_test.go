@@ -7,20 +7,36 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
 	"github.com/sparkwire/sparkwire/connect"
 )
 
 // BenchmarkCollect reads 10 million rows of (bigint, double, string) from the server as
-// Arrow batches and reports rows/s and bytes allocated per row. It needs a server:
-// bench/run.sh starts the local stack and sets SPARKWIRE_CONNECT_URL.
+// Arrow batches and reports rows/s and bytes allocated per row, with the default
+// allocator (batches point into the server's responses) and with a checked allocator
+// (batches are copies). It needs a server: bench/run.sh starts the local stack
+// and sets SPARKWIRE_CONNECT_URL.
 func BenchmarkCollect(b *testing.B) {
 	url := os.Getenv("SPARKWIRE_CONNECT_URL")
 	if url == "" {
 		b.Skip("set SPARKWIRE_CONNECT_URL (bench/run.sh does)")
 	}
+	for _, bc := range []struct {
+		name string
+		opts []connect.Option
+	}{
+		{"direct", nil},
+		{"copied", []connect.Option{connect.WithAllocator(memory.NewCheckedAllocator(memory.NewGoAllocator()))}},
+	} {
+		b.Run(bc.name, func(b *testing.B) { benchCollect(b, url, bc.opts...) })
+	}
+}
+
+func benchCollect(b *testing.B, url string, opts ...connect.Option) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-	s, err := connect.Dial(ctx, url)
+	s, err := connect.Dial(ctx, url, opts...)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -73,8 +73,11 @@ func WithTLSConfig(cfg *tls.Config) Option {
 	return optionFunc(func(c *config) { c.tlsConfig = cfg; c.conn.UseSSL = true })
 }
 
-// WithAllocator sets the Arrow allocator that result batches are decoded into
-// (default memory.DefaultAllocator). Tests pass a memory.CheckedAllocator to find leaks.
+// WithAllocator sets the Arrow allocator that result batches are decoded into. Tests pass
+// a memory.CheckedAllocator to find leaks. With a memory.GoAllocator, such as the default
+// memory.DefaultAllocator, results are not copied at all: a batch's arrays point into the
+// bytes of the server's response, which the Go garbage collector frees once no batch
+// refers to them. With any other allocator every buffer is a copy allocated from it.
 func WithAllocator(mem memory.Allocator) Option {
 	return optionFunc(func(c *config) { c.mem = mem })
 }

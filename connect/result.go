@@ -79,7 +79,15 @@ func (r *RecordReader) fill() {
 	if batch == nil {
 		return
 	}
-	rd, err := ipc.NewReader(bytes.NewReader(batch.GetData()), ipc.WithAllocator(r.mem))
+	var rd *ipc.Reader
+	if _, goHeap := r.mem.(*memory.GoAllocator); goHeap {
+		// Buffers from the Go heap either way: let the arrays point into the response's
+		// bytes (see byteMessages) rather than copy them.
+		rd, err = ipc.NewReaderFromMessageReader(newByteMessages(batch.GetData(), r.mem), ipc.WithAllocator(r.mem))
+	} else {
+		// Any other allocator gets every buffer: decode into copies it allocated.
+		rd, err = ipc.NewReader(bytes.NewReader(batch.GetData()), ipc.WithAllocator(r.mem))
+	}
 	if err != nil {
 		r.err = fmt.Errorf("spark connect: decode arrow batch: %w", err)
 		r.exec.Close()

@@ -8,10 +8,12 @@ import (
 	"math/big"
 	"net/http"
 	"reflect"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -65,6 +67,71 @@ func TestMillionRowsAsArrow(t *testing.T) {
 		t.Errorf("the read took %s: too short to have outlived the server's stream limit", took)
 	}
 	t.Logf("1,000,000 rows in %d batches, read in %s", batches, time.Since(start).Round(time.Millisecond))
+}
+
+// With the default allocator a batch's arrays point into the server's response instead of
+// copies (connect.WithAllocator). Batches read that way, and kept after the reader moved
+// on, equal those of a session that copies into its own allocator, for every type.
+func TestCollectWithoutCopy(t *testing.T) {
+	ctx := testCtx(t, 3*time.Minute)
+	copied, _ := session(t, ctx)
+	direct, err := connect.Dial(ctx, env.ConnectURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { direct.Close(context.Background()) })
+	const query = `SELECT id, cast(id % 100 AS tinyint) AS b, cast(id AS int) AS i, id * 1.5D AS d,
+		cast(id AS float) AS f, cast(id / 7 AS decimal(20,4)) AS dec, concat('row-', id) AS s,
+		if(id % 5 = 0, null, repeat('é', cast(id % 4 AS int))) AS ns, cast(cast(id AS string) AS binary) AS bin,
+		id % 2 = 0 AS bo, date_add(date'2024-01-01', cast(id % 1000 AS int)) AS dt,
+		timestamp_micros(id * 1000003) AS ts, array(id, null, id + 1) AS arr,
+		map(cast(id % 3 AS string), id) AS m, named_struct('a', id, 'b', cast(id AS string)) AS st
+		FROM range(300000)`
+	var batches [2][]arrow.RecordBatch
+	for i, s := range []*connect.Session{copied, direct} {
+		df, err := s.SQL(ctx, query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rr, err := df.Collect(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rr.Next() {
+			rec := rr.RecordBatch()
+			rec.Retain() // kept after the reader moved on
+			batches[i] = append(batches[i], rec)
+		}
+		if err := rr.Err(); err != nil {
+			t.Fatal(err)
+		}
+		rr.Release()
+	}
+	defer func() {
+		for _, bs := range batches {
+			for _, b := range bs {
+				b.Release()
+			}
+		}
+	}()
+	runtime.GC() // anything the direct batches still point into must have stayed alive
+	if len(batches[0]) != len(batches[1]) || len(batches[0]) < 2 {
+		t.Fatalf("%d batches copied, %d direct", len(batches[0]), len(batches[1]))
+	}
+	var rows, idSum int64
+	for i := range batches[0] {
+		if !array.RecordEqual(batches[0][i], batches[1][i]) {
+			t.Fatalf("batch %d differs between the copying and the direct reader", i)
+		}
+		ids := batches[1][i].Column(0).(*array.Int64)
+		for j := range ids.Len() {
+			idSum += ids.Value(j)
+		}
+		rows += batches[1][i].NumRows()
+	}
+	if rows != 300000 || idSum != 299999*300000/2 {
+		t.Fatalf("%d rows, sum of ids %d", rows, idSum)
+	}
 }
 
 // Every type the client maps survives the trip from a SQL literal to a Go value.
