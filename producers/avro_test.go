@@ -211,9 +211,6 @@ func TestNumberedStrings(t *testing.T) {
 		if got := tc.v.Any(); got != tc.want {
 			t.Errorf("Any() = %v, want %s", got, tc.want)
 		}
-		if n := tc.v.strLen(); n != len(tc.want) {
-			t.Errorf("%s: strLen() = %d", tc.want, n)
-		}
 		var c encoder
 		if got, want := string(c.appendJSON(nil, &tc.v)), `"`+tc.want+`"`; got != want {
 			t.Errorf("JSON: got %s, want %s", got, want)

@@ -219,17 +219,9 @@ func (c *encoder) appendJSONBody(dst []byte, v *Value) []byte {
 	switch v.typ {
 	case TypeString:
 		if v.plain {
-			dst = append(dst, v.s...)
-		} else {
-			dst = appendJSONText(dst, v.s)
+			return v.appendStr(dst)
 		}
-		switch v.form {
-		case formHex16:
-			dst = appendHex16(dst, uint64(v.n))
-		case formDec:
-			dst = appendInt(dst, v.n)
-		}
-		return dst
+		return v.appendNumber(appendJSONText(dst, v.s))
 	case TypeLong:
 		return appendInt(dst, v.n)
 	case TypeDouble:
@@ -441,8 +433,11 @@ func appendAvro(dst []byte, v *Value) []byte {
 			dst = binary.AppendVarint(dst, int64(len(v.s)))
 			return append(dst, v.s...)
 		}
-		dst = binary.AppendVarint(dst, int64(v.strLen()))
-		return v.appendStr(dst)
+		// Spelled out first: Avro writes the length before the bytes.
+		var buf [64]byte
+		b := v.appendStr(buf[:0])
+		dst = binary.AppendVarint(dst, int64(len(b)))
+		return append(dst, b...)
 	case TypeLong, TypeTimestamp:
 		return binary.AppendVarint(dst, v.n) // zig-zag varint, as Avro's long
 	case TypeDouble:

@@ -294,32 +294,19 @@ func (v Value) Any() any {
 // float returns a double value's number.
 func (v *Value) float() float64 { return math.Float64frombits(uint64(v.n)) }
 
-// strLen returns the length in bytes of a string value.
-func (v *Value) strLen() int {
-	switch v.form {
-	case formHex16:
-		return len(v.s) + 16
-	case formDec:
-		n, x := len(v.s)+1, uint64(v.n)
-		if v.n < 0 {
-			n, x = n+1, -x // two's complement: right for math.MinInt64 too
-		}
-		for ; x >= 10; x /= 10 {
-			n++
-		}
-		return n
-	}
-	return len(v.s)
-}
-
 // appendStr appends a string value's bytes.
 func (v *Value) appendStr(dst []byte) []byte {
-	dst = append(dst, v.s...)
+	return v.appendNumber(append(dst, v.s...))
+}
+
+// appendNumber appends the number that follows a string value's prefix, if its form
+// has one.
+func (v *Value) appendNumber(dst []byte) []byte {
 	switch v.form {
 	case formHex16:
 		return appendHex16(dst, uint64(v.n))
 	case formDec:
-		return strconv.AppendInt(dst, v.n, 10)
+		return appendInt(dst, v.n)
 	}
 	return dst
 }
@@ -348,7 +335,7 @@ func hex8(x uint32) uint64 {
 // appendKey appends the value as a Kafka key: a string as is, a long as decimal text.
 func (v *Value) appendKey(dst []byte) []byte {
 	if v.typ == TypeLong {
-		return strconv.AppendInt(dst, v.n, 10)
+		return appendInt(dst, v.n)
 	}
 	return v.appendStr(dst)
 }
