@@ -96,21 +96,13 @@ var (
 	clickCategories = []string{"shoes", "shirts", "jackets", "bags", "watches", "toys", "books", "garden"}
 	// clickKindPaths holds the path of each kind of page that has only one;
 	// clickCategoryPaths the path of each category.
-	clickKindPaths = func() []Value {
-		p := make([]Value, len(clickPages))
-		for i, pg := range clickPages {
-			p[i] = text("/" + pg.kind)
+	clickKindPaths = textsOf(len(clickPages), func(i int) string {
+		if i == 0 {
+			return "/" // home
 		}
-		p[0] = text("/") // home
-		return p
-	}()
-	clickCategoryPaths = func() []Value {
-		p := make([]Value, len(clickCategories))
-		for i, c := range clickCategories {
-			p[i] = text("/category/" + c)
-		}
-		return p
-	}()
+		return "/" + clickPages[i].kind
+	})
+	clickCategoryPaths = textsOf(len(clickCategories), func(i int) string { return "/category/" + clickCategories[i] })
 	// The strings an event is made of, as values (see text).
 	clickElements = func() [][]Value {
 		e := make([][]Value, len(clickPages))

@@ -74,27 +74,9 @@ var (
 	}
 	// The strings of events, as values (see text): sensor kinds and units by index
 	// into iotSensors, and the sites plant-1 to plant-8.
-	iotKinds = func() []Value {
-		v := make([]Value, len(iotSensors))
-		for i, s := range iotSensors {
-			v[i] = text(s.kind)
-		}
-		return v
-	}()
-	iotUnits = func() []Value {
-		v := make([]Value, len(iotSensors))
-		for i, s := range iotSensors {
-			v[i] = text(s.unit)
-		}
-		return v
-	}()
-	iotSites = func() []Value {
-		v := make([]Value, 8)
-		for i := range v {
-			v[i] = text(keyName("plant-", 1+i, 1))
-		}
-		return v
-	}()
+	iotKinds = textsOf(len(iotSensors), func(i int) string { return iotSensors[i].kind })
+	iotUnits = textsOf(len(iotSensors), func(i int) string { return iotSensors[i].unit })
+	iotSites = textsOf(8, func(i int) string { return keyName("plant-", 1+i, 1) })
 )
 
 // NewIoT returns an IoT generator with the given number of devices (default 500 when

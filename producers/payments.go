@@ -94,17 +94,11 @@ var (
 	payCountries  = []string{"DE", "FR", "NL", "ES", "IT", "GB", "US", "IE", "AT", "BE"}
 	payFraudPlace = []string{"RU", "NG", "BR", "CN", "VN", "RO", "US", "ID"}
 	// The strings of events, as values (see text).
-	payTxPrefix         = text("tx-")
-	payMerchantPrefix   = text("m-")
-	payCountryValues    = texts(payCountries...)
-	payFraudPlaceValues = texts(payFraudPlace...)
-	payCategoryNames    = func() []Value {
-		v := make([]Value, len(payCategories))
-		for i, c := range payCategories {
-			v[i] = text(c.name)
-		}
-		return v
-	}()
+	payTxPrefix                       = text("tx-")
+	payMerchantPrefix                 = text("m-")
+	payCountryValues                  = texts(payCountries...)
+	payFraudPlaceValues               = texts(payFraudPlace...)
+	payCategoryNames                  = textsOf(len(payCategories), func(i int) string { return payCategories[i].name })
 	payEUR, payUSD, payGBP            = text("EUR"), text("USD"), text("GBP")
 	payPOS, payOnline, payContactless = text("pos"), text("online"), text("contactless")
 )

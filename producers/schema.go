@@ -234,9 +234,14 @@ func text(s string) Value {
 
 // texts returns text(s) for each of ss.
 func texts(ss ...string) []Value {
-	v := make([]Value, len(ss))
-	for i, s := range ss {
-		v[i] = text(s)
+	return textsOf(len(ss), func(i int) string { return ss[i] })
+}
+
+// textsOf returns text(str(i)) for i from 0 to n-1: the values of a table's strings.
+func textsOf(n int, str func(i int) string) []Value {
+	v := make([]Value, n)
+	for i := range v {
+		v[i] = text(str(i))
 	}
 	return v
 }
