@@ -158,12 +158,11 @@ func newRecorder(window time.Duration) *recorder {
 		window:  window.Milliseconds(),
 		keys:    map[string]*int64{},
 		windows: map[int64]WindowCount{},
+		// Keys and Windows are counted in keys and windows, and filled in by snapshot.
 		m: Manifest{
 			Version:        1,
 			WindowMillis:   window.Milliseconds(),
 			MalformedKinds: map[string]int64{},
-			Keys:           map[string]int64{},
-			Windows:        map[string]WindowCount{},
 			Partitions:     map[int32]PartitionRange{},
 			Errors:         map[string]int64{},
 		},
