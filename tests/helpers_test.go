@@ -34,7 +34,15 @@ func session(t *testing.T, ctx context.Context) (*connect.Session, *memory.Check
 func sessionAt(t *testing.T, ctx context.Context, url string) (*connect.Session, *memory.CheckedAllocator) {
 	t.Helper()
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-	s, err := connect.Dial(ctx, url, connect.WithAllocator(mem))
+	t.Cleanup(func() { mem.AssertSize(t, 0) }) // cleanups run last first: after the close
+	return dial(t, ctx, url, connect.WithAllocator(mem)), mem
+}
+
+// dial dials the Spark Connect server at url with opts; the session is closed with the
+// test, and a failed close fails it.
+func dial(t *testing.T, ctx context.Context, url string, opts ...connect.Option) *connect.Session {
+	t.Helper()
+	s, err := connect.Dial(ctx, url, opts...)
 	if err != nil {
 		t.Fatalf("dial %s: %v", url, err)
 	}
@@ -44,9 +52,8 @@ func sessionAt(t *testing.T, ctx context.Context, url string) (*connect.Session,
 		if err := s.Close(cctx); err != nil {
 			t.Errorf("close session: %v", err)
 		}
-		mem.AssertSize(t, 0)
 	})
-	return s, mem
+	return s
 }
 
 // kafkaClient returns a franz-go client for the stack's brokers, closed with the test.

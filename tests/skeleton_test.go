@@ -75,11 +75,7 @@ func TestMillionRowsAsArrow(t *testing.T) {
 func TestCollectWithoutCopy(t *testing.T) {
 	ctx := testCtx(t, 3*time.Minute)
 	copied, _ := session(t, ctx)
-	direct, err := connect.Dial(ctx, env.ConnectURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { direct.Close(context.Background()) })
+	direct := dial(t, ctx, env.ConnectURL()) // the default allocator
 	const query = `SELECT id, cast(id % 100 AS tinyint) AS b, cast(id AS int) AS i, id * 1.5D AS d,
 		cast(id AS float) AS f, cast(id / 7 AS decimal(20,4)) AS dec, concat('row-', id) AS s,
 		if(id % 5 = 0, null, repeat('é', cast(id % 4 AS int))) AS ns, cast(cast(id AS string) AS binary) AS bin,
