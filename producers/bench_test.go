@@ -15,7 +15,8 @@ func BenchmarkGenerate(b *testing.B) {
 			if len(buf) > 60<<10 {
 				buf = buf[:0]
 			}
-			ev, next, err := s.next(buf)
+			var ev Event
+			next, err := s.next(buf, &ev)
 			buf = next
 			return ev, err
 		}
@@ -61,12 +62,13 @@ func BenchmarkGenerateChunked(b *testing.B) {
 		bufs[i] = make([]byte, 0, batch*320)
 	}
 	i, n := 0, 0
+	var ev Event
 	for b.Loop() {
 		if n == batch {
 			i, n = (i+1)%len(bufs), 0
 			bufs[i] = bufs[i][:0]
 		}
-		_, buf, err := s.next(bufs[i])
+		buf, err := s.next(bufs[i], &ev)
 		if err != nil {
 			b.Fatal(err)
 		}

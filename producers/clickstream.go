@@ -121,6 +121,12 @@ var (
 	clickProductPrefix = text("/product/")
 )
 
+// Indexes into clickPages of the kinds of page that have more than one path.
+const (
+	clickCategoryPage = 2
+	clickProductPage  = 3
+)
+
 // Indexes into clickTypes.
 const (
 	clickSessionStart = iota
@@ -145,8 +151,59 @@ func NewClickstream(users int) *Clickstream {
 // Schema implements Generator.
 func (c *Clickstream) Schema() Schema { return cloneSchema(clickSchema) }
 
+// clickEvent is one drawn event, before it is written out: strings are indexes into
+// the tables they come from.
+type clickEvent struct {
+	id, session     uint64
+	dwell           int64
+	user            int
+	page            clickPathCode
+	referrer        clickPathCode // the previous page, if refKind is clickRefPage
+	refKind         uint8
+	source          uint8 // index into clickSources, if refKind is clickRefSource
+	element         int8  // index into the page's elements, or -1
+	typ             uint8 // index into clickTypes
+	device, country uint8
+}
+
+// What a clickEvent's referrer is.
+const (
+	clickRefNone = iota
+	clickRefSource
+	clickRefPage
+)
+
 // Next implements Generator.
 func (c *Clickstream) Next(r *rand.Rand, eventTime time.Time, dst []Value) []Value {
+	var e clickEvent
+	c.draw(r, &e)
+	referrer, element := clickEmpty, clickEmpty
+	switch e.refKind {
+	case clickRefSource:
+		referrer = clickSourceValues[e.source]
+	case clickRefPage:
+		referrer = e.referrer.value()
+	}
+	if e.element >= 0 {
+		element = clickElements[e.page.page()][e.element]
+	}
+	return append(dst,
+		clickEventPrefix.withHex(e.id),
+		Timestamp(eventTime),
+		c.ids[e.user],
+		clickSessionPrefix.withHex(e.session),
+		clickTypes[e.typ],
+		e.page.value(),
+		referrer,
+		element,
+		Long(e.dwell),
+		clickDeviceValues[e.device],
+		clickCountryValues[e.country],
+	)
+}
+
+// draw makes the next event's choices into e and moves the user's session on.
+func (c *Clickstream) draw(r *rand.Rand, e *clickEvent) {
 	i := c.pick.pick(r)
 	u := &c.users[i]
 	if !u.started {
@@ -154,50 +211,97 @@ func (c *Clickstream) Next(r *rand.Rand, eventTime time.Time, dst []Value) []Val
 		u.device = uint8(weighted(r, clickDevices))
 		u.country = uint8(r.IntN(len(clickCountryValues)))
 	}
-	var typ int
-	referrer, element := clickEmpty, clickEmpty
-	var dwell int64
+	*e = clickEvent{user: i, element: -1}
 	endP := 0.04 + 0.02*float64(u.views)
 	switch x := r.Float64(); {
 	case !u.inSession:
-		typ = clickSessionStart
+		e.typ = clickSessionStart
 		u.session, u.inSession = r.Uint64(), true
 		u.views = 0
 		u.path = clickPath(r, weighted(r, clickLanding))
-		referrer = pick(r, clickSourceValues)
+		e.refKind, e.source = clickRefSource, uint8(r.IntN(len(clickSources)))
 	case x < endP:
-		typ = clickSessionEnd
-		referrer = u.path.value()
-		dwell = clickDwell(r)
+		e.typ = clickSessionEnd
+		e.refKind, e.referrer = clickRefPage, u.path
+		e.dwell = clickDwell(r)
+		u.inSession = false
 	case x < endP+0.35:
-		typ = clickClick
-		element = pick(r, clickElements[u.path.page()])
-		dwell = clickDwell(r)
+		e.typ = clickClick
+		e.element = int8(r.IntN(len(clickElements[u.path.page()])))
+		e.dwell = clickDwell(r)
 	default:
-		typ = clickPageView
-		referrer = u.path.value()
+		e.typ = clickPageView
+		e.refKind, e.referrer = clickRefPage, u.path
 		u.path = clickPath(r, weighted(r, clickNextCum[u.path.page()]))
 		u.views++
-		dwell = clickDwell(r)
+		e.dwell = clickDwell(r)
 	}
-	dst = append(dst,
-		hexID(r, clickEventPrefix),
-		Timestamp(eventTime),
-		c.ids[i],
-		clickSessionPrefix.withHex(u.session),
-		clickTypes[typ],
-		u.path.value(),
-		referrer,
-		element,
-		Long(dwell),
-		clickDeviceValues[u.device],
-		clickCountryValues[u.country],
-	)
-	if typ == clickSessionEnd {
-		u.inSession = false
-	}
-	return dst
+	e.id = r.Uint64()
+	e.session, e.page = u.session, u.path
+	e.device, e.country = u.device, u.country
 }
+
+// appendNextJSON implements jsonGenerator: Next and the JSON encoding in one, writing
+// the text that is the same from event to event (names, and the event type, device and
+// country with the names around them) from tables made once.
+func (c *Clickstream) appendNextJSON(r *rand.Rand, eventTime int64, enc *encoder, dst []byte) ([]byte, int) {
+	var e clickEvent
+	c.draw(r, &e)
+	t := &clickJSON
+	id := c.ids[e.user].s
+	dst = append(dst, id...)
+	dst = append(dst, t.head...)
+	dst = appendHex16(dst, e.id)
+	dst = append(dst, t.lead[1]...)
+	dst = enc.ts.append(dst, eventTime)
+	dst = append(dst, t.lead[2]...)
+	dst = append(dst, id...)
+	dst = append(dst, t.session...)
+	dst = appendHex16(dst, e.session)
+	dst = append(dst, t.types[e.typ]...)
+	dst = e.page.appendPath(dst)
+	dst = append(dst, t.lead[6]...)
+	switch e.refKind {
+	case clickRefSource:
+		dst = append(dst, clickSources[e.source]...)
+	case clickRefPage:
+		dst = e.referrer.appendPath(dst)
+	}
+	dst = append(dst, t.lead[7]...)
+	if e.element >= 0 {
+		dst = append(dst, clickPages[e.page.page()].elements[e.element]...)
+	}
+	dst = append(dst, t.lead[8]...)
+	dst = appendInt(dst, e.dwell)
+	dst = append(dst, t.tails[int(e.device)*len(clickCountries)+int(e.country)]...)
+	return dst, len(id)
+}
+
+// clickJSON is the text between the values of a clickstream JSON record (see
+// encoder.lead), with the values that come from small tables written in: head is the
+// start up to the event id's digits, session the text before the session id's digits,
+// types[t] the text from before the event type to before the page for event type t,
+// and tails[d*len(clickCountries)+c] the rest of the record from after the dwell time
+// for device d and country c.
+var clickJSON = func() (t struct {
+	lead          []string
+	head, session string
+	types         []string
+	tails         []string
+}) {
+	t.lead = newEncoder(EncodingJSON, clickSchema.Fields).lead
+	t.head = t.lead[0] + clickEventPrefix.s
+	t.session = t.lead[3] + clickSessionPrefix.s
+	for _, typ := range clickTypes {
+		t.types = append(t.types, t.lead[4]+typ.s+t.lead[5])
+	}
+	for _, d := range clickDevNames {
+		for _, c := range clickCountries {
+			t.tails = append(t.tails, t.lead[9]+d+t.lead[10]+c+t.lead[11])
+		}
+	}
+	return t
+}()
 
 // clickPathCode is a concrete page: the page kind (index into clickPages) in the low 4
 // bits, and above them the category index (category pages) or product number (product
@@ -207,10 +311,10 @@ type clickPathCode uint16
 // clickPath draws a concrete page of a page kind.
 func clickPath(r *rand.Rand, page int) clickPathCode {
 	var sub int
-	switch clickPages[page].kind {
-	case "category":
+	switch page {
+	case clickCategoryPage:
 		sub = r.IntN(len(clickCategoryPaths))
-	case "product":
+	case clickProductPage:
 		sub = 1 + r.IntN(500)
 	}
 	return clickPathCode(sub<<4 | page)
@@ -219,13 +323,25 @@ func clickPath(r *rand.Rand, page int) clickPathCode {
 // page returns the page kind, an index into clickPages.
 func (p clickPathCode) page() int { return int(p & 0xf) }
 
+// appendPath appends the page's path.
+func (p clickPathCode) appendPath(dst []byte) []byte {
+	page, sub := p.page(), int(p>>4)
+	switch page {
+	case clickCategoryPage:
+		return append(dst, clickCategoryPaths[sub].s...)
+	case clickProductPage:
+		return appendInt(append(dst, clickProductPrefix.s...), int64(sub))
+	}
+	return append(dst, clickKindPaths[page].s...)
+}
+
 // value returns the page's path.
 func (p clickPathCode) value() Value {
 	page, sub := p.page(), int(p>>4)
-	switch clickPages[page].kind {
-	case "category":
+	switch page {
+	case clickCategoryPage:
 		return clickCategoryPaths[sub]
-	case "product":
+	case clickProductPage:
 		return clickProductPrefix.withDec(int64(sub))
 	}
 	return clickKindPaths[page]

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -176,28 +177,31 @@ const digitPairs = "000102030405060708091011121314151617181920212223242526272829
 	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
 	"8081828384858687888990919293949596979899"
 
-// appendInt appends n in decimal, as strconv.AppendInt does, two digits at a time for
-// the small non-negative numbers events are full of (durations, counters, ids).
+// appendInt appends n in decimal, as strconv.AppendInt does, two digits at a time and
+// straight into dst for the small non-negative numbers events are full of (durations,
+// counters, ids).
 func appendInt(dst []byte, n int64) []byte {
 	if n < 0 || n >= 1e8 {
 		return strconv.AppendInt(dst, n, 10)
 	}
-	var b [8]byte
-	i := len(b)
+	width := 1
+	for p := int64(10); n >= p && width < 8; p *= 10 {
+		width++
+	}
+	i := len(dst) + width
+	dst = slices.Grow(dst, width)[:i]
 	for n >= 100 {
 		d := n % 100 * 2
 		n /= 100
 		i -= 2
-		b[i], b[i+1] = digitPairs[d], digitPairs[d+1]
+		dst[i], dst[i+1] = digitPairs[d], digitPairs[d+1]
 	}
 	if n >= 10 {
-		i -= 2
-		b[i], b[i+1] = digitPairs[n*2], digitPairs[n*2+1]
+		dst[i-2], dst[i-1] = digitPairs[n*2], digitPairs[n*2+1]
 	} else {
-		i--
-		b[i] = byte('0' + n)
+		dst[i-1] = byte('0' + n)
 	}
-	return append(dst, b[i:]...)
+	return dst
 }
 
 // timeLayout is how timestamps are written in JSON: RFC 3339, UTC, milliseconds.
@@ -422,8 +426,11 @@ func (c *timestampCache) append(dst []byte, ms int64) []byte {
 		copy(c.text[:], b)
 		c.sec, c.ok = sec, true
 	}
-	dst = append(dst, c.text[:]...)
-	return append(dst, byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10), 'Z')
+	n := len(dst)
+	dst = slices.Grow(dst, 24)[:n+24]
+	*(*[20]byte)(dst[n:]) = c.text
+	dst[n+20], dst[n+21], dst[n+22], dst[n+23] = byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10), 'Z'
+	return dst
 }
 
 func appendAvro(dst []byte, v *Value) []byte {

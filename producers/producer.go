@@ -550,6 +550,7 @@ func (p *Producer) produce(ctx context.Context, s *Stream) (*Manifest, error) {
 	pool := make(chan *chunk, 128)
 	// send generates and produces n events, a chunk at a time.
 	send := func(n int64) error {
+		var ev Event
 		for n > 0 {
 			c := getChunk(pool)
 			m := int(min(n, batch))
@@ -557,7 +558,7 @@ func (p *Producer) produce(ctx context.Context, s *Stream) (*Manifest, error) {
 			// cannot release it while it is being filled.
 			c.pending.Store(int32(m) + 1)
 			for i := range m {
-				ev, buf, err := s.next(c.buf)
+				buf, err := s.next(c.buf, &ev)
 				if err != nil {
 					// The records not produced will not resolve: release them here.
 					c.pending.Add(int32(i - m))

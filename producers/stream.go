@@ -55,7 +55,8 @@ type Stream struct {
 	vals           []Value
 	types          []Type // each field's type, for check
 	enc            *encoder
-	slab           []byte // keys and values are carved from it, see Next
+	fast           jsonGenerator // gen, if it writes its JSON records itself
+	slab           []byte        // keys and values are carved from it, see Next
 	sizeHint       int
 }
 
@@ -162,6 +163,11 @@ func NewStream(gen Generator, opts ...StreamOption) (*Stream, error) {
 		return nil, err
 	}
 	s.enc = newEncoder(cfg.encoding, s.schema.Fields)
+	// Only the built-in types themselves: a type embedding one would have the method too,
+	// but may make other events.
+	if g, ok := gen.(*Clickstream); ok && cfg.encoding == EncodingJSON {
+		s.fast = g
+	}
 	for i, f := range s.schema.Fields {
 		s.types = append(s.types, f.Type)
 		if f.Type != TypeString {
@@ -177,6 +183,16 @@ func NewStream(gen Generator, opts ...StreamOption) (*Stream, error) {
 		s.wholeMs, s.startMs, s.stepMs = true, s.maxSeen, cfg.interval.Milliseconds()
 	}
 	return s, nil
+}
+
+// jsonGenerator is implemented by built-in generators that write their JSON records
+// themselves, faster than through Values and the encoder, for the records a stream
+// does not break by leaving out a field or writing one with a wrong type.
+type jsonGenerator interface {
+	// appendNextJSON makes the next event as Next does from the same r, and appends its
+	// key, then the JSON record the encoder would write for its values with event time
+	// eventTime (Unix ms), to dst. It returns dst and the key's length.
+	appendNextJSON(r *rand.Rand, eventTime int64, enc *encoder, dst []byte) ([]byte, int)
 }
 
 // Schema returns the generator's schema.
@@ -199,7 +215,8 @@ func (s *Stream) Next() (Event, error) {
 	if cap(s.slab)-len(s.slab) < 2*s.sizeHint+64 {
 		s.slab = make([]byte, 0, max(slabSize, 4*s.sizeHint))
 	}
-	ev, slab, err := s.next(s.slab)
+	var ev Event
+	slab, err := s.next(s.slab, &ev)
 	if err != nil {
 		return Event{}, err
 	}
@@ -207,10 +224,10 @@ func (s *Stream) Next() (Event, error) {
 	return ev, nil
 }
 
-// next makes the next event, appending its key and value to buf, and returns the
-// event and the extended buffer. The event's Key and Value point into the returned
-// buffer (into a new one if buf had to grow), capped at their length.
-func (s *Stream) next(buf []byte) (Event, []byte, error) {
+// next makes the next event into ev, appending its key and value to buf, and returns
+// the extended buffer. The event's Key and Value point into the returned buffer (into a
+// new one if buf had to grow), capped at their length.
+func (s *Stream) next(buf []byte, ev *Event) ([]byte, error) {
 	seq := s.seq
 	var onTime int64
 	if s.wholeMs {
@@ -218,7 +235,7 @@ func (s *Stream) next(buf []byte) (Event, []byte, error) {
 	} else {
 		onTime = s.cfg.start.Add(time.Duration(seq) * s.cfg.interval).UnixMilli()
 	}
-	ev := Event{Seq: seq}
+	*ev = Event{Seq: seq}
 	et := onTime
 	if seq > 0 && s.cfg.lateShare > 0 && s.mixer.Float64() < s.cfg.lateShare {
 		lateness := 1 + s.mixer.Int64N(s.cfg.maxLateness.Milliseconds())
@@ -230,12 +247,6 @@ func (s *Stream) next(buf []byte) (Event, []byte, error) {
 	}
 	ev.EventTime = time.UnixMilli(et).UTC()
 
-	s.vals = s.gen.Next(s.content, ev.EventTime, s.vals[:0])
-	if err := s.check(); err != nil {
-		return Event{}, buf, err
-	}
-	s.vals[s.tsIdx] = Value{typ: TypeTimestamp, n: et} // the stream, not the generator, owns event time
-
 	skip, wrong, cut := -1, -1, false
 	if s.cfg.malformedShare > 0 && s.mixer.Float64() < s.cfg.malformedShare {
 		ev.Malformed = Malformation(1 + s.mixer.IntN(3))
@@ -245,13 +256,27 @@ func (s *Stream) next(buf []byte) (Event, []byte, error) {
 		case MalformedWrongType:
 			wrong = s.nonString[s.mixer.IntN(len(s.nonString))]
 		case MalformedMissingField:
-			skip = s.mixer.IntN(len(s.vals))
+			skip = s.mixer.IntN(len(s.types))
 		}
 	}
+
 	start := len(buf)
-	buf = s.vals[s.keyIdx].appendKey(buf)
-	mid := len(buf)
-	buf = s.enc.appendRecord(buf, s.vals, skip, wrong)
+	var mid int
+	if s.fast != nil && skip < 0 && wrong < 0 {
+		// The generator writes the record itself (a cut record is cut below).
+		var keyLen int
+		buf, keyLen = s.fast.appendNextJSON(s.content, et, s.enc, buf)
+		mid = start + keyLen
+	} else {
+		s.vals = s.gen.Next(s.content, ev.EventTime, s.vals[:0])
+		if err := s.check(); err != nil {
+			return buf, err
+		}
+		s.vals[s.tsIdx] = Value{typ: TypeTimestamp, n: et} // the stream, not the generator, owns event time
+		buf = s.vals[s.keyIdx].appendKey(buf)
+		mid = len(buf)
+		buf = s.enc.appendRecord(buf, s.vals, skip, wrong)
+	}
 	// Slice only now: the record may have moved buf to a new array.
 	if mid > start { // an empty key stays nil
 		ev.Key = buf[start:mid:mid]
@@ -265,7 +290,7 @@ func (s *Stream) next(buf []byte) (Event, []byte, error) {
 	}
 	ev.Value = v
 	s.seq++
-	return ev, buf, nil
+	return buf, nil
 }
 
 // check reports values that do not match the schema.

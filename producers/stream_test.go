@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -420,5 +421,64 @@ func TestKeysAreSkewed(t *testing.T) {
 	slices.Sort(c)
 	if top, median := c[len(c)-1], c[len(c)/2]; top < 20*median {
 		t.Errorf("hottest user has %d events, median %d: not skewed", top, median)
+	}
+}
+
+// TestJSONFastPath checks that a clickstream writing its JSON records itself makes the
+// same events, byte for byte, as the same generator through Values and the encoder (a
+// type embedding it does not get the fast path).
+func TestJSONFastPath(t *testing.T) {
+	type wrapped struct{ *Clickstream }
+	opts := []StreamOption{WithSeed(7), WithLateness(0.2, time.Hour), WithMalformed(0.05), WithInterval(3 * time.Millisecond)}
+	fast, err := NewStream(NewClickstream(300), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow, err := NewStream(wrapped{NewClickstream(300)}, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fast.fast == nil || slow.fast != nil {
+		t.Fatalf("fast path: clickstream %v, embedding type %v; want it only for the clickstream", fast.fast != nil, slow.fast != nil)
+	}
+	for i := range 50_000 {
+		a, errA := fast.Next()
+		b, errB := slow.Next()
+		if errA != nil || errB != nil {
+			t.Fatal(errA, errB)
+		}
+		if !reflect.DeepEqual(a, b) {
+			t.Fatalf("event %d:\nfast %+v\n%s\nslow %+v\n%s", i, a, a.Value, b, b.Value)
+		}
+	}
+}
+
+// cdf.pick must pick what weighted picks from the same draw, or streams would change.
+func TestCDFPicksAsWeighted(t *testing.T) {
+	tables := map[string][]float64{
+		"zipf 1000":    zipfWeights(1000, 1.07),
+		"zipf 3":       zipfWeights(3, 1.5),
+		"one":          {2},
+		"uniform":      {1, 1, 1, 1, 1, 1, 1},
+		"zeros":        {0, 5, 0, 0, 1, 3, 0},
+		"tiny and big": {1e-12, 1e6, 1e-12, 1, 1e-9},
+	}
+	for name, w := range tables {
+		t.Run(name, func(t *testing.T) {
+			c, cum := newCDF(w), cumulative(w)
+			exact := 0
+			for _, g := range c.guide {
+				if g >= 0 {
+					exact++
+				}
+			}
+			t.Logf("%d of %d guide slices need no scan", exact, len(c.guide))
+			a, b := rand.New(rand.NewPCG(1, 2)), rand.New(rand.NewPCG(1, 2))
+			for n := range 200_000 {
+				if got, want := c.pick(a), weighted(b, cum); got != want {
+					t.Fatalf("draw %d: cdf picked %d, weighted %d", n, got, want)
+				}
+			}
+		})
 	}
 }
