@@ -28,7 +28,8 @@ import (
 type Clickstream struct {
 	users []clickUser
 	ids   []Value // user ids, by index
-	pick  *cdf    // of users
+	texts []clickUserText
+	pick  *cdf // of users
 }
 
 // clickUser is a user's state, kept small (24 bytes) so that thousands of users stay in
@@ -141,9 +142,11 @@ func NewClickstream(users int) *Clickstream {
 	if users <= 0 {
 		users = 1000
 	}
-	c := &Clickstream{users: make([]clickUser, users), ids: make([]Value, users), pick: newCDF(zipfWeights(users, 1.07))}
+	c := &Clickstream{users: make([]clickUser, users), ids: make([]Value, users), texts: make([]clickUserText, users),
+		pick: newCDF(zipfWeights(users, 1.07))}
 	for i := range c.ids {
 		c.ids[i] = text(keyName("user-", i, 5))
+		c.texts[i] = newClickUserText(c.ids[i].s)
 	}
 	return c
 }
@@ -241,59 +244,110 @@ func (c *Clickstream) draw(r *rand.Rand, e *clickEvent) {
 	e.device, e.country = u.device, u.country
 }
 
-// appendNextJSON implements jsonGenerator: Next and the JSON encoding in one, writing
-// the text that is the same from event to event (names, and the event type, device and
-// country with the names around them) from tables made once.
+// appendNextJSON implements jsonGenerator: Next and the JSON encoding in one. The text
+// that is the same from event to event (names, the user's key and id, and values from
+// small tables with the names around them) is copied from strings made once, a few
+// fields at a time.
 func (c *Clickstream) appendNextJSON(r *rand.Rand, eventTime int64, enc *encoder, dst []byte) ([]byte, int) {
 	var e clickEvent
 	c.draw(r, &e)
 	t := &clickJSON
-	id := c.ids[e.user].s
-	dst = append(dst, id...)
-	dst = append(dst, t.head...)
+	u := &c.texts[e.user]
+	dst = append(dst, u.s[:u.head]...)
 	dst = appendHex16(dst, e.id)
 	dst = append(dst, t.lead[1]...)
 	dst = enc.ts.append(dst, eventTime)
-	dst = append(dst, t.lead[2]...)
-	dst = append(dst, id...)
-	dst = append(dst, t.session...)
+	dst = append(dst, u.s[u.head:]...)
 	dst = appendHex16(dst, e.session)
 	dst = append(dst, t.types[e.typ]...)
-	dst = e.page.appendPath(dst)
-	dst = append(dst, t.lead[6]...)
+	dst = e.page.appendJSON(dst, &t.paths)
 	switch e.refKind {
+	case clickRefNone:
+		dst = append(dst, t.lead[6]...)
 	case clickRefSource:
-		dst = append(dst, clickSources[e.source]...)
+		dst = append(dst, t.sources[e.source]...)
 	case clickRefPage:
-		dst = e.referrer.appendPath(dst)
+		dst = e.referrer.appendJSON(dst, &t.refs)
 	}
-	dst = append(dst, t.lead[7]...)
-	if e.element >= 0 {
-		dst = append(dst, clickPages[e.page.page()].elements[e.element]...)
-	}
-	dst = append(dst, t.lead[8]...)
+	dst = append(dst, t.elements[e.page.page()][e.element+1]...)
 	dst = appendInt(dst, e.dwell)
 	dst = append(dst, t.tails[int(e.device)*len(clickCountries)+int(e.country)]...)
-	return dst, len(id)
+	return dst, int(u.key)
 }
 
-// clickJSON is the text between the values of a clickstream JSON record (see
-// encoder.lead), with the values that come from small tables written in: head is the
-// start up to the event id's digits, session the text before the session id's digits,
-// types[t] the text from before the event type to before the page for event type t,
-// and tails[d*len(clickCountries)+c] the rest of the record from after the dwell time
-// for device d and country c.
+// clickUserText is the text of a user's JSON records: s[:key] is the key, s[:head] the
+// key and the record up to the event id's digits, s[head:] the text from after the
+// event time to before the session id's digits, with the user id in it.
+type clickUserText struct {
+	s         string
+	key, head int32
+}
+
+func newClickUserText(id string) clickUserText {
+	t := &clickJSON
+	head := id + t.lead[0] + clickEventPrefix.s
+	return clickUserText{
+		s:    head + t.lead[2] + id + t.lead[3] + clickSessionPrefix.s,
+		key:  int32(len(id)),
+		head: int32(len(head)),
+	}
+}
+
+// appendJSON appends the page's path after text from paths (see clickJSON): the text
+// before the path and the path, or for a product page the text before the product
+// number.
+func (p clickPathCode) appendJSON(dst []byte, paths *[clickPathTexts]string) []byte {
+	if p.page() == clickProductPage {
+		return appendInt(append(dst, paths[clickProductPage]...), int64(p>>4))
+	}
+	return append(dst, paths[p]...)
+}
+
+// clickPathTexts is the number of path codes of pages other than product pages.
+const clickPathTexts = 16 * 8
+
+// clickJSON is the text of clickstream JSON records that does not depend on the user
+// (see encoder.lead for lead), with the values that come from small tables written in
+// together with the text around them:
+//   - types[t]: from after the session id to the page's path, for event type t;
+//   - paths[code]: the path of a page that is not a product page, and for product
+//     pages (code clickProductPage) the path's prefix;
+//   - refs, sources: as paths, from after the page's path to the referrer's path or
+//     the external source;
+//   - elements[page][i+1]: from after the referrer to the dwell time, for element i of
+//     the page (-1: none);
+//   - tails[d*len(clickCountries)+c]: the rest of the record from after the dwell time
+//     for device d and country c.
 var clickJSON = func() (t struct {
-	lead          []string
-	head, session string
-	types         []string
-	tails         []string
+	lead        []string
+	types       []string
+	paths, refs [clickPathTexts]string
+	sources     []string
+	elements    [][]string
+	tails       []string
 }) {
 	t.lead = newEncoder(EncodingJSON, clickSchema.Fields).lead
-	t.head = t.lead[0] + clickEventPrefix.s
-	t.session = t.lead[3] + clickSessionPrefix.s
 	for _, typ := range clickTypes {
 		t.types = append(t.types, t.lead[4]+typ.s+t.lead[5])
+	}
+	for code := range clickPathCode(clickPathTexts) {
+		page := code.page()
+		if page >= len(clickPages) || page == clickCategoryPage && int(code>>4) >= len(clickCategoryPaths) ||
+			page != clickCategoryPage && code>>4 != 0 {
+			continue
+		}
+		path := code.value().s
+		t.paths[code], t.refs[code] = path, t.lead[6]+path
+	}
+	for _, s := range clickSources {
+		t.sources = append(t.sources, t.lead[6]+s)
+	}
+	for _, p := range clickPages {
+		e := []string{t.lead[7] + t.lead[8]}
+		for _, el := range p.elements {
+			e = append(e, t.lead[7]+el+t.lead[8])
+		}
+		t.elements = append(t.elements, e)
 	}
 	for _, d := range clickDevNames {
 		for _, c := range clickCountries {
