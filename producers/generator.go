@@ -117,10 +117,14 @@ func weighted(r *rand.Rand, cum []float64) int {
 // cdf picks an index with probability proportional to its weight, as weighted does
 // from the same draw (so streams stay the same), but in expected constant time for long
 // tables such as a generator's thousands of keys: a guide table maps each of 4n equal
-// slices of the total weight to the first index whose running sum reaches the slice,
-// and a short scan from there finds the index.
+// slices of the total weight to the first index whose running sum reaches the slice.
+// Where one index covers a whole slice, as the heavy keys of a skewed table cover many,
+// the guide gives the answer without looking at the running sums; elsewhere a short
+// scan from the guide's index finds it.
 type cdf struct {
-	cum   []float64
+	cum []float64
+	// guide[k] >= 0 is the index every draw in slice k picks; guide[k] < 0 means the
+	// slice holds the end of an index's range and the scan starts at ^guide[k].
 	guide []int32
 	scale float64 // len(guide) / total weight
 }
@@ -129,13 +133,21 @@ func newCDF(weights []float64) *cdf {
 	c := &cdf{cum: cumulative(weights), guide: make([]int32, 4*len(weights))}
 	total := c.cum[len(c.cum)-1]
 	c.scale = float64(len(c.guide)) / total
+	// A margin far wider than the rounding of x*scale in pick, so that a draw counted
+	// in a slice always lies inside it.
+	const margin = 1e-9
 	i := 0
 	for k := range c.guide {
-		x := float64(k) / c.scale
-		for i < len(c.cum)-1 && c.cum[i] < x {
+		lo, hi := float64(k)/c.scale, float64(k+1)/c.scale
+		for i < len(c.cum)-1 && c.cum[i] < lo {
 			i++
 		}
-		c.guide[k] = int32(i)
+		inside := (i == 0 || c.cum[i-1] < lo-margin*total) && hi+margin*total < c.cum[i]
+		if inside {
+			c.guide[k] = int32(i)
+		} else {
+			c.guide[k] = ^int32(i)
+		}
 	}
 	return c
 }
@@ -145,7 +157,11 @@ func newCDF(weights []float64) *cdf {
 func (c *cdf) pick(r *rand.Rand) int {
 	x := r.Float64() * c.cum[len(c.cum)-1]
 	k := min(int(x*c.scale), len(c.guide)-1)
-	i := int(c.guide[k])
+	g := c.guide[k]
+	if g >= 0 {
+		return int(g)
+	}
+	i := int(^g)
 	// The guide is a hint: rounding may put it one slice off, so scan both ways.
 	for i > 0 && c.cum[i-1] >= x {
 		i--
