@@ -186,11 +186,15 @@ func TestAppendTimestamp(t *testing.T) {
 	}
 	// The cache gives the same text whether or not consecutive timestamps share their
 	// second, before the epoch and outside years 0 to 9999 too.
-	var c timestampCache
-	for _, ms := range []int64{0, 1, 999, 1000, 999, -1, -1000, -1001, -1, 253402300799999, 253402300800000, 253402300799998, 1735689600123, 1735689600999} {
-		want := time.UnixMilli(ms).UTC().Format(timeLayout)
-		if got := string(c.append(nil, ms)); got != want {
-			t.Errorf("cache, %d ms: got %s, want %s", ms, got, want)
+	// With a prefix, too, and into buffers with and without room.
+	for _, prefix := range []string{"", `","event_time":"`} {
+		c := newTimestampCache(prefix)
+		for i, ms := range []int64{0, 1, 999, 1000, 999, -1, -1000, -1001, -1, 253402300799999, 253402300800000, 253402300799998, 1735689600123, 1735689600999} {
+			want := "x" + prefix + time.UnixMilli(ms).UTC().Format(timeLayout)
+			dst := append(make([]byte, 0, i*8), 'x')
+			if got := string(c.append(dst, ms)); got != want {
+				t.Errorf("cache, %d ms: got %s, want %s", ms, got, want)
+			}
 		}
 	}
 }
@@ -223,7 +227,11 @@ func TestNumberedStrings(t *testing.T) {
 }
 
 func TestAppendInt(t *testing.T) {
-	for _, n := range []int64{0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 12345, 600000, 9999999, 99999999, 1e8, 1e8 + 1, -1, -100, math.MaxInt64, math.MinInt64} {
+	ns := []int64{-1, -100, math.MaxInt64, math.MinInt64}
+	for p := int64(1); p <= 1e9; p *= 10 {
+		ns = append(ns, p-1, p, p+1, 5*p)
+	}
+	for _, n := range ns {
 		if got, want := string(appendInt([]byte("x"), n)), "x"+strconv.FormatInt(n, 10); got != want {
 			t.Errorf("appendInt(%d) = %s, want %s", n, got, want)
 		}

@@ -27,13 +27,14 @@ import (
 //	country     string     ISO 3166 alpha-2 country code (fixed per user)
 type Clickstream struct {
 	users []clickUser
-	ids   []Value // user ids, by index
-	texts []clickUserText
-	pick  *cdf // of users
+	ids   []Value        // user ids, by index
+	time  timestampCache // for appendNextJSON
+	pick  *cdf           // of users
 }
 
-// clickUser is a user's state, kept small (24 bytes) so that thousands of users stay in
-// the CPU's caches: strings are indexes into tables.
+// clickUser is a user's state, kept small (40 bytes) so that thousands of users stay in
+// the CPU's caches: strings are indexes into tables, but for the text of the user's
+// JSON records, which is read with the state.
 type clickUser struct {
 	session   uint64        // the open session's id number, if inSession
 	views     int32         // page views in the session
@@ -42,6 +43,11 @@ type clickUser struct {
 	inSession bool
 	device    uint8 // index into clickDeviceValues
 	country   uint8 // index into clickCountryValues
+	// text[:key] is the user's key, text[:head] the key and the JSON record up to the
+	// event id's digits, text[head:] the text from after the event time to before the
+	// session id's digits, with the user id in it.
+	key, head uint8
+	text      string
 }
 
 var (
@@ -142,11 +148,11 @@ func NewClickstream(users int) *Clickstream {
 	if users <= 0 {
 		users = 1000
 	}
-	c := &Clickstream{users: make([]clickUser, users), ids: make([]Value, users), texts: make([]clickUserText, users),
-		pick: newCDF(zipfWeights(users, 1.07))}
+	c := &Clickstream{users: make([]clickUser, users), ids: make([]Value, users),
+		pick: newCDF(zipfWeights(users, 1.07)), time: newTimestampCache(clickJSON.lead[1])}
 	for i := range c.ids {
 		c.ids[i] = text(keyName("user-", i, 5))
-		c.texts[i] = newClickUserText(c.ids[i].s)
+		c.users[i].setText(c.ids[i].s)
 	}
 	return c
 }
@@ -248,19 +254,17 @@ func (c *Clickstream) draw(r *rand.Rand, e *clickEvent) {
 // that is the same from event to event (names, the user's key and id, and values from
 // small tables with the names around them) is copied from strings made once, a few
 // fields at a time.
-func (c *Clickstream) appendNextJSON(r *rand.Rand, eventTime int64, enc *encoder, dst []byte) ([]byte, int) {
+func (c *Clickstream) appendNextJSON(r *rand.Rand, eventTime int64, dst []byte) ([]byte, int) {
 	var e clickEvent
 	c.draw(r, &e)
 	t := &clickJSON
-	u := &c.texts[e.user]
-	dst = append(dst, u.s[:u.head]...)
+	u := &c.users[e.user]
+	dst = append(dst, u.text[:u.head]...)
 	dst = appendHex16(dst, e.id)
-	dst = append(dst, t.lead[1]...)
-	dst = enc.ts.append(dst, eventTime)
-	dst = append(dst, u.s[u.head:]...)
+	dst = c.time.append(dst, eventTime)
+	dst = append(dst, u.text[u.head:]...)
 	dst = appendHex16(dst, e.session)
-	dst = append(dst, t.types[e.typ]...)
-	dst = e.page.appendJSON(dst, &t.paths)
+	dst = e.page.appendJSON(dst, &t.paths[e.typ])
 	switch e.refKind {
 	case clickRefNone:
 		dst = append(dst, t.lead[6]...)
@@ -275,43 +279,33 @@ func (c *Clickstream) appendNextJSON(r *rand.Rand, eventTime int64, enc *encoder
 	return dst, int(u.key)
 }
 
-// clickUserText is the text of a user's JSON records: s[:key] is the key, s[:head] the
-// key and the record up to the event id's digits, s[head:] the text from after the
-// event time to before the session id's digits, with the user id in it.
-type clickUserText struct {
-	s         string
-	key, head int32
-}
-
-func newClickUserText(id string) clickUserText {
+// setText sets the text of the user's JSON records, for the user id id.
+func (u *clickUser) setText(id string) {
 	t := &clickJSON
 	head := id + t.lead[0] + clickEventPrefix.s
-	return clickUserText{
-		s:    head + t.lead[2] + id + t.lead[3] + clickSessionPrefix.s,
-		key:  int32(len(id)),
-		head: int32(len(head)),
-	}
+	u.text = head + t.lead[2] + id + t.lead[3] + clickSessionPrefix.s
+	u.key, u.head = uint8(len(id)), uint8(len(head))
 }
 
 // appendJSON appends the page's path after text from paths (see clickJSON): the text
 // before the path and the path, or for a product page the text before the product
 // number.
-func (p clickPathCode) appendJSON(dst []byte, paths *[clickPathTexts]string) []byte {
+func (p clickPathCode) appendJSON(dst []byte, paths *[clickPathCodes]string) []byte {
 	if p.page() == clickProductPage {
 		return appendInt(append(dst, paths[clickProductPage]...), int64(p>>4))
 	}
 	return append(dst, paths[p]...)
 }
 
-// clickPathTexts is the number of path codes of pages other than product pages.
-const clickPathTexts = 16 * 8
+// clickPathCodes bounds the path codes of pages other than product pages.
+const clickPathCodes = 16 * 8
 
 // clickJSON is the text of clickstream JSON records that does not depend on the user
 // (see encoder.lead for lead), with the values that come from small tables written in
 // together with the text around them:
-//   - types[t]: from after the session id to the page's path, for event type t;
-//   - paths[code]: the path of a page that is not a product page, and for product
-//     pages (code clickProductPage) the path's prefix;
+//   - paths[t][code]: from after the session id to the end of the page's path, for
+//     event type t and a page that is not a product page, and for product pages (code
+//     clickProductPage) to the end of the path's prefix;
 //   - refs, sources: as paths, from after the page's path to the referrer's path or
 //     the external source;
 //   - elements[page][i+1]: from after the referrer to the dwell time, for element i of
@@ -319,25 +313,26 @@ const clickPathTexts = 16 * 8
 //   - tails[d*len(clickCountries)+c]: the rest of the record from after the dwell time
 //     for device d and country c.
 var clickJSON = func() (t struct {
-	lead        []string
-	types       []string
-	paths, refs [clickPathTexts]string
-	sources     []string
-	elements    [][]string
-	tails       []string
+	lead     []string
+	paths    [][clickPathCodes]string
+	refs     [clickPathCodes]string
+	sources  []string
+	elements [][]string
+	tails    []string
 }) {
 	t.lead = newEncoder(EncodingJSON, clickSchema.Fields).lead
-	for _, typ := range clickTypes {
-		t.types = append(t.types, t.lead[4]+typ.s+t.lead[5])
-	}
-	for code := range clickPathCode(clickPathTexts) {
+	t.paths = make([][clickPathCodes]string, len(clickTypes))
+	for code := range clickPathCode(clickPathCodes) {
 		page := code.page()
 		if page >= len(clickPages) || page == clickCategoryPage && int(code>>4) >= len(clickCategoryPaths) ||
 			page != clickCategoryPage && code>>4 != 0 {
 			continue
 		}
 		path := code.value().s
-		t.paths[code], t.refs[code] = path, t.lead[6]+path
+		for typ := range t.paths {
+			t.paths[typ][code] = t.lead[4] + clickTypes[typ].s + t.lead[5] + path
+		}
+		t.refs[code] = t.lead[6] + path
 	}
 	for _, s := range clickSources {
 		t.sources = append(t.sources, t.lead[6]+s)

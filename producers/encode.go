@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -172,6 +173,9 @@ func (c *encoder) appendRecord(dst []byte, vals []Value, skip, wrong int) []byte
 	return append(dst, '}')
 }
 
+// pow10[i] is 10 to the i.
+var pow10 = [...]int64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9}
+
 // digitPairs holds "00" to "99".
 const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
 	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
@@ -184,10 +188,13 @@ func appendInt(dst []byte, n int64) []byte {
 	if n < 0 || n >= 1e8 {
 		return strconv.AppendInt(dst, n, 10)
 	}
-	width := 1
-	for p := int64(10); n >= p && width < 8; p *= 10 {
+	// The number of digits: an estimate from the number of bits, less one if below the
+	// estimate's power of ten.
+	width := bits.Len64(uint64(n)) * 1233 >> 12 // about log10(2) * bits
+	if n >= pow10[width] {
 		width++
 	}
+	width = max(width, 1)
 	i := len(dst) + width
 	dst = slices.Grow(dst, width)[:i]
 	for n >= 100 {
@@ -403,13 +410,26 @@ func appendTimestamp(dst []byte, ms int64) []byte {
 	return append(dst, buf[:]...)
 }
 
-// timestampCache writes timestamps as appendTimestamp does, reusing the text of the
+// timestampCache writes timestamps as appendTimestamp does, after a fixed prefix (the
+// text before the timestamp in a record, or nothing), reusing the text of the prefix,
 // date and time up to the second while consecutive timestamps share their second, as
 // they mostly do in a stream.
 type timestampCache struct {
-	sec  int64    // Unix second whose text is in text, if ok
-	text [20]byte // "2006-01-02T15:04:05."
-	ok   bool
+	sec    int64             // Unix second whose text is in text, if ok
+	text   [tsCacheText]byte // the prefix, then "2006-01-02T15:04:05."
+	n      int               // length of the text in text
+	prefix string            // at most tsCacheText-20 bytes
+	ok     bool
+}
+
+// tsCacheText is the size of a timestampCache's text: it is copied whole, as a
+// constant-size copy is cheaper than a call to copy a variable length.
+const tsCacheText = 48
+
+// newTimestampCache returns a cache that writes prefix before each timestamp; a prefix
+// longer than tsCacheText-20 bytes is cut there.
+func newTimestampCache(prefix string) timestampCache {
+	return timestampCache{prefix: prefix[:min(len(prefix), tsCacheText-20)]}
 }
 
 func (c *timestampCache) append(dst []byte, ms int64) []byte {
@@ -421,15 +441,18 @@ func (c *timestampCache) append(dst []byte, ms int64) []byte {
 		var buf [32]byte
 		b := appendTimestamp(buf[:0], ms)
 		if len(b) != 24 { // a year outside 0 to 9999
-			return append(dst, b...)
+			return append(append(dst, c.prefix...), b...)
 		}
-		copy(c.text[:], b)
+		c.n = copy(c.text[:], c.prefix)
+		c.n += copy(c.text[c.n:], b[:20])
 		c.sec, c.ok = sec, true
 	}
 	n := len(dst)
-	dst = slices.Grow(dst, 24)[:n+24]
-	*(*[20]byte)(dst[n:]) = c.text
-	dst[n+20], dst[n+21], dst[n+22], dst[n+23] = byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10), 'Z'
+	dst = slices.Grow(dst, tsCacheText+4)
+	*(*[tsCacheText]byte)(dst[n : n+tsCacheText]) = c.text // within dst's capacity, past its end
+	end := n + c.n + 4
+	dst = dst[:end]
+	dst[end-4], dst[end-3], dst[end-2], dst[end-1] = byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10), 'Z'
 	return dst
 }
 

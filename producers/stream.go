@@ -192,7 +192,7 @@ type jsonGenerator interface {
 	// appendNextJSON makes the next event as Next does from the same r, and appends its
 	// key, then the JSON record the encoder would write for its values with event time
 	// eventTime (Unix ms), to dst. It returns dst and the key's length.
-	appendNextJSON(r *rand.Rand, eventTime int64, enc *encoder, dst []byte) ([]byte, int)
+	appendNextJSON(r *rand.Rand, eventTime int64, dst []byte) ([]byte, int)
 }
 
 // Schema returns the generator's schema.
@@ -265,7 +265,7 @@ func (s *Stream) next(buf []byte, ev *Event) ([]byte, error) {
 	if s.fast != nil && skip < 0 && wrong < 0 {
 		// The generator writes the record itself (a cut record is cut below).
 		var keyLen int
-		buf, keyLen = s.fast.appendNextJSON(s.content, et, s.enc, buf)
+		buf, keyLen = s.fast.appendNextJSON(s.content, et, buf)
 		mid = start + keyLen
 	} else {
 		s.vals = s.gen.Next(s.content, ev.EventTime, s.vals[:0])
