@@ -31,15 +31,17 @@ share() {
 promise='producers\.\(\*Producer\)\.produce\.func1$'
 next='producers\.\(\*Stream\)\.[nN]ext$'
 echo
-echo "| profile | CPU samples | generator (\`Clickstream.Next\`) | encoding | stream (event time, lateness, malformation) | generation + encoding (\`Stream.next\`) | manifest (ack callback) | franz-go | Go runtime, other |"
+echo "| profile | CPU samples | generator (\`Clickstream.draw\`) | encoding | stream (event time, lateness, malformation) | generation + encoding (\`Stream.next\`) | manifest (ack callback) | franz-go | Go runtime, other |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for p in "$prof"/producer-*.pprof; do
   # "Total samples = 6520ms" or "= 12.13s", at 100 samples per second
   samples=$(go tool pprof -top -nodecount=1 "$p" 2>/dev/null | sed -n 's/.*Total samples = \([0-9.]*\)\(m*s\).*/\1 \2/p' |
     awk '{ printf "%d", ($2 == "ms" ? $1 / 10 : $1 * 100) }')
   all=$(share "$p" "$next")
-  gen=$(share "$p" 'producers\.\(\*Clickstream\)\.Next$')
-  enc=$(share "$p" 'producers\.\(\*encoder\)\.appendRecord$|producers\.\(\*Value\)\.appendKey$')
+  # The clickstream's choices (draw), and its JSON records written around them
+  # (appendNextJSON) or through Values and the encoder.
+  gen=$(share "$p" 'producers\.\(\*Clickstream\)\.draw$')
+  enc=$(share "$p" 'producers\.\(\*Clickstream\)\.appendNextJSON$|producers\.\(\*encoder\)\.appendRecord$|producers\.\(\*Value\)\.appendKey$' 'producers\.\(\*Clickstream\)\.draw$')
   man=$(share "$p" "$promise")
   kgo=$(share "$p" 'franz-go|pierrec' "$promise|$next")
   stream=$(awk -v a="${all:-0}" -v b="${gen:-0}" -v c="${enc:-0}" 'BEGIN { printf "%.1f", a - b - c }')
