@@ -12,8 +12,8 @@
 // acks=all with idempotent writes, each client's default linger and batch settings, and
 // the same number of partitions.
 //
-// With -profile DIR, one more sparkwire run per codec is made with a CPU profile written
-// to DIR/producer-<codec>.pprof (not counted in the timings).
+// With -profile DIR, -profile-reps more sparkwire runs per codec are made with a CPU
+// profile written to DIR/producer-<codec>-<rep>.pprof (not counted in the timings).
 //
 // Usage:
 //
@@ -58,6 +58,7 @@ type options struct {
 	jars        string
 	profileDir  string
 	profileRecs int64
+	profileReps int
 	inContainer bool
 	warmup      bool
 }
@@ -88,6 +89,7 @@ func main() {
 	flag.StringVar(&o.jars, "jars", "docker/kafka/target/jars", "directory of Kafka's jars (images.sh fills it)")
 	flag.StringVar(&o.profileDir, "profile", "", "write CPU profiles of extra sparkwire runs to this directory")
 	flag.Int64Var(&o.profileRecs, "profile-count", 5_000_000, "records per profiled run: profiles sample 100 times per CPU second, so the shares need long runs")
+	flag.IntVar(&o.profileReps, "profile-reps", 1, "profiled runs of each codec, interleaved")
 	flag.BoolVar(&o.warmup, "warmup", true, "first warm up the broker and the JVM with one uncounted run of each client")
 	flag.BoolVar(&o.inContainer, "in-container", false, "also run the peer inside the Kafka container (no docker-proxy hop), for reference")
 	flag.Parse()
@@ -98,8 +100,8 @@ func main() {
 }
 
 func run(ctx context.Context, o options) error {
-	if o.count <= 0 || o.reps <= 0 || o.partitions <= 0 {
-		return errors.New("-count, -reps and -partitions must be positive")
+	if o.count <= 0 || o.reps <= 0 || o.partitions <= 0 || o.profileReps <= 0 {
+		return errors.New("-count, -reps, -partitions and -profile-reps must be positive")
 	}
 	var codecs []producers.Compression
 	for name := range strings.SplitSeq(o.compression, ",") {
@@ -234,14 +236,16 @@ func run(ctx context.Context, o options) error {
 	}
 	if o.profileDir != "" {
 		log.Printf("profiled sparkwire runs (not counted)")
-		for _, c := range codecs {
-			path := filepath.Join(o.profileDir, "producer-"+c.String()+".pprof")
-			if err := measure("sparkwire (profiled)", c, func(t string) (result, error) {
-				return runSparkwire(ctx, brokers, t, c, o.profileRecs, 1, path)
-			}); err != nil {
-				return err
+		for rep := 1; rep <= o.profileReps; rep++ {
+			for _, c := range codecs {
+				path := filepath.Join(o.profileDir, fmt.Sprintf("producer-%s-%d.pprof", c, rep))
+				if err := measure("sparkwire (profiled)", c, func(t string) (result, error) {
+					return runSparkwire(ctx, brokers, t, c, o.profileRecs, 1, path)
+				}); err != nil {
+					return err
+				}
+				log.Printf("  CPU profile %s", path)
 			}
-			log.Printf("  CPU profile %s", path)
 		}
 	}
 	report(results, codecs)

@@ -33,6 +33,7 @@ next='producers\.\(\*Stream\)\.[nN]ext$'
 echo
 echo "| profile | CPU samples | generator (\`Clickstream.draw\`) | encoding | stream (event time, lateness, malformation) | generation + encoding (\`Stream.next\`) | manifest (ack callback) | franz-go | Go runtime, other |"
 echo "|---|---|---|---|---|---|---|---|---|"
+rows=()
 for p in "$prof"/producer-*.pprof; do
   # "Total samples = 6520ms" or "= 12.13s", at 100 samples per second
   samples=$(go tool pprof -top -nodecount=1 "$p" 2>/dev/null | sed -n 's/.*Total samples = \([0-9.]*\)\(m*s\).*/\1 \2/p' |
@@ -44,7 +45,21 @@ for p in "$prof"/producer-*.pprof; do
   enc=$(share "$p" 'producers\.\(\*Clickstream\)\.appendNextJSON$|producers\.\(\*encoder\)\.appendRecord$|producers\.\(\*Value\)\.appendKey$' 'producers\.\(\*Clickstream\)\.draw$')
   man=$(share "$p" "$promise")
   kgo=$(share "$p" 'franz-go|pierrec' "$promise|$next")
-  stream=$(awk -v a="${all:-0}" -v b="${gen:-0}" -v c="${enc:-0}" 'BEGIN { printf "%.1f", a - b - c }')
+  # A difference of shares rounded to 0.1 (never "-0.0").
+  stream=$(awk -v a="${all:-0}" -v b="${gen:-0}" -v c="${enc:-0}" 'BEGIN { x = a - b - c; printf "%.1f", (x > -0.05 && x < 0.05) ? 0 : x }')
   rest=$(awk -v a="${all:-0}" -v b="${man:-0}" -v c="${kgo:-0}" 'BEGIN { printf "%.1f", 100 - a - b - c }')
-  echo "| $(basename "$p" .pprof) | $samples | ${gen:-0}% | ${enc:-0}% | $stream% | **${all:-0}%** | ${man:-0}% | ${kgo:-0}% | $rest% |"
+  name=$(basename "$p" .pprof)
+  echo "| $name | $samples | ${gen:-0}% | ${enc:-0}% | $stream% | **${all:-0}%** | ${man:-0}% | ${kgo:-0}% | $rest% |"
+  codec=${name#producer-}
+  rows+=("${codec%-*} $samples ${gen:-0} ${enc:-0} $stream ${all:-0} ${man:-0} ${kgo:-0} $rest")
+done
+# The median of each column over a codec's profiles.
+for codec in $(printf '%s\n' "${rows[@]}" | cut -d' ' -f1 | sort -u); do
+  line="| **median, $codec** ($(printf '%s\n' "${rows[@]}" | grep -c "^$codec ") runs)"
+  for col in 2 3 4 5 6 7 8 9; do
+    m=$(printf '%s\n' "${rows[@]}" | awk -v c="$codec" -v k="$col" '$1 == c { print $k }' | sort -g |
+      awk '{ v[NR] = $1 } END { printf "%.1f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+    if [ "$col" = 2 ]; then line+=" | $m"; elif [ "$col" = 6 ]; then line+=" | **$m%**"; else line+=" | $m%"; fi
+  done
+  echo "$line |"
 done
