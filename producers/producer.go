@@ -548,32 +548,40 @@ func (p *Producer) produce(ctx context.Context, s *Stream) (*Manifest, error) {
 	}
 	// Free chunks; more than franz-go ever holds in flight by default.
 	pool := make(chan *chunk, 128)
-	// send generates and produces n events, a chunk at a time.
+	// send generates and produces n events, a chunk at a time: first the chunk's events
+	// are generated, then they are all handed to franz-go, so that each loop runs with
+	// its own data in the CPU's caches rather than the two evicting each other's for
+	// every record.
 	send := func(n int64) error {
 		var ev Event
 		for n > 0 {
 			c := getChunk(pool)
 			m := int(min(n, batch))
-			// Held until every record of the chunk is produced, so that early promises
-			// cannot release it while it is being filled.
-			c.pending.Store(int32(m) + 1)
-			for i := range m {
-				buf, err := s.next(c.buf, &ev)
-				if err != nil {
-					// The records not produced will not resolve: release them here.
-					c.pending.Add(int32(i - m))
-					c.release()
-					return err
+			made := 0
+			var err error
+			for made < m {
+				var buf []byte
+				if buf, err = s.next(c.buf, &ev); err != nil {
+					break
 				}
 				c.buf = buf
-				f := &c.recs[i]
+				f := &c.recs[made]
 				f.ctx = recordContext{Context: pctx, chunk: c, sent: sent{eventTime: ev.EventTime.UnixMilli(), lateness: ev.Lateness.Milliseconds(), malformed: ev.Malformed}}
 				f.rec = kgo.Record{Topic: p.topic, Key: ev.Key, Value: ev.Value, Context: &f.ctx}
+				made++
+			}
+			// Held until every record of the chunk is produced, so that early promises
+			// cannot release it while it is being handed over.
+			c.pending.Store(int32(made) + 1)
+			for i := range made {
 				produced++
 				p.produced.Add(1)
-				p.kafka.Produce(pctx, &f.rec, promise)
+				p.kafka.Produce(pctx, &c.recs[i].rec, promise)
 			}
 			c.release()
+			if err != nil {
+				return err
+			}
 			n -= int64(m)
 		}
 		return nil
