@@ -264,14 +264,14 @@ func (c *Clickstream) appendNextJSON(r *rand.Rand, eventTime int64, dst []byte) 
 	dst = c.time.append(dst, eventTime)
 	dst = append(dst, u.text[u.head:]...)
 	dst = appendHex16(dst, e.session)
-	dst = e.page.appendJSON(dst, &t.paths[e.typ])
+	dst = e.page.appendJSON(dst, t.paths[e.typ])
 	switch e.refKind {
 	case clickRefNone:
 		dst = append(dst, t.lead[6]...)
 	case clickRefSource:
 		dst = append(dst, t.sources[e.source]...)
 	case clickRefPage:
-		dst = e.referrer.appendJSON(dst, &t.refs)
+		dst = e.referrer.appendJSON(dst, t.refs)
 	}
 	dst = append(dst, t.elements[e.page.page()][e.element+1]...)
 	dst = appendInt(dst, e.dwell)
@@ -289,16 +289,13 @@ func (u *clickUser) setText(id string) {
 
 // appendJSON appends the page's path after text from paths (see clickJSON): the text
 // before the path and the path, or for a product page the text before the product
-// number.
-func (p clickPathCode) appendJSON(dst []byte, paths *[clickPathCodes]string) []byte {
+// number and the number.
+func (p clickPathCode) appendJSON(dst []byte, paths []string) []byte {
 	if p.page() == clickProductPage {
 		return appendInt(append(dst, paths[clickProductPage]...), int64(p>>4))
 	}
 	return append(dst, paths[p]...)
 }
-
-// clickPathCodes bounds the path codes of pages other than product pages.
-const clickPathCodes = 16 * 8
 
 // clickJSON is the text of clickstream JSON records that does not depend on the user
 // (see encoder.lead for lead), with the values that come from small tables written in
@@ -314,21 +311,26 @@ const clickPathCodes = 16 * 8
 //     for device d and country c.
 var clickJSON = func() (t struct {
 	lead     []string
-	paths    [][clickPathCodes]string
-	refs     [clickPathCodes]string
+	paths    [][]string
+	refs     []string
 	sources  []string
 	elements [][]string
 	tails    []string
 }) {
 	t.lead = newEncoder(EncodingJSON, clickSchema.Fields).lead
-	t.paths = make([][clickPathCodes]string, len(clickTypes))
-	for code := range clickPathCode(clickPathCodes) {
-		page := code.page()
-		if page >= len(clickPages) || page == clickCategoryPage && int(code>>4) >= len(clickCategoryPaths) ||
-			page != clickCategoryPage && code>>4 != 0 {
-			continue
+	// Path codes of pages other than product pages are below this, the code of the last
+	// category page rounded up.
+	codes := len(clickCategoryPaths) << 4
+	t.paths, t.refs = make([][]string, len(clickTypes)), make([]string, codes)
+	for typ := range t.paths {
+		t.paths[typ] = make([]string, codes)
+	}
+	for code := range clickPathCode(codes) {
+		page, sub := code.page(), int(code>>4)
+		if page >= len(clickPages) || sub > 0 && (page != clickCategoryPage || sub >= len(clickCategoryPaths)) {
+			continue // no such page
 		}
-		path := code.value().s
+		path := code.value().s // for a product page, its prefix
 		for typ := range t.paths {
 			t.paths[typ][code] = t.lead[4] + clickTypes[typ].s + t.lead[5] + path
 		}
@@ -371,18 +373,6 @@ func clickPath(r *rand.Rand, page int) clickPathCode {
 
 // page returns the page kind, an index into clickPages.
 func (p clickPathCode) page() int { return int(p & 0xf) }
-
-// appendPath appends the page's path.
-func (p clickPathCode) appendPath(dst []byte) []byte {
-	page, sub := p.page(), int(p>>4)
-	switch page {
-	case clickCategoryPage:
-		return append(dst, clickCategoryPaths[sub].s...)
-	case clickProductPage:
-		return appendInt(append(dst, clickProductPrefix.s...), int64(sub))
-	}
-	return append(dst, clickKindPaths[page].s...)
-}
 
 // value returns the page's path.
 func (p clickPathCode) value() Value {

@@ -163,8 +163,8 @@ func NewStream(gen Generator, opts ...StreamOption) (*Stream, error) {
 		return nil, err
 	}
 	s.enc = newEncoder(cfg.encoding, s.schema.Fields)
-	// Only the built-in types themselves: a type embedding one would have the method too,
-	// but may make other events.
+	// Only the built-in type itself: a type embedding it would have the method too, but
+	// may make other events.
 	if g, ok := gen.(*Clickstream); ok && cfg.encoding == EncodingJSON {
 		s.fast = g
 	}
