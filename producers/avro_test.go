@@ -187,7 +187,7 @@ func TestAppendTimestamp(t *testing.T) {
 	// The cache gives the same text whether or not consecutive timestamps share their
 	// second, before the epoch and outside years 0 to 9999 too.
 	// With a prefix, too, and into buffers with and without room.
-	for _, prefix := range []string{"", `","event_time":"`} {
+	for _, prefix := range []string{"", `","event_time":"`, `","a_name_longer_than_the_cache_holds":"`} {
 		c := newTimestampCache(prefix)
 		for i, ms := range []int64{0, 1, 999, 1000, 999, -1, -1000, -1001, -1, 253402300799999, 253402300800000, 253402300799998, 1735689600123, 1735689600999} {
 			want := "x" + prefix + time.UnixMilli(ms).UTC().Format(timeLayout)

@@ -418,7 +418,8 @@ type timestampCache struct {
 	sec    int64             // Unix second whose text is in text, if ok
 	text   [tsCacheText]byte // the prefix, then "2006-01-02T15:04:05."
 	n      int               // length of the text in text
-	prefix string            // at most tsCacheText-20 bytes
+	prefix string            // the prefix, if it fits in text
+	long   string            // else the prefix, written before the text
 	ok     bool
 }
 
@@ -426,10 +427,12 @@ type timestampCache struct {
 // constant-size copy is cheaper than a call to copy a variable length.
 const tsCacheText = 48
 
-// newTimestampCache returns a cache that writes prefix before each timestamp; a prefix
-// longer than tsCacheText-20 bytes is cut there.
+// newTimestampCache returns a cache that writes prefix before each timestamp.
 func newTimestampCache(prefix string) timestampCache {
-	return timestampCache{prefix: prefix[:min(len(prefix), tsCacheText-20)]}
+	if len(prefix) > tsCacheText-20 {
+		return timestampCache{long: prefix}
+	}
+	return timestampCache{prefix: prefix}
 }
 
 func (c *timestampCache) append(dst []byte, ms int64) []byte {
@@ -441,12 +444,13 @@ func (c *timestampCache) append(dst []byte, ms int64) []byte {
 		var buf [32]byte
 		b := appendTimestamp(buf[:0], ms)
 		if len(b) != 24 { // a year outside 0 to 9999
-			return append(append(dst, c.prefix...), b...)
+			return append(append(append(dst, c.long...), c.prefix...), b...)
 		}
 		c.n = copy(c.text[:], c.prefix)
 		c.n += copy(c.text[c.n:], b[:20])
 		c.sec, c.ok = sec, true
 	}
+	dst = append(dst, c.long...)
 	n := len(dst)
 	dst = slices.Grow(dst, tsCacheText+4)
 	*(*[tsCacheText]byte)(dst[n : n+tsCacheText]) = c.text // within dst's capacity, past its end
