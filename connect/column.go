@@ -104,6 +104,16 @@ func callFn(name string, distinct bool, args []Column) Column {
 	}}}
 }
 
+// InvalidColumn returns a column that carries err: every DataFrame built from it carries
+// the error, and the action that would run it returns the error. Function wrappers use it
+// for arguments they reject.
+func InvalidColumn(err error) Column {
+	if err == nil {
+		err = errors.New("invalid column")
+	}
+	return Column{err: err}
+}
+
 // Err returns the error recorded while building the column (for example a Go value with no
 // Spark literal), or nil.
 func (c Column) Err() error { return c.err }

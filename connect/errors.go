@@ -3,7 +3,7 @@ package connect
 import (
 	"context"
 	"encoding/json"
-	"errors"
+
 	"fmt"
 	"strings"
 
@@ -12,10 +12,11 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/sparkwire/sparkwire/connect/internal/sparkpb"
+	"github.com/sparkwire/sparkwire/connect/internal/wire"
 )
 
 // ErrClosed is returned by calls on a [Session] after [Session.Close].
-var ErrClosed = errors.New("spark connect: session closed")
+var ErrClosed = wire.ErrClosed
 
 // SparkError is an error that the Spark Connect server reported: an analysis error, a SQL
 // syntax error, a failed job. Callers branch on ErrorClass (Spark's error condition, such as

@@ -2,9 +2,12 @@ package connect
 
 import (
 	"crypto/tls"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"google.golang.org/grpc"
+
+	"github.com/sparkwire/sparkwire/connect/internal/wire"
 )
 
 // An Option configures a [Session] at [Dial]. Options override the connection string.
@@ -23,12 +26,15 @@ type config struct {
 	mem         memory.Allocator
 	dialOptions []grpc.DialOption
 	stackTraces bool
+	retry       RetryPolicy
 }
 
 func newConfig(cs *ConnectionString, opts []Option) *config {
-	c := &config{conn: *cs, mem: memory.DefaultAllocator}
+	c := &config{conn: *cs, mem: memory.DefaultAllocator, retry: DefaultRetryPolicy()}
 	for _, o := range opts {
-		o.apply(c)
+		if o != nil {
+			o.apply(c)
+		}
 	}
 	return c
 }
@@ -92,4 +98,36 @@ func WithErrorStackTraces() Option {
 // WithDialOptions passes extra options to grpc.NewClient, after sparkwire's own.
 func WithDialOptions(opts ...grpc.DialOption) Option {
 	return optionFunc(func(c *config) { c.dialOptions = append(c.dialOptions, opts...) })
+}
+
+// RetryPolicy says how calls that failed for a transient reason (the server unreachable, a
+// connection refused or reset) are tried again: after a pause that grows from
+// InitialBackoff by Multiplier up to MaxBackoff, plus a random jitter of up to Jitter, at most
+// MaxRetries times and for at most Budget in total since the first failure of a call. It
+// applies to every call: plan execution (which reattaches where the result stream broke),
+// analysis, configuration, error details, release and interrupt. Errors that the server
+// reported (a *SparkError) are never retried. The caller's context bounds it all.
+type RetryPolicy struct {
+	// MaxRetries is the most retries of one call (default 15); 0 turns retries off.
+	MaxRetries int
+	// InitialBackoff is the pause before the first retry (default 50 ms).
+	InitialBackoff time.Duration
+	// MaxBackoff caps each pause (default 10 s).
+	MaxBackoff time.Duration
+	// Multiplier grows the pause after each retry (default 4).
+	Multiplier float64
+	// Jitter is the most random time added to each pause (default 500 ms).
+	Jitter time.Duration
+	// Budget bounds the time spent retrying one call, from its first failure (default 1
+	// minute, about what Spark's Python client waits); 0 means no bound but MaxRetries.
+	Budget time.Duration
+}
+
+// DefaultRetryPolicy returns the policy a session uses unless WithRetryPolicy sets another.
+func DefaultRetryPolicy() RetryPolicy { return RetryPolicy(wire.DefaultRetryPolicy()) }
+
+// WithRetryPolicy sets how transient failures are retried (default [DefaultRetryPolicy]);
+// RetryPolicy{} turns retries off.
+func WithRetryPolicy(p RetryPolicy) Option {
+	return optionFunc(func(c *config) { c.retry = p })
 }

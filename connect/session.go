@@ -2,20 +2,18 @@ package connect
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/tls"
 	"fmt"
 	"runtime"
-	"sync"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
 
 	"github.com/sparkwire/sparkwire/connect/internal/sparkpb"
+	"github.com/sparkwire/sparkwire/connect/internal/wire"
 )
 
 // Version is sparkwire's client version, sent in the client type of every request.
@@ -24,21 +22,22 @@ const Version = "0.1.0"
 // Session is a connection to a Spark Connect server and one Spark session on it.
 // It is safe for concurrent use. Close it to release the server-side session.
 type Session struct {
-	cfg        *config
-	conn       *grpc.ClientConn
-	rpc        sparkpb.SparkConnectServiceClient
-	id         string
-	clientType string
-	user       *sparkpb.UserContext
-	mem        memory.Allocator
-	planIDs    atomic.Int64
-	version    string
-	bus        *listenerBus
-
-	mu           sync.Mutex
-	serverSideID string
-	closed       bool
+	cfg     *config
+	conn    *grpc.ClientConn
+	wire    *wire.Client
+	id      string
+	mem     memory.Allocator
+	planIDs atomic.Int64
+	version string
+	bus     *listenerBus
+	closed  atomic.Bool
 }
+
+// ErrSessionChanged is wrapped by the error of a call that found a different server-side
+// session than the calls before it: the server restarted (or the session expired there) and
+// the session's state (temporary views, streaming queries, settings) is gone. Dial a new
+// session; streaming queries restart from their checkpoints.
+var ErrSessionChanged = wire.ErrSessionChanged
 
 // Dial connects to the Spark Connect server named by a connection string
 // ("sc://host:15002/;token=..."), and checks that it answers, within ctx's deadline.
@@ -80,17 +79,23 @@ func Dial(ctx context.Context, url string, opts ...Option) (*Session, error) {
 		clientType = cfg.conn.UserAgent + " " + clientType
 	}
 	s := &Session{
-		cfg:        cfg,
-		conn:       conn,
-		rpc:        sparkpb.NewSparkConnectServiceClient(conn),
-		id:         cfg.conn.SessionID,
-		clientType: clientType,
-		user:       &sparkpb.UserContext{UserId: cfg.conn.UserID, UserName: cfg.conn.UserID},
-		mem:        cfg.mem,
+		cfg:  cfg,
+		conn: conn,
+		id:   cfg.conn.SessionID,
+		mem:  cfg.mem,
 	}
-	s.bus = &listenerBus{s: s, subs: map[*Subscription]struct{}{}}
+	s.wire = wire.New(conn, wire.Config{
+		SessionID:  cfg.conn.SessionID,
+		UserID:     cfg.conn.UserID,
+		ClientType: clientType,
+		Headers:    cfg.conn.Headers,
+		Retry:      wire.RetryPolicy(cfg.retry),
+		Convert:    s.convert,
+	})
+	s.bus = newListenerBus(s)
 	v, err := s.fetchVersion(ctx)
 	if err != nil {
+		_ = s.wire.Close(ctx, false)
 		conn.Close()
 		return nil, fmt.Errorf("connect to %s: %w", cfg.conn.Address(), err)
 	}
@@ -105,18 +110,21 @@ func (s *Session) ID() string { return s.id }
 func (s *Session) Version() string { return s.version }
 
 // Close releases the session on the server and closes the connection. Queries started by
-// the session stop on the server when it releases the session. Close is safe to call twice;
-// the context bounds the release call.
+// the session stop on the server when it releases the session. Close first waits, within
+// ctx, for the background release of finished operations; ctx bounds the whole call. Close
+// is safe to call twice.
 func (s *Session) Close(ctx context.Context) error {
-	if !s.markClosed() {
+	if s == nil || s.wire == nil {
+		return ErrClosed
+	}
+	if !s.closed.CompareAndSwap(false, true) {
 		return nil
 	}
-	_, err := s.rpc.ReleaseSession(s.outgoing(ctx), &sparkpb.ReleaseSessionRequest{
-		SessionId: s.id, UserContext: s.user, ClientType: &s.clientType,
-	})
+	s.bus.close()
+	err := s.wire.Close(ctx, true)
 	cerr := s.conn.Close()
 	if err != nil {
-		return fromRPC(ctx, "release session", err)
+		return err
 	}
 	return cerr
 }
@@ -126,24 +134,17 @@ func (s *Session) Close(ctx context.Context) error {
 // (spark.connect.session.manager.defaultSessionTimeout). Dial again with WithSessionID (or
 // session_id in the connection string) to reach it: its queries and memory tables are there.
 func (s *Session) Detach() error {
-	if !s.markClosed() {
+	if s == nil || s.wire == nil {
+		return ErrClosed
+	}
+	if !s.closed.CompareAndSwap(false, true) {
 		return nil
 	}
-	return s.conn.Close()
-}
-
-// markClosed marks the session closed and ends its listener stream; it reports false if
-// the session was closed already.
-func (s *Session) markClosed() bool {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return false
-	}
-	s.closed = true
-	s.mu.Unlock()
 	s.bus.close()
-	return true
+	ctx, cancel := context.WithTimeout(context.Background(), wire.DefaultCleanupTimeout)
+	defer cancel()
+	_ = s.wire.Close(ctx, false)
+	return s.conn.Close()
 }
 
 func (s *Session) fetchVersion(ctx context.Context) (string, error) {
@@ -156,86 +157,41 @@ func (s *Session) fetchVersion(ctx context.Context) (string, error) {
 	return resp.GetSparkVersion().GetVersion(), nil
 }
 
-// outgoing adds the connection string's extra headers to the call's metadata.
-func (s *Session) outgoing(ctx context.Context) context.Context {
-	if len(s.cfg.conn.Headers) == 0 {
-		return ctx
-	}
-	kv := make([]string, 0, 2*len(s.cfg.conn.Headers))
-	for k, v := range s.cfg.conn.Headers {
-		kv = append(kv, k, v)
-	}
-	return metadata.AppendToOutgoingContext(ctx, kv...)
-}
-
-func (s *Session) checkOpen() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
+// usable reports ErrClosed for a nil or zero Session, which has no connection.
+func (s *Session) usable() error {
+	if s == nil || s.wire == nil {
 		return ErrClosed
 	}
 	return nil
 }
 
-// observe records the server-side session id and checks it stays the same: a change means
-// the server restarted and lost the session's state.
-func (s *Session) observe(serverSideID string) error {
-	if serverSideID == "" {
-		return nil
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.serverSideID == "" {
-		s.serverSideID = serverSideID
-		return nil
-	}
-	if s.serverSideID != serverSideID {
-		return fmt.Errorf("spark connect: server-side session changed (%s, was %s): the server restarted and the session's state is gone", serverSideID, s.serverSideID)
-	}
-	return nil
-}
-
-func (s *Session) observedID() *string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.serverSideID == "" {
-		return nil
-	}
-	id := s.serverSideID
-	return &id
-}
-
 func (s *Session) analyze(ctx context.Context, req *sparkpb.AnalyzePlanRequest) (*sparkpb.AnalyzePlanResponse, error) {
-	if err := s.checkOpen(); err != nil {
+	if err := s.usable(); err != nil {
 		return nil, err
 	}
-	req.SessionId, req.UserContext, req.ClientType = s.id, s.user, &s.clientType
-	req.ClientObservedServerSideSessionId = s.observedID()
-	resp, err := s.rpc.AnalyzePlan(s.outgoing(ctx), req)
-	if err != nil {
-		return nil, s.convert(ctx, "analyze", err)
-	}
-	if err := s.observe(resp.GetServerSideSessionId()); err != nil {
-		return nil, err
-	}
-	return resp, nil
+	return s.wire.Analyze(ctx, req)
 }
 
 func (s *Session) config(ctx context.Context, op *sparkpb.ConfigRequest_Operation) (*sparkpb.ConfigResponse, error) {
-	if err := s.checkOpen(); err != nil {
+	if err := s.usable(); err != nil {
 		return nil, err
 	}
-	resp, err := s.rpc.Config(s.outgoing(ctx), &sparkpb.ConfigRequest{
-		SessionId: s.id, UserContext: s.user, ClientType: &s.clientType,
-		ClientObservedServerSideSessionId: s.observedID(), Operation: op,
-	})
-	if err != nil {
-		return nil, s.convert(ctx, "config", err)
-	}
-	if err := s.observe(resp.GetServerSideSessionId()); err != nil {
+	return s.wire.Config(ctx, op)
+}
+
+func (s *Session) execute(ctx context.Context, plan *sparkpb.Plan, tags ...string) (*wire.Execution, error) {
+	if err := s.usable(); err != nil {
 		return nil, err
 	}
-	return resp, nil
+	return s.wire.Execute(ctx, plan, tags...)
+}
+
+// executeCommand runs a command to completion and returns its non-data responses.
+func (s *Session) executeCommand(ctx context.Context, cmd *sparkpb.Command) ([]*sparkpb.ExecutePlanResponse, error) {
+	if err := s.usable(); err != nil {
+		return nil, err
+	}
+	return s.wire.Command(ctx, cmd)
 }
 
 // convert turns a gRPC error into a sparkwire error and, with WithErrorStackTraces, fetches
@@ -254,15 +210,15 @@ func (s *Session) convert(ctx context.Context, what string, err error) error {
 // causes and the server's stack traces (FetchErrorDetails). The server keeps them for a
 // while after the error; the error must come from this session.
 func (s *Session) ErrorDetails(ctx context.Context, err *SparkError) (*SparkError, error) {
-	if err.ErrorID == "" {
+	if err == nil || err.ErrorID == "" {
 		return err, nil
 	}
-	resp, rerr := s.rpc.FetchErrorDetails(s.outgoing(ctx), &sparkpb.FetchErrorDetailsRequest{
-		SessionId: s.id, UserContext: s.user, ClientType: &s.clientType,
-		ClientObservedServerSideSessionId: s.observedID(), ErrorId: err.ErrorID,
-	})
+	if uerr := s.usable(); uerr != nil {
+		return nil, uerr
+	}
+	resp, rerr := s.wire.FetchErrorDetails(ctx, err.ErrorID)
 	if rerr != nil {
-		return nil, fromRPC(ctx, "fetch error details", rerr)
+		return nil, rerr
 	}
 	full := errorFromDetails(resp, err.Code)
 	if full == nil {
@@ -297,10 +253,4 @@ func (b bearer) RequireTransportSecurity() bool { return b.secure }
 func NewSessionID() string { return newUUID() }
 
 // newUUID returns a random (version 4) UUID.
-func newUUID() string {
-	var u [16]byte
-	_, _ = rand.Read(u[:]) // crypto/rand.Read never fails
-	u[6] = u[6]&0x0f | 0x40
-	u[8] = u[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
-}
+func newUUID() string { return wire.NewUUID() }

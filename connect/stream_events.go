@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sparkwire/sparkwire/connect/internal/sparkpb"
+	"github.com/sparkwire/sparkwire/connect/internal/wire"
 )
 
 // QueryEvent is an event of a streaming query's life, delivered to a [Subscription]:
@@ -200,15 +201,34 @@ func (sub *Subscription) pump() {
 	}
 }
 
-// listenerBus is a session's one listener-bus stream, shared by all its subscriptions.
+// busState is where a session's listener-bus stream is in its life.
+type busState int
+
+const (
+	busIdle    busState = iota // no stream
+	busOpening                 // a Subscribe is opening the stream
+	busOpen                    // the stream runs; subscriptions receive its events
+	busClosing                 // the last subscription left; the listener is being removed
+)
+
+// listenerBus is a session's one listener-bus stream, shared by all its subscriptions. Its
+// mutex guards the state only: no network call is made while holding it. A Subscribe that
+// finds the stream opening or closing waits for that to finish, then tries again.
 type listenerBus struct {
 	s *Session
 
-	mu      sync.Mutex
-	subs    map[*Subscription]struct{}
-	cancel  context.CancelFunc
-	stopped chan struct{}
-	gen     int // counts opened streams, so an old stream's end leaves a newer one alone
+	mu     sync.Mutex
+	state  busState
+	change chan struct{} // closed when an opening or closing ends
+	subs   map[*Subscription]struct{}
+	cancel context.CancelFunc
+	done   chan struct{} // closed when the stream's reader has stopped
+	gen    int           // counts opened streams, so an old stream's end leaves a newer one alone
+	closed bool          // the session is closing: no new stream
+}
+
+func newListenerBus(s *Session) *listenerBus {
+	return &listenerBus{s: s, subs: map[*Subscription]struct{}{}}
 }
 
 // Subscribe starts receiving the events of the session's streaming queries: progress, idle
@@ -217,25 +237,73 @@ type listenerBus struct {
 // stream and waits (within ctx) until the server confirms it; the stream reattaches when the
 // server ends it.
 func (m *StreamingQueryManager) Subscribe(ctx context.Context) (*Subscription, error) {
+	if err := m.usable(); err != nil {
+		return nil, err
+	}
 	return m.s.bus.subscribe(ctx)
 }
 
-func (b *listenerBus) subscribe(ctx context.Context) (*Subscription, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.cancel == nil {
-		if err := b.open(ctx); err != nil {
-			return nil, err
-		}
-	}
+func newSubscription(b *listenerBus) *Subscription {
 	sub := &Subscription{bus: b, events: make(chan QueryEvent), wake: make(chan struct{}, 1), done: make(chan struct{})}
-	b.subs[sub] = struct{}{}
 	go sub.pump()
-	return sub, nil
+	return sub
 }
 
-// open starts the bus stream and waits for listener_bus_listener_added. Called with mu held.
-func (b *listenerBus) open(ctx context.Context) error {
+func (b *listenerBus) subscribe(ctx context.Context) (*Subscription, error) {
+	for {
+		b.mu.Lock()
+		if b.closed {
+			b.mu.Unlock()
+			return nil, ErrClosed
+		}
+		switch b.state {
+		case busOpen:
+			sub := newSubscription(b)
+			b.subs[sub] = struct{}{}
+			b.mu.Unlock()
+			return sub, nil
+		case busOpening, busClosing:
+			change := b.change
+			b.mu.Unlock()
+			select {
+			case <-change:
+				continue
+			case <-ctx.Done():
+				return nil, fmt.Errorf("add listener: %w", ctx.Err())
+			}
+		}
+		// Idle: this call opens the stream, outside the lock.
+		b.state, b.change = busOpening, make(chan struct{})
+		b.gen++
+		gen := b.gen
+		b.mu.Unlock()
+		cancel, done, err := b.open(ctx, gen)
+		b.mu.Lock()
+		close(b.change)
+		if err != nil {
+			b.state = busIdle
+			b.mu.Unlock()
+			return nil, err
+		}
+		if b.closed {
+			// The session closed while the stream opened.
+			b.state = busIdle
+			b.mu.Unlock()
+			cancel()
+			<-done
+			return nil, ErrClosed
+		}
+		b.state, b.cancel, b.done = busOpen, cancel, done
+		sub := newSubscription(b)
+		b.subs[sub] = struct{}{}
+		b.mu.Unlock()
+		return sub, nil
+	}
+}
+
+// open starts the bus stream and waits for listener_bus_listener_added. It returns the
+// function that ends the stream and a channel closed when its reader has stopped.
+func (b *listenerBus) open(ctx context.Context, gen int) (context.CancelFunc, chan struct{}, error) {
 	runCtx, cancel := context.WithCancel(context.Background())
 	cmd := &sparkpb.Command{CommandType: &sparkpb.Command_StreamingQueryListenerBusCommand{
 		StreamingQueryListenerBusCommand: &sparkpb.StreamingQueryListenerBusCommand{
@@ -245,31 +313,29 @@ func (b *listenerBus) open(ctx context.Context) error {
 	e, err := b.s.execute(runCtx, &sparkpb.Plan{OpType: &sparkpb.Plan_Command{Command: cmd}})
 	if err != nil {
 		cancel()
-		return err
+		return nil, nil, fmt.Errorf("add listener: %w", err)
 	}
 	added := make(chan error, 1)
-	stopped := make(chan struct{})
-	b.gen++
-	go b.run(e, b.gen, added, stopped)
+	done := make(chan struct{})
+	go b.run(e, gen, added, done)
 	select {
 	case err := <-added:
 		if err != nil {
 			cancel()
-			<-stopped
-			return fmt.Errorf("add listener: %w", err)
+			<-done
+			return nil, nil, fmt.Errorf("add listener: %w", err)
 		}
+		return cancel, done, nil
 	case <-ctx.Done():
 		cancel()
-		<-stopped
-		return fmt.Errorf("add listener: %w", ctx.Err())
+		<-done
+		return nil, nil, fmt.Errorf("add listener: %w", ctx.Err())
 	}
-	b.cancel, b.stopped = cancel, stopped
-	return nil
 }
 
 // run reads the bus stream until it completes (after remove_listener_bus_listener) or fails.
-func (b *listenerBus) run(e *execution, gen int, added chan<- error, stopped chan<- struct{}) {
-	defer close(stopped)
+func (b *listenerBus) run(e *wire.Execution, gen int, added chan<- error, done chan<- struct{}) {
+	defer close(done)
 	defer e.Close()
 	confirmed := false
 	var err error
@@ -287,6 +353,9 @@ func (b *listenerBus) run(e *execution, gen int, added chan<- error, stopped cha
 			confirmed = true
 			added <- nil
 		}
+		if !confirmed {
+			continue
+		}
 		for _, ev := range res.GetEvents() {
 			b.publish(busEvent(ev))
 		}
@@ -301,10 +370,11 @@ func (b *listenerBus) run(e *execution, gen int, added chan<- error, stopped cha
 		added <- err
 		return
 	}
-	// The stream ended: subscriptions end with it, with the error if it failed.
+	// The stream ended while open (not removed by the last subscription): its subscriptions
+	// end with it, with the error if it failed.
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if gen != b.gen {
+	if gen != b.gen || b.state != busOpen {
 		return
 	}
 	for sub := range b.subs {
@@ -315,10 +385,8 @@ func (b *listenerBus) run(e *execution, gen int, added chan<- error, stopped cha
 		}
 		delete(b.subs, sub)
 	}
-	if b.cancel != nil {
-		b.cancel()
-	}
-	b.cancel, b.stopped = nil, nil
+	b.cancel()
+	b.state, b.cancel, b.done = busIdle, nil, nil
 }
 
 func (b *listenerBus) publish(ev QueryEvent) {
@@ -334,14 +402,15 @@ func (b *listenerBus) unsubscribe(ctx context.Context, sub *Subscription) error 
 	_, ok := b.subs[sub]
 	delete(b.subs, sub)
 	sub.end(nil)
-	if !ok || len(b.subs) > 0 || b.cancel == nil {
+	if !ok || len(b.subs) > 0 || b.state != busOpen {
 		b.mu.Unlock()
 		return nil
 	}
-	cancel, stopped := b.cancel, b.stopped
-	b.cancel, b.stopped = nil, nil
+	// The last subscriber left: remove the listener. New subscriptions wait until the old
+	// stream is gone, then open a new one.
+	cancel, done := b.cancel, b.done
+	b.state, b.change, b.cancel, b.done = busClosing, make(chan struct{}), nil, nil
 	b.mu.Unlock()
-	// The last subscriber left: remove the listener; the server then completes the stream.
 	_, err := b.s.executeCommand(ctx, &sparkpb.Command{CommandType: &sparkpb.Command_StreamingQueryListenerBusCommand{
 		StreamingQueryListenerBusCommand: &sparkpb.StreamingQueryListenerBusCommand{
 			Command: &sparkpb.StreamingQueryListenerBusCommand_RemoveListenerBusListener{RemoveListenerBusListener: true},
@@ -352,12 +421,16 @@ func (b *listenerBus) unsubscribe(ctx context.Context, sub *Subscription) error 
 	wait := time.NewTimer(streamCompleteWait)
 	defer wait.Stop()
 	select {
-	case <-stopped:
+	case <-done:
 	case <-wait.C:
 	case <-ctx.Done():
 	}
 	cancel()
-	<-stopped
+	<-done
+	b.mu.Lock()
+	b.state = busIdle
+	close(b.change)
+	b.mu.Unlock()
 	return err
 }
 
@@ -365,13 +438,19 @@ func (b *listenerBus) unsubscribe(ctx context.Context, sub *Subscription) error 
 // listener stream after removing the listener.
 const streamCompleteWait = 2 * time.Second
 
-// close ends the bus stream without telling the server (the session is going away).
+// close ends the bus stream without telling the server (the session is going away), and
+// its subscriptions with it.
 func (b *listenerBus) close() {
 	b.mu.Lock()
-	cancel, stopped := b.cancel, b.stopped
+	b.closed = true
+	cancel, done := b.cancel, b.done
+	for sub := range b.subs {
+		sub.end(nil)
+		delete(b.subs, sub)
+	}
 	b.mu.Unlock()
 	if cancel != nil {
 		cancel()
-		<-stopped
+		<-done
 	}
 }

@@ -19,6 +19,14 @@ type StreamingQueryManager struct{ s *Session }
 // Streams returns the session's streaming query manager.
 func (s *Session) Streams() *StreamingQueryManager { return &StreamingQueryManager{s: s} }
 
+// usable reports ErrClosed for a manager without a session.
+func (m *StreamingQueryManager) usable() error {
+	if m == nil {
+		return ErrClosed
+	}
+	return m.s.usable()
+}
+
 func (m *StreamingQueryManager) command(ctx context.Context, cmd *sparkpb.StreamingQueryManagerCommand) (*sparkpb.StreamingQueryManagerCommandResult, error) {
 	resps, err := m.s.executeCommand(ctx, &sparkpb.Command{CommandType: &sparkpb.Command_StreamingQueryManagerCommand{
 		StreamingQueryManagerCommand: cmd,

@@ -36,7 +36,7 @@ type Trigger struct {
 	s   string
 }
 
-// String describes the trigger.
+// String describes the trigger ("" for the zero Trigger, which is not a valid trigger).
 func (t Trigger) String() string { return t.s }
 
 // ProcessingTime runs a micro-batch every interval (as soon as possible if 0).
@@ -127,7 +127,10 @@ func (w *DataStreamWriter) OutputMode(mode OutputMode) *DataStreamWriter {
 // Only one trigger can be set.
 func (w *DataStreamWriter) Trigger(t Trigger) *DataStreamWriter {
 	return w.with(func(c *DataStreamWriter) {
-		if c.trigger != nil {
+		switch {
+		case t.set == nil:
+			c.err = errors.New("write stream: an empty Trigger; use ProcessingTime, AvailableNow, Once or Continuous")
+		case c.trigger != nil:
 			c.err = fmt.Errorf("write stream: trigger set twice (%s, then %s)", c.trigger, t)
 		}
 		c.trigger = &t
@@ -200,7 +203,7 @@ func (w *DataStreamWriter) start(ctx context.Context, sink func(*sparkpb.WriteSt
 		Input: w.df.rel, Format: w.format, Options: w.options, OutputMode: string(w.mode),
 		QueryName: w.queryName, PartitioningColumnNames: w.partitions, ClusteringColumnNames: w.clusters,
 	}
-	if w.trigger != nil {
+	if w.trigger != nil && w.trigger.set != nil {
 		w.trigger.set(op)
 	}
 	sink(op)

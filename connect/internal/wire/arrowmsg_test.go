@@ -1,4 +1,4 @@
-package connect
+package wire
 
 import (
 	"bytes"
@@ -52,7 +52,7 @@ func ipcStream(t *testing.T) ([]byte, []arrow.RecordBatch) {
 // stream's bytes.
 func TestByteMessagesZeroCopy(t *testing.T) {
 	data, want := ipcStream(t)
-	rd, err := ipc.NewReaderFromMessageReader(newByteMessages(data, memory.DefaultAllocator))
+	rd, err := ipc.NewReaderFromMessageReader(NewMessageReader(data, memory.DefaultAllocator))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestByteMessagesMisalignedBody(t *testing.T) {
 	copy(shifted, data)
 	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
 	defer mem.AssertSize(t, 0)
-	rd, err := ipc.NewReaderFromMessageReader(newByteMessages(shifted, mem))
+	rd, err := ipc.NewReaderFromMessageReader(NewMessageReader(shifted, mem))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestByteMessagesMalformed(t *testing.T) {
 		append([]byte{0xff, 0xff, 0xff, 0xff, 0x10, 0, 0, 0}, bytes.Repeat([]byte{0xee}, 16)...),
 		{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
 	} {
-		rd, err := ipc.NewReaderFromMessageReader(newByteMessages(bad, memory.DefaultAllocator))
+		rd, err := ipc.NewReaderFromMessageReader(NewMessageReader(bad, memory.DefaultAllocator))
 		if err == nil {
 			for rd.Next() {
 			}

@@ -1,4 +1,4 @@
-package connect
+package wire
 
 import (
 	"encoding/binary"
@@ -27,7 +27,10 @@ type byteMessages struct {
 	refs atomic.Int64
 }
 
-func newByteMessages(data []byte, mem memory.Allocator) *byteMessages {
+// NewMessageReader returns an ipc.MessageReader over the Arrow IPC stream in data, whose
+// messages are slices of data (see byteMessages). mem allocates only the copies of
+// misaligned bodies.
+func NewMessageReader(data []byte, mem memory.Allocator) ipc.MessageReader {
 	r := &byteMessages{data: data, mem: mem}
 	r.refs.Add(1)
 	return r

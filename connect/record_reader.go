@@ -6,23 +6,31 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/sparkwire/sparkwire/connect/internal/wire"
 	"github.com/sparkwire/sparkwire/connect/types"
 )
 
 // RecordReader streams a query's result as Arrow record batches, decoding each batch as it
-// arrives from the server.
+// arrives from the server. It implements arrow-go's array.RecordReader, so a result can flow
+// into cdata, Flight or any other arrow-go consumer; Schema answers before the first batch
+// is read.
 //
-// The reader owns the current batch: it stays valid until the next call to Next or Release.
-// A caller who keeps a batch longer calls its Retain (and later Release). Release the
-// reader when done; releasing it before the end of the result interrupts the query on the
-// server. A RecordReader is not safe for concurrent use.
+// The reader owns the current batch: it stays valid until the next call to Next or until
+// the reader is released. A caller who keeps a batch longer calls its Retain (and later
+// Release). The reader is reference counted as arrow-go's readers are: it starts with one
+// reference; Retain adds one, Release drops one, and the last Release frees the batches and
+// ends the operation on the server, interrupting it if the result was not read to the end.
+// Release never waits for the server: the interrupt and release run in the background, and
+// [Session.Close] waits for them. A RecordReader is not safe for concurrent use.
 type RecordReader struct {
-	exec   *execution
+	exec   *wire.Execution
 	mem    memory.Allocator
 	schema *arrow.Schema
 	spark  *types.StructType
@@ -31,10 +39,15 @@ type RecordReader struct {
 	err    error
 	done   bool
 	rows   int64
+	refs   atomic.Int64
 }
 
-func newRecordReader(e *execution, mem memory.Allocator) *RecordReader {
-	return &RecordReader{exec: e, mem: mem}
+var _ array.RecordReader = (*RecordReader)(nil)
+
+func newRecordReader(e *wire.Execution, mem memory.Allocator) *RecordReader {
+	r := &RecordReader{exec: e, mem: mem}
+	r.refs.Store(1)
+	return r
 }
 
 // Next advances to the next batch and reports whether there is one. At the end of the
@@ -45,7 +58,7 @@ func (r *RecordReader) Next() bool {
 		r.cur = nil
 	}
 	for len(r.queue) == 0 {
-		if r.done || r.err != nil {
+		if r.done || r.err != nil || r.refs.Load() <= 0 {
 			return false
 		}
 		r.fill()
@@ -82,8 +95,8 @@ func (r *RecordReader) fill() {
 	var rd *ipc.Reader
 	if _, goHeap := r.mem.(*memory.GoAllocator); goHeap {
 		// Buffers from the Go heap either way: let the arrays point into the response's
-		// bytes (see byteMessages) rather than copy them.
-		rd, err = ipc.NewReaderFromMessageReader(newByteMessages(batch.GetData(), r.mem), ipc.WithAllocator(r.mem))
+		// bytes rather than copy them.
+		rd, err = ipc.NewReaderFromMessageReader(wire.NewMessageReader(batch.GetData(), r.mem), ipc.WithAllocator(r.mem))
 	} else {
 		// Any other allocator gets every buffer: decode into copies it allocated.
 		rd, err = ipc.NewReader(bytes.NewReader(batch.GetData()), ipc.WithAllocator(r.mem))
@@ -114,8 +127,24 @@ func (r *RecordReader) fill() {
 // RecordBatch returns the current batch, valid until the next call to Next or Release.
 func (r *RecordReader) RecordBatch() arrow.RecordBatch { return r.cur }
 
-// Schema returns the Arrow schema of the result, or nil before the first batch arrived.
-func (r *RecordReader) Schema() *arrow.Schema { return r.schema }
+// Record returns the current batch.
+//
+// Deprecated: use RecordBatch; Record is there for array.RecordReader.
+func (r *RecordReader) Record() arrow.RecordBatch { return r.cur }
+
+// Schema returns the Arrow schema of the result. Called before the first batch, it waits for
+// the server to send the schema (with the first batch of the result, which it keeps for
+// Next). If the result fails first, Schema describes it from Spark's schema when the server
+// sent one, else returns an empty schema, and Err reports the error; Schema never returns nil.
+func (r *RecordReader) Schema() *arrow.Schema {
+	for r.schema == nil && !r.done && r.err == nil && r.refs.Load() > 0 {
+		r.fill()
+	}
+	if r.schema == nil {
+		return arrowSchemaOf(r.spark)
+	}
+	return r.schema
+}
 
 // SparkSchema returns the result's schema in Spark's types, when the server sent it.
 func (r *RecordReader) SparkSchema() *types.StructType { return r.spark }
@@ -126,9 +155,16 @@ func (r *RecordReader) Rows() int64 { return r.rows }
 // Err returns the error that ended the stream, or nil at a clean end.
 func (r *RecordReader) Err() error { return r.err }
 
-// Release frees the current and queued batches and ends the operation on the server,
-// interrupting it if the result was not read to the end. Safe to call more than once.
+// Retain adds a reference to the reader.
+func (r *RecordReader) Retain() { r.refs.Add(1) }
+
+// Release drops a reference. The last one frees the current and queued batches and ends the
+// operation on the server, interrupting it if the result was not read to the end; it does
+// not wait for the server. Releasing more often than retaining does nothing more.
 func (r *RecordReader) Release() {
+	if r.refs.Add(-1) != 0 {
+		return
+	}
 	if r.cur != nil {
 		r.cur.Release()
 		r.cur = nil
@@ -140,8 +176,27 @@ func (r *RecordReader) Release() {
 	r.exec.Close()
 }
 
+// arrowSchemaOf describes a Spark schema in Arrow types, for a result that carried no Arrow
+// batch; fields of types without an Arrow mapping here become nulls. A nil schema gives an
+// empty one.
+func arrowSchemaOf(st *types.StructType) *arrow.Schema {
+	if st == nil {
+		return arrow.NewSchema(nil, nil)
+	}
+	fields := make([]arrow.Field, len(st.Fields))
+	for i, f := range st.Fields {
+		at, err := arrowType(f.Type)
+		if err != nil {
+			at = arrow.Null
+		}
+		fields[i] = arrow.Field{Name: f.Name, Type: at, Nullable: f.Nullable}
+	}
+	return arrow.NewSchema(fields, nil)
+}
+
 // Rows runs the query and returns all rows as Go values; see [Row] for the type mapping.
-// Use Collect for large results.
+// The rows own their values: nothing in them refers to Arrow memory. Use Collect for large
+// results.
 func (df *DataFrame) Rows(ctx context.Context) ([]Row, error) {
 	rr, err := df.Collect(ctx)
 	if err != nil {

@@ -1,0 +1,268 @@
+// Package wire holds the mechanics of the Spark Connect protocol behind package connect:
+// the calls of one session with their common fields, retries of transient failures,
+// reattachable plan execution with asynchronous release and interrupt, the server-side
+// session check, and decoding of Arrow messages without copies. It knows nothing of
+// DataFrames; errors are passed through Config.Convert so that connect decides what callers
+// see.
+package wire
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+
+	"github.com/sparkwire/sparkwire/connect/internal/sparkpb"
+)
+
+// ErrSessionChanged reports that the server-side session id changed: the server restarted
+// (or the session expired) and the session's state (temporary views, running queries,
+// settings) is gone.
+var ErrSessionChanged = errors.New("spark connect: server-side session changed: the server restarted and the session's state is gone")
+
+// ErrClosed is returned by calls on a closed client.
+var ErrClosed = errors.New("spark connect: session closed")
+
+// DefaultCleanupTimeout bounds each background call that releases or interrupts an operation.
+const DefaultCleanupTimeout = 5 * time.Second
+
+// Config is what a Client needs besides the connection.
+type Config struct {
+	SessionID  string
+	UserID     string
+	ClientType string
+	// Headers are sent as gRPC metadata with every call.
+	Headers map[string]string
+	Retry   RetryPolicy
+	// CleanupTimeout bounds each background release or interrupt (default 5 s).
+	CleanupTimeout time.Duration
+	// Convert turns the error of a call (op names it) into the error callers see. Nil keeps
+	// errors as they are.
+	Convert func(ctx context.Context, op string, err error) error
+}
+
+// Client makes the calls of one Spark session over a gRPC connection. It is safe for
+// concurrent use.
+type Client struct {
+	rpc  sparkpb.SparkConnectServiceClient
+	cfg  Config
+	user *sparkpb.UserContext
+
+	// bg is the context of background cleanup calls; Close ends it.
+	bg       context.Context
+	bgCancel context.CancelFunc
+	cleanups sync.WaitGroup
+
+	mu           sync.Mutex
+	serverSideID string
+	closed       bool
+}
+
+// New returns a client for the session described by cfg.
+func New(conn grpc.ClientConnInterface, cfg Config) *Client {
+	if cfg.CleanupTimeout <= 0 {
+		cfg.CleanupTimeout = DefaultCleanupTimeout
+	}
+	if cfg.Convert == nil {
+		cfg.Convert = func(_ context.Context, _ string, err error) error { return err }
+	}
+	bg, cancel := context.WithCancel(context.Background())
+	return &Client{
+		rpc:      sparkpb.NewSparkConnectServiceClient(conn),
+		cfg:      cfg,
+		user:     &sparkpb.UserContext{UserId: cfg.UserID, UserName: cfg.UserID},
+		bg:       bg,
+		bgCancel: cancel,
+	}
+}
+
+// SessionID returns the client-chosen session id.
+func (c *Client) SessionID() string { return c.cfg.SessionID }
+
+// outgoing adds the configured headers to the call's metadata.
+func (c *Client) outgoing(ctx context.Context) context.Context {
+	if len(c.cfg.Headers) == 0 {
+		return ctx
+	}
+	kv := make([]string, 0, 2*len(c.cfg.Headers))
+	for k, v := range c.cfg.Headers {
+		kv = append(kv, k, v)
+	}
+	return metadata.AppendToOutgoingContext(ctx, kv...)
+}
+
+func (c *Client) checkOpen() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return ErrClosed
+	}
+	return nil
+}
+
+// observe records the server-side session id and checks that it stays the same.
+func (c *Client) observe(serverSideID string) error {
+	if serverSideID == "" {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.serverSideID == "" {
+		c.serverSideID = serverSideID
+		return nil
+	}
+	if c.serverSideID != serverSideID {
+		return fmt.Errorf("%w (now %s, was %s)", ErrSessionChanged, serverSideID, c.serverSideID)
+	}
+	return nil
+}
+
+// observedID returns the server-side session id seen so far, nil before the first response.
+func (c *Client) observedID() *string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.serverSideID == "" {
+		return nil
+	}
+	id := c.serverSideID
+	return &id
+}
+
+// unary runs one call with the retry policy; op names it in errors.
+func unary[Resp any](ctx context.Context, c *Client, op string, call func(context.Context) (Resp, error)) (Resp, error) {
+	var zero Resp
+	r := newRetrier(c.cfg.Retry)
+	for {
+		resp, err := call(c.outgoing(ctx))
+		if err == nil {
+			return resp, nil
+		}
+		if ctx.Err() == nil && isTransient(err) {
+			ok, werr := r.wait(ctx)
+			if werr != nil {
+				return zero, c.cfg.Convert(ctx, op, werr)
+			}
+			if ok {
+				continue
+			}
+		}
+		return zero, c.cfg.Convert(ctx, op, err)
+	}
+}
+
+// Analyze sends an AnalyzePlan request, with the session's fields filled in.
+func (c *Client) Analyze(ctx context.Context, req *sparkpb.AnalyzePlanRequest) (*sparkpb.AnalyzePlanResponse, error) {
+	if err := c.checkOpen(); err != nil {
+		return nil, err
+	}
+	req.SessionId, req.UserContext, req.ClientType = c.cfg.SessionID, c.user, &c.cfg.ClientType
+	req.ClientObservedServerSideSessionId = c.observedID()
+	resp, err := unary(ctx, c, "analyze", func(ctx context.Context) (*sparkpb.AnalyzePlanResponse, error) {
+		return c.rpc.AnalyzePlan(ctx, req)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := c.observe(resp.GetServerSideSessionId()); err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// Config sends a Config request with one operation.
+func (c *Client) Config(ctx context.Context, op *sparkpb.ConfigRequest_Operation) (*sparkpb.ConfigResponse, error) {
+	if err := c.checkOpen(); err != nil {
+		return nil, err
+	}
+	req := &sparkpb.ConfigRequest{
+		SessionId: c.cfg.SessionID, UserContext: c.user, ClientType: &c.cfg.ClientType,
+		ClientObservedServerSideSessionId: c.observedID(), Operation: op,
+	}
+	resp, err := unary(ctx, c, "config", func(ctx context.Context) (*sparkpb.ConfigResponse, error) {
+		return c.rpc.Config(ctx, req)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := c.observe(resp.GetServerSideSessionId()); err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// FetchErrorDetails asks for the details of the error with the given id.
+func (c *Client) FetchErrorDetails(ctx context.Context, errorID string) (*sparkpb.FetchErrorDetailsResponse, error) {
+	req := &sparkpb.FetchErrorDetailsRequest{
+		SessionId: c.cfg.SessionID, UserContext: c.user, ClientType: &c.cfg.ClientType,
+		ClientObservedServerSideSessionId: c.observedID(), ErrorId: errorID,
+	}
+	return unary(ctx, c, "fetch error details", func(ctx context.Context) (*sparkpb.FetchErrorDetailsResponse, error) {
+		return c.rpc.FetchErrorDetails(ctx, req)
+	})
+}
+
+// Interrupt interrupts operations of the session: all of them, those with a tag, or one by id.
+func (c *Client) Interrupt(ctx context.Context, req *sparkpb.InterruptRequest) (*sparkpb.InterruptResponse, error) {
+	if err := c.checkOpen(); err != nil {
+		return nil, err
+	}
+	req.SessionId, req.UserContext, req.ClientType = c.cfg.SessionID, c.user, &c.cfg.ClientType
+	req.ClientObservedServerSideSessionId = c.observedID()
+	return unary(ctx, c, "interrupt", func(ctx context.Context) (*sparkpb.InterruptResponse, error) {
+		return c.rpc.Interrupt(ctx, req)
+	})
+}
+
+// Close ends the client: it waits, within ctx, for the background releases of finished
+// operations, then releases the session on the server, also within ctx. With release false
+// the session stays on the server (Detach). Close is safe to call twice; the second call does
+// nothing and returns nil.
+func (c *Client) Close(ctx context.Context, release bool) error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	c.mu.Unlock()
+	done := make(chan struct{})
+	go func() { c.cleanups.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+	c.bgCancel()
+	if !release {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return c.cfg.Convert(ctx, "release session", err)
+	}
+	_, err := unary(ctx, c, "release session", func(ctx context.Context) (*sparkpb.ReleaseSessionResponse, error) {
+		return c.rpc.ReleaseSession(ctx, &sparkpb.ReleaseSessionRequest{
+			SessionId: c.cfg.SessionID, UserContext: c.user, ClientType: &c.cfg.ClientType,
+		})
+	})
+	return err
+}
+
+// background runs f on a goroutine that Close waits for, with a context bounded by the
+// cleanup timeout and ended by Close.
+func (c *Client) background(f func(ctx context.Context)) {
+	c.cleanups.Add(1)
+	go func() {
+		defer c.cleanups.Done()
+		f(c.bg)
+	}()
+}
+
+// cleanupCall runs one best-effort cleanup call within the cleanup timeout, with retries.
+func (c *Client) cleanupCall(bg context.Context, op string, call func(context.Context) error) {
+	ctx, cancel := context.WithTimeout(bg, c.cfg.CleanupTimeout)
+	defer cancel()
+	_, _ = unary(ctx, c, op, func(ctx context.Context) (struct{}, error) { return struct{}{}, call(ctx) })
+}
