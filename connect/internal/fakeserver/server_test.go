@@ -77,7 +77,9 @@ func rangePlan() *sparkpb.Plan {
 	}}}}
 }
 
-func command(c *sparkpb.Command) *sparkpb.Plan { return &sparkpb.Plan{OpType: &sparkpb.Plan_Command{Command: c}} }
+func command(c *sparkpb.Command) *sparkpb.Plan {
+	return &sparkpb.Plan{OpType: &sparkpb.Plan_Command{Command: c}}
+}
 
 // readAll reads a stream to its end; it returns the responses and the stream's error
 // (nil at a clean end).
