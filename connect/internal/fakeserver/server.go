@@ -17,6 +17,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/resolver"
 	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/proto"
 
@@ -130,13 +131,32 @@ func (s *Server) Close() {
 func (s *Server) URL() string { return "sc://fake:15002" }
 
 // DialOptions returns the options that route a gRPC client to the server's in-memory
-// listener. They carry no transport credentials; add insecure ones (the sparkwire client
-// does so itself).
+// listener, whatever the target: a resolver for the "dns" scheme (the default) that
+// resolves every name without a lookup, and a dialer to the listener. They carry no
+// transport credentials; add insecure ones (the sparkwire client does so itself).
 func (s *Server) DialOptions() []grpc.DialOption {
-	return []grpc.DialOption{grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) {
-		return s.lis.DialContext(ctx)
-	})}
+	return []grpc.DialOption{
+		grpc.WithResolvers(anyName{}),
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) {
+			return s.lis.DialContext(ctx)
+		}),
+	}
 }
+
+// anyName resolves every target of the "dns" scheme to one placeholder address, which the
+// dialer of DialOptions ignores: no name is looked up.
+type anyName struct{}
+
+func (anyName) Build(_ resolver.Target, cc resolver.ClientConn, _ resolver.BuildOptions) (resolver.Resolver, error) {
+	if err := cc.UpdateState(resolver.State{Addresses: []resolver.Address{{Addr: "bufconn"}}}); err != nil {
+		return nil, err
+	}
+	return anyName{}, nil
+}
+
+func (anyName) Scheme() string                        { return "dns" }
+func (anyName) ResolveNow(resolver.ResolveNowOptions) {}
+func (anyName) Close()                                {}
 
 // ServerSideSessionID returns the id the server sends as server_side_session_id.
 func (s *Server) ServerSideSessionID() string {

@@ -27,7 +27,7 @@ func setup(t *testing.T) (*Server, sparkpb.SparkConnectServiceClient) {
 	t.Helper()
 	s := New()
 	t.Cleanup(s.Close)
-	conn, err := grpc.NewClient("passthrough:///fake", append(s.DialOptions(),
+	conn, err := grpc.NewClient("fake:15002", append(s.DialOptions(),
 		grpc.WithTransportCredentials(insecure.NewCredentials()))...)
 	if err != nil {
 		t.Fatal(err)
