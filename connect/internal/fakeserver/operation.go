@@ -286,8 +286,9 @@ func (s *Server) ExecutePlan(req *sparkpb.ExecutePlanRequest, stream grpc.Server
 		return err
 	}
 	err = s.pump(stream.Context(), op, 0, stream.Send)
-	if !op.reattach && stream.Context().Err() != nil {
-		// Without reattachment nobody can come back for the operation.
+	if !op.reattach {
+		// A client cannot come back for an operation that is not reattachable: it ends
+		// with its stream, as on Spark.
 		s.removeOperation(op, true)
 	}
 	return err

@@ -331,7 +331,10 @@ func (s *Server) Plans() []*sparkpb.Plan {
 // responses with op.Send (which buffers them for ReattachExecute) and ends with
 // op.Complete, or returns an error that the client receives after the responses sent. A
 // hook that returns nil without completing gets ResultComplete sent for it. ctx ends when
-// the operation is interrupted or released, or the server closes.
+// the operation is interrupted or released (release_all, ReleaseSession), when the stream
+// of an operation that is not reattachable ends, or when the server closes: a reattachable
+// operation whose client went away without releasing it runs until Close, as Spark keeps
+// it for a while for the client to reattach.
 func (s *Server) OnExecute(f func(ctx context.Context, req *sparkpb.ExecutePlanRequest, op *Operation) error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
