@@ -3,7 +3,9 @@ package fakeserver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -767,5 +769,41 @@ func TestRequestsRecordsEverything(t *testing.T) {
 	reqs[0].(*sparkpb.ExecutePlanRequest).SessionId = "changed"
 	if s.ExecuteRequests()[0].GetSessionId() != session {
 		t.Fatal("Requests returned the recorded message itself")
+	}
+}
+
+func TestNoGoroutinesLeft(t *testing.T) {
+	before := runtime.NumGoroutine()
+	s := New()
+	conn, err := grpc.NewClient("fake:15002", append(s.DialOptions(), grpc.WithTransportCredentials(insecure.NewCredentials()))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := sparkpb.NewSparkConnectServiceClient(conn)
+	blockUntilDone(s)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := range 5 {
+		// Reattachable operations outlive their streams: only Close ends them.
+		sctx, scancel := context.WithCancel(ctx)
+		stream, err := c.ExecutePlan(sctx, &sparkpb.ExecutePlanRequest{SessionId: session, Plan: rangePlan(),
+			RequestOptions: reattachable(), Tags: []string{fmt.Sprint(i)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := stream.Recv(); err != nil {
+			t.Fatal(err)
+		}
+		scancel()
+	}
+	conn.Close()
+	s.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("%d goroutines before, %d after Close:\n%s", before, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
