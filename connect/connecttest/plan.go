@@ -108,14 +108,17 @@ func writeGolden(path string, plans []Plan) error {
 	for i, p := range plans {
 		raw[i] = p.JSON()
 	}
-	data, err := json.MarshalIndent(raw, "", "  ")
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // keep "<" and ">" of operators readable
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(raw); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	return os.WriteFile(path, append(data, '\n'), 0o644)
+	return os.WriteFile(path, buf.Bytes(), 0o644)
 }
 
 // ParsePlans reads a JSON array of plans, as CheckGolden writes them.
@@ -166,12 +169,12 @@ func lineDiff(a, b string) string {
 			lines = append(lines, line{' ', x[i]})
 			i++
 			j++
-		case j < len(y) && (i == len(x) || lcs[i][j+1] >= lcs[i+1][j]):
-			lines = append(lines, line{'+', y[j]})
-			j++
-		default:
+		case i < len(x) && (j == len(y) || lcs[i+1][j] >= lcs[i][j+1]):
 			lines = append(lines, line{'-', x[i]})
 			i++
+		default:
+			lines = append(lines, line{'+', y[j]})
+			j++
 		}
 	}
 	const context = 3
