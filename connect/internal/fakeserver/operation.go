@@ -41,7 +41,8 @@ type sendBuffer struct {
 	finished    bool           // the handler returned
 	err         error          // the handler's error
 	released    bool           // release_all arrived
-	interrupted bool
+	interrupted bool           // Interrupt arrived while running
+	attached    int            // counts the streams attached; only the latest sends
 }
 
 // ID returns the operation id.
@@ -213,15 +214,28 @@ func (s *Server) start(req *sparkpb.ExecutePlanRequest, run func(context.Context
 
 // pump sends the operation's responses from position next on, until ResultComplete, the
 // operation's error, the end of ctx or a scripted cut.
+//
+// A stream that attaches to an operation detaches the one before it, which ends with
+// INVALID_CURSOR.DISCONNECTED, as on Spark.
 func (s *Server) pump(ctx context.Context, op *Operation, next int, send func(*sparkpb.ExecutePlanResponse) error) error {
 	c := s.takeCut()
 	sent := 0
 	b := &op.responses
+	b.mu.Lock()
+	b.attached++
+	me := b.attached
+	b.changedLocked()
+	b.mu.Unlock()
 	for {
 		b.mu.Lock()
 		if b.released {
 			b.mu.Unlock()
 			return canceledError()
+		}
+		if b.attached != me {
+			b.mu.Unlock()
+			return SparkError(internalCode, "INVALID_CURSOR.DISCONNECTED", "HY000",
+				"The cursor was disconnected by the server: another stream reattached to the operation.", "")
 		}
 		if next < b.base {
 			b.mu.Unlock()
@@ -311,6 +325,10 @@ func (s *Server) ReattachExecute(req *sparkpb.ReattachExecuteRequest, stream grp
 	}
 	if op == nil {
 		return operationNotFound(req.GetOperationId())
+	}
+	if !op.reattach {
+		return SparkError(internalCode, "INVALID_CURSOR.NOT_REATTACHABLE", "HY000",
+			"The operation "+op.id+" is not reattachable.", "")
 	}
 	b := &op.responses
 	b.mu.Lock()

@@ -807,3 +807,50 @@ func TestNoGoroutinesLeft(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestReattachDetachesOlderStream(t *testing.T) {
+	s, c := setup(t)
+	blockUntilDone(s)
+	ctx := ctxT(t)
+	first, err := c.ExecutePlan(ctx, &sparkpb.ExecutePlanRequest{SessionId: session, OperationId: opID("d"), Plan: rangePlan(), RequestOptions: reattachable()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := first.Recv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := c.ReattachExecute(ctx, &sparkpb.ReattachExecuteRequest{SessionId: session, OperationId: "d", LastResponseId: proto.String(r.GetResponseId())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readAll(first); err == nil || !strings.Contains(err.Error(), "INVALID_CURSOR.DISCONNECTED") {
+		t.Fatalf("older stream: %v", err)
+	}
+	if _, err := c.Interrupt(ctx, &sparkpb.InterruptRequest{SessionId: session, InterruptType: sparkpb.InterruptRequest_INTERRUPT_TYPE_ALL}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readAll(second); !strings.Contains(fmtErr(err), "OPERATION_CANCELED") {
+		t.Fatalf("newer stream: %v", err)
+	}
+}
+
+func TestReattachNotReattachable(t *testing.T) {
+	s, c := setup(t)
+	blockUntilDone(s)
+	ctx := ctxT(t)
+	first, err := c.ExecutePlan(ctx, &sparkpb.ExecutePlanRequest{SessionId: session, OperationId: opID("n"), Plan: rangePlan()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := first.Recv(); err != nil {
+		t.Fatal(err)
+	}
+	second, err := c.ReattachExecute(ctx, &sparkpb.ReattachExecuteRequest{SessionId: session, OperationId: "n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readAll(second); !strings.Contains(fmtErr(err), "NOT_REATTACHABLE") {
+		t.Fatalf("reattach: %v", err)
+	}
+}
