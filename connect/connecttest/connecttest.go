@@ -135,3 +135,8 @@ func (s *Server) PublishProgress(progressJSON string) {
 	}
 	s.fake.PublishEvent(sparkpb.StreamingQueryEventType_QUERY_PROGRESS_EVENT, string(ev))
 }
+
+// ActiveQueries returns the ids of the streaming queries that sessions started and did not
+// stop, in start order: a test of a streaming job checks with it that the job stops what it
+// starts.
+func (s *Server) ActiveQueries() []string { return s.fake.ActiveQueries() }

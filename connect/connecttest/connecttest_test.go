@@ -189,8 +189,14 @@ func TestStreamingAndProgress(t *testing.T) {
 	if err != nil || len(active) != 1 {
 		t.Fatalf("active %v %v", active, err)
 	}
+	if got := srv.ActiveQueries(); len(got) != 1 || got[0] != q.ID() {
+		t.Fatalf("active queries %v", got)
+	}
 	if err := q.Stop(ctx); err != nil {
 		t.Fatal(err)
+	}
+	if got := srv.ActiveQueries(); len(got) != 0 {
+		t.Fatalf("active queries after stop %v", got)
 	}
 	if ok, err := q.IsActive(ctx); err != nil || ok {
 		t.Fatalf("active after stop: %v %v", ok, err)
