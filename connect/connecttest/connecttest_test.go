@@ -301,3 +301,12 @@ func TestManyQueriesThenClose(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestDialWithToken(t *testing.T) {
+	srv := connecttest.NewServer()
+	defer srv.Close()
+	s := dial(t, srv, connect.WithToken("secret"), connect.WithUserID("ada"))
+	if _, err := s.Range(0, 1, 1).Rows(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+}

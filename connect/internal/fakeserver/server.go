@@ -126,9 +126,10 @@ func (s *Server) Close() {
 	s.ops.Wait()
 }
 
-// URL returns a connection string for the server. Any host works: the dialer of
-// DialOptions ignores it.
-func (s *Server) URL() string { return "sc://fake:15002" }
+// URL returns a connection string for the server, "sc://localhost:15002". Any host works
+// with DialOptions, which ignore it; a loopback name keeps the sparkwire client in
+// plaintext when a test sets a token.
+func (s *Server) URL() string { return "sc://localhost:15002" }
 
 // DialOptions returns the options that route a gRPC client to the server's in-memory
 // listener, whatever the target: a resolver for the "dns" scheme (the default) that
