@@ -327,6 +327,11 @@ func (s *Server) Plans() []*sparkpb.Plan {
 	return out
 }
 
+// Hooks replace the default handling of one RPC; a hook returns ErrUseDefault to fall
+// back to it for one call. The server records the request before it calls the hook. A
+// hook runs without the server's lock, so it may call the server's methods; it must
+// return once its ctx ends, or Close waits for it.
+
 // OnExecute replaces the default handling of ExecutePlan; nil restores it. The hook runs
 // as the operation, in a goroutine of its own that outlives the request's stream: it sends
 // responses with op.Send (which buffers them for ReattachExecute) and ends with
