@@ -71,7 +71,8 @@ func (s *Server) Dial(ctx context.Context, opts ...connect.Option) (*connect.Ses
 }
 
 // SetResult sets what every query returns from now on: the batches, in order, which must
-// share one schema; with none, an empty result with no columns. The server retains the
+// share one schema; with none, an empty result with no columns. The server evaluates
+// nothing: DataFrame.Count, for one, gets these batches too and wants one bigint row. The server retains the
 // batches (the caller keeps its own references) and releases them when they are replaced
 // or the server closes. The first batch's schema is also what DataFrame.Schema returns.
 func (s *Server) SetResult(recs ...arrow.RecordBatch) {
