@@ -1,0 +1,143 @@
+// Package connecttest runs an in-memory Spark Connect server for testing code built on
+// sparkwire's connect package, with no JVM, Docker or network: the way franz-go's kfake
+// stands in for Kafka.
+//
+// The server answers as a Spark 4.1 server does, closely enough for unit tests: every
+// query returns the record batches given to SetResult, SQL statements are accepted
+// (queries stay lazy), configuration is kept in memory, streaming queries start and stop,
+// and listener events are published on demand. It records the plans that sessions
+// execute, so a test can compare them with golden files (see CheckGolden) instead of
+// running them on Spark.
+//
+//	srv := connecttest.NewServer()
+//	defer srv.Close()
+//	s, err := srv.Dial(ctx)
+//	...
+//	connecttest.CheckGolden(t, "testdata/job.json", srv.Plans())
+package connecttest
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"google.golang.org/grpc/codes"
+
+	"github.com/sparkwire/sparkwire/connect"
+	"github.com/sparkwire/sparkwire/connect/internal/fakeserver"
+	"github.com/sparkwire/sparkwire/connect/internal/sparkpb"
+)
+
+// Server is an in-memory Spark Connect server. Create it with NewServer and Close it when
+// done. It is safe for concurrent use.
+type Server struct {
+	fake *fakeserver.Server
+
+	mu     sync.Mutex
+	recs   []arrow.RecordBatch
+	closed bool
+}
+
+// NewServer starts a server.
+func NewServer() *Server {
+	s := &Server{fake: fakeserver.New()}
+	s.fake.SetResult(s.result)
+	return s
+}
+
+// Close stops the server, ending every session's calls, and releases the batches given to
+// SetResult. Safe to call more than once.
+func (s *Server) Close() {
+	s.fake.Close()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	for _, r := range s.recs {
+		r.Release()
+	}
+	s.recs = nil
+}
+
+// URL returns a connection string for the server. Only Dial reaches the server: the
+// address in the URL is a placeholder.
+func (s *Server) URL() string { return s.fake.URL() }
+
+// Dial opens a session on the server, as connect.Dial does on a real one. Options apply
+// after the server's own (which route the connection to it).
+func (s *Server) Dial(ctx context.Context, opts ...connect.Option) (*connect.Session, error) {
+	all := append([]connect.Option{connect.WithDialOptions(s.fake.DialOptions()...)}, opts...)
+	return connect.Dial(ctx, s.URL(), all...)
+}
+
+// SetResult sets what every query returns from now on: the batches, in order, which must
+// share one schema; with none, an empty result with no columns. The server evaluates
+// nothing: DataFrame.Count, for one, gets these batches too and wants one bigint row. The server retains the
+// batches (the caller keeps its own references) and releases them when they are replaced
+// or the server closes. The first batch's schema is also what DataFrame.Schema returns.
+func (s *Server) SetResult(recs ...arrow.RecordBatch) {
+	for _, r := range recs {
+		r.Retain()
+	}
+	s.mu.Lock()
+	old := s.recs
+	s.recs = recs
+	if s.closed {
+		old, s.recs = append(old, recs...), nil
+	}
+	s.mu.Unlock()
+	for _, r := range old {
+		r.Release()
+	}
+}
+
+// result hands the current batches to the fake server, which releases them.
+func (s *Server) result(*sparkpb.Plan) ([]arrow.RecordBatch, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]arrow.RecordBatch, len(s.recs))
+	for i, r := range s.recs {
+		r.Retain()
+		out[i] = r
+	}
+	return out, nil
+}
+
+// Plans returns the plans that sessions executed, queries and commands, in the order they
+// arrived. A plan that a client sent again (after a lost connection) appears again.
+func (s *Server) Plans() []Plan {
+	ps := s.fake.Plans()
+	out := make([]Plan, len(ps))
+	for i, p := range ps {
+		out[i] = Plan{p: p}
+	}
+	return out
+}
+
+// FailNext makes the next query or analysis (ExecutePlan or AnalyzePlan), whichever comes
+// first, fail with a Spark error: the session's call returns a *connect.SparkError with
+// that error class, SQL state and message. Session.ErrorDetails finds its details. Several
+// calls queue their errors. Dial itself analyzes (it asks for the Spark version), so a
+// failure queued before Dial fails Dial.
+func (s *Server) FailNext(errorClass, sqlState, message string) {
+	id := connect.NewSessionID() // any UUID
+	s.fake.RegisterErrorDetails(id, fakeserver.ErrorDetails(errorClass, sqlState, message))
+	s.fake.FailNext(fakeserver.SparkError(codes.Internal, errorClass, sqlState, message, id))
+}
+
+// PublishProgress sends a query progress event to the listener of every session that
+// subscribed to streaming query events (StreamingQueryManager.Subscribe). progressJSON is
+// one progress report as Spark writes it (StreamingQueryProgress.json: "id", "runId",
+// "batchId", "numInputRows", ...); the event wraps it as {"progress": ...}, as Spark does.
+func (s *Server) PublishProgress(progressJSON string) {
+	ev, _ := json.Marshal(map[string]json.RawMessage{"progress": json.RawMessage(progressJSON)})
+	if ev == nil { // not JSON: passed on as is, as a broken server would
+		ev = []byte(progressJSON)
+	}
+	s.fake.PublishEvent(sparkpb.StreamingQueryEventType_QUERY_PROGRESS_EVENT, string(ev))
+}
+
+// ActiveQueries returns the ids of the streaming queries that sessions started and did not
+// stop, in start order: a test of a streaming job checks with it that the job stops what it
+// starts.
+func (s *Server) ActiveQueries() []string { return s.fake.ActiveQueries() }
