@@ -37,8 +37,13 @@ const (
 	Timestamp    Primitive = "timestamp"
 	TimestampNTZ Primitive = "timestamp_ntz"
 	Variant      Primitive = "variant"
-	Interval     Primitive = "interval"
 )
+
+// Interval is "interval", Spark's calendar interval type.
+//
+// Deprecated: use [CalendarIntervalType], or [DayTimeIntervalType] and
+// [YearMonthIntervalType] for the ANSI interval types, which Spark reports separately.
+const Interval = CalendarIntervalType
 
 // DDL implements [DataType].
 func (p Primitive) DDL() string { return string(p) }
