@@ -139,3 +139,83 @@ func TestDecimalTrimmedAndNegativeScale(t *testing.T) {
 		t.Errorf("Float64() = %v", got)
 	}
 }
+
+func TestStructHelpers(t *testing.T) {
+	s := Struct(
+		StructField{Name: "id", Type: Long},
+		Field("tag list", ArrayType{Element: CharType{Length: 3}, ContainsNull: true}),
+		Field("m", MapType{Key: String, Value: Struct(Field("v", CharType{Length: 5, Var: true})), ValueContainsNull: true}),
+		Field("", Binary),
+		Field("q`x", Null),
+	)
+	if got, want := s.DDL(), "struct<id:bigint NOT NULL,`tag list`:array<char(3)>,m:map<string,struct<v:varchar(5)>>,``:binary,`q``x`:void>"; got != want {
+		t.Errorf("DDL() = %q, want %q", got, want)
+	}
+	if got, want := s.String(), s.DDL(); got != want {
+		t.Errorf("String() = %q", got)
+	}
+	if got, want := s.FieldDDL(), "id bigint NOT NULL, `tag list` array<char(3)>, m map<string,struct<v:varchar(5)>>, `` binary, `q``x` void"; got != want {
+		t.Errorf("FieldDDL() = %q, want %q", got, want)
+	}
+	wantTree := `root
+ |-- id: bigint (nullable = false)
+ |-- tag list: array (nullable = true)
+ |    |-- element: char(3) (containsNull = true)
+ |-- m: map (nullable = true)
+ |    |-- key: string
+ |    |-- value: struct (valueContainsNull = true)
+ |    |    |-- v: varchar(5) (nullable = true)
+ |-- : binary (nullable = true)
+ |-- q` + "`" + `x: void (nullable = true)
+`
+	if got := s.TreeString(); got != wantTree {
+		t.Errorf("TreeString() =\n%s\nwant\n%s", got, wantTree)
+	}
+	if got := s.Names(); len(got) != 5 || got[1] != "tag list" {
+		t.Errorf("Names() = %q", got)
+	}
+	if s.FieldIndex("m") != 2 || s.FieldIndex("nope") != -1 {
+		t.Errorf("FieldIndex: %d %d", s.FieldIndex("m"), s.FieldIndex("nope"))
+	}
+	for _, c := range []DataType{ArrayType{Element: String}, MapType{Key: String, Value: Long}, CharType{Length: 1},
+		DecimalType{Precision: 5, Scale: 2}, Long} {
+		if c.String() != c.DDL() {
+			t.Errorf("%#v: String() %q != DDL() %q", c, c.String(), c.DDL())
+		}
+	}
+}
+
+// Zero and nil values render instead of panicking.
+func TestZeroValues(t *testing.T) {
+	var nilStruct *StructType
+	cases := []struct {
+		got, want string
+	}{
+		{ArrayType{}.DDL(), "array<unknown>"},
+		{MapType{}.DDL(), "map<unknown,unknown>"},
+		{nilStruct.DDL(), "struct<>"},
+		{nilStruct.FieldDDL(), ""},
+		{nilStruct.TreeString(), "root\n"},
+		{Struct(StructField{Name: "a"}).DDL(), "struct<a:unknown NOT NULL>"},
+		{Struct(Field("a", nil)).FieldDDL(), "a unknown"},
+		{Struct(Field("a", nilStruct)).TreeString(), "root\n |-- a: struct (nullable = true)\n"},
+		{Struct(Field("a", nil)).TreeString(), "root\n |-- a: unknown (nullable = true)\n"},
+		{DayTimeIntervalType{}.DDL(), "interval day"},
+		{YearMonthIntervalType{}.DDL(), "interval year"},
+		{Decimal{}.String(), "0"},
+		{Time{}.String(), "00:00:00"},
+		{CalendarInterval{}.String(), "0 seconds"},
+		{YearMonthInterval(0).String(), "INTERVAL '0-0' YEAR TO MONTH"},
+	}
+	for _, c := range cases {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+	if nilStruct.Names() != nil || nilStruct.FieldIndex("a") != -1 {
+		t.Error("nil struct has names or fields")
+	}
+	if (Decimal{}).Rat().Sign() != 0 || (Decimal{}).Float64() != 0 {
+		t.Error("zero decimal is not zero")
+	}
+}
