@@ -390,3 +390,39 @@ func TestRowsOwnMemory(t *testing.T) {
 		t.Errorf("ValueAt after release = %q", single)
 	}
 }
+
+func TestRowAccessors(t *testing.T) {
+	r := Row{names: []string{"a", "b"}, values: []any{int64(1), "x"}}
+	if r.Len() != 2 || !reflect.DeepEqual(r.Names(), []string{"a", "b"}) || r.Value(1) != "x" {
+		t.Errorf("row %v: Len %d, Names %v", r, r.Len(), r.Names())
+	}
+	if v, ok := r.Get("b"); !ok || v != "x" {
+		t.Errorf("Get(b) = %v, %t", v, ok)
+	}
+	if _, ok := r.Get("c"); ok {
+		t.Error("Get(c) found a value")
+	}
+	if got := r.String(); got != `Row(a=1, b="x")` {
+		t.Errorf("String() = %s", got)
+	}
+	var zero Row
+	if zero.Len() != 0 || zero.Names() != nil || zero.String() != "Row()" {
+		t.Errorf("zero row: %d %v %s", zero.Len(), zero.Names(), zero.String())
+	}
+	if _, ok := zero.Get("a"); ok {
+		t.Error("zero row has a value")
+	}
+	// A row of values without names (as built by hand) prints the values alone.
+	if got := (Row{values: []any{1}}).String(); got != "Row(1)" {
+		t.Errorf("String() = %s", got)
+	}
+	if binaryAt(array.NewNull(1), 0) != nil {
+		t.Error("binaryAt of a non-binary array is not nil")
+	}
+	if elemVariant(arrow.BinaryTypes.String) {
+		t.Error("a string type has variant elements")
+	}
+	if valueOrNil(reflect.Value{}) != nil {
+		t.Error("valueOrNil(invalid) is not nil")
+	}
+}

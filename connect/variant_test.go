@@ -352,3 +352,40 @@ func TestJavaFloat(t *testing.T) {
 		t.Errorf("writeJSONString = %q", got)
 	}
 }
+
+// The decoder's bounds checks on dictionary offsets, ids and element offsets.
+func TestVariantBounds(t *testing.T) {
+	// A dictionary whose offsets run past the metadata.
+	if _, err := NewVariant(vprim(0), []byte{1, 1, 0}).decoder(); !errors.Is(err, ErrMalformedVariant) {
+		t.Errorf("decoder of a short dictionary: %v", err)
+	}
+	d, err := NewVariant(vprim(0), vmeta(1, "a")).decoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := container{size: 1, idSize: 4, offSize: 4, idStart: 100, offStart: 100, dataStart: 100}
+	if _, _, err := d.field(c, 0); !errors.Is(err, ErrMalformedVariant) {
+		t.Errorf("field past the end: %v", err)
+	}
+	if _, err := d.element(c, 0); !errors.Is(err, ErrMalformedVariant) {
+		t.Errorf("element past the end: %v", err)
+	}
+	c = container{size: 1, idSize: 1, offSize: 1, idStart: 0, offStart: 0, dataStart: 0}
+	d.value = []byte{5} // id 5, outside the dictionary
+	if _, _, err := d.field(c, 0); !errors.Is(err, ErrMalformedVariant) {
+		t.Errorf("field of a bad id: %v", err)
+	}
+	if _, err := d.decode(5); !errors.Is(err, ErrMalformedVariant) {
+		t.Errorf("decode past the end: %v", err)
+	}
+	var b strings.Builder
+	if err := d.json(&b, 5, time.UTC); !errors.Is(err, ErrMalformedVariant) {
+		t.Errorf("json past the end: %v", err)
+	}
+	if _, err := readUnsigned([]byte{1}, -1, 1); err == nil {
+		t.Error("readUnsigned at -1")
+	}
+	if _, err := bytesAt([]byte{1}, 0, -1); err == nil {
+		t.Error("bytesAt of -1 bytes")
+	}
+}
