@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"reflect"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -65,7 +66,8 @@ func (s *Session) CreateDataFrame(batches ...arrow.RecordBatch) *DataFrame {
 //
 // The DataFrame's columns get the Spark types that Spark reads from Arrow, which are the
 // schema's types except that every day-time interval column is "interval day to second",
-// every year-month interval column "interval year to month", and a time column time(6).
+// every year-month interval column "interval year to month", and (in Spark 4.1) every time
+// column time(6).
 // Errors name the row and the field.
 func (s *Session) CreateDataFrameFromRows(schema *types.StructType, rows [][]any) *DataFrame {
 	rec, err := buildRecord(s.mem, schema, rows)
@@ -87,12 +89,19 @@ func localRelation(data []byte, schema string) *sparkpb.Relation {
 // arrowField returns the Arrow field that Spark reads as a field of type t, named and
 // nested as Spark's own ArrowUtils.toArrowField does (list elements are "element"; map
 // entries are a non-nullable struct "entries" of a non-nullable "key" and a "value").
+//
+// A time field carries its precision in the field metadata key that later Spark versions
+// read (SPARK::time::precision); Spark 4.1 reads every Arrow time as time(6).
 func arrowField(name string, t types.DataType, nullable bool) (arrow.Field, error) {
 	at, err := arrowType(t)
 	if err != nil {
 		return arrow.Field{}, err
 	}
-	return arrow.Field{Name: name, Type: at, Nullable: nullable}, nil
+	f := arrow.Field{Name: name, Type: at, Nullable: nullable}
+	if tt, ok := t.(types.TimeType); ok {
+		f.Metadata = arrow.NewMetadata([]string{"SPARK::time::precision"}, []string{strconv.Itoa(int(tt.Precision))})
+	}
+	return f, nil
 }
 
 func arrowType(t types.DataType) (arrow.DataType, error) {
@@ -138,6 +147,9 @@ func arrowType(t types.DataType) (arrow.DataType, error) {
 	case types.YearMonthIntervalType:
 		return arrow.FixedWidthTypes.MonthInterval, nil
 	case types.TimeType:
+		if t.Precision < 0 || t.Precision > 9 {
+			return nil, fmt.Errorf("type %s is not a valid time type (precision 0 to 9)", t.DDL())
+		}
 		return arrow.FixedWidthTypes.Time64ns, nil
 	case types.ArrayType:
 		if t.Element == nil {

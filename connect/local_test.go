@@ -150,7 +150,8 @@ func TestBuildRecordArrowSchema(t *testing.T) {
 			arrow.Field{Name: "value", Type: arrow.PrimitiveTypes.Int64})},
 		{Name: "d", Nullable: true, Type: &arrow.Decimal128Type{Precision: 38, Scale: 10}},
 		{Name: "i", Nullable: true, Type: arrow.FixedWidthTypes.Duration_us},
-		{Name: "t", Nullable: true, Type: arrow.FixedWidthTypes.Time64ns},
+		{Name: "t", Nullable: true, Type: arrow.FixedWidthTypes.Time64ns,
+			Metadata: arrow.NewMetadata([]string{"SPARK::time::precision"}, []string{"3"})},
 	}, nil)
 	if !rec.Schema().Equal(want) {
 		t.Errorf("schema\n%s\nwant\n%s", rec.Schema(), want)
@@ -205,6 +206,7 @@ func TestBuildRecordErrors(t *testing.T) {
 		{"timestamp from ntz", types.Timestamp, TimestampNTZ(time.Now()), "does not fit the type timestamp"},
 		{"timestamp", types.TimestampNTZ, 5, "does not fit the type timestamp_ntz"},
 		{"time", types.TimeType{Precision: 6}, time.Now(), "does not fit the type time(6)"},
+		{"time type", types.TimeType{Precision: 12}, types.Time{}, "type time(12) is not a valid time type"},
 		{"bad time", types.TimeType{Precision: 6}, types.Time{Hour: 25}, "is not a time of day"},
 		{"duration", types.DefaultDayTimeInterval, 5, "does not fit the type interval day to second"},
 		{"months", types.DefaultYearMonthInterval, int64(1) << 40, "overflows interval year to month"},
