@@ -53,14 +53,15 @@ func (s *Session) CreateDataFrame(batches ...arrow.RecordBatch) *DataFrame {
 //	                                 a value that needs rounding or more than p digits is
 //	                                 an error
 //	date                             Date, or time.Time (its date in its location)
-//	timestamp                        time.Time (the instant, to the microsecond)
+//	timestamp                        time.Time (the instant, truncated to microseconds)
 //	timestamp_ntz                    TimestampNTZ, or time.Time (its wall-clock time)
 //	time(p)                          types.Time
-//	day-time intervals               time.Duration, to the microsecond
+//	day-time intervals               time.Duration, truncated to microseconds
 //	year-month intervals             types.YearMonthInterval or a Go integer (months)
 //	interval                         types.CalendarInterval
 //	array                            []any or any slice (a nil slice is an empty array)
-//	map                              any Go map (nil keys are an error)
+//	map                              any Go map (nil keys are an error; a nil map is
+//	                                 an empty map)
 //	struct                           Row (fields by name), []any (fields in order) or
 //	                                 map[string]any (fields by name; absent means NULL)
 //
