@@ -275,6 +275,8 @@ func valueAt(arr arrow.Array, i int, variant bool) any {
 		return valueAt(a.Dictionary(), a.GetValueIndex(i), variant)
 	case *array.RunEndEncoded:
 		return valueAt(a.Values(), a.GetPhysicalIndex(i), variant)
+	case array.ExtensionArray:
+		return valueAt(a.Storage(), i, variant)
 	case *array.Map:
 		return mapValue(a, i)
 	case *array.List:
