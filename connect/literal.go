@@ -9,7 +9,10 @@ import (
 	"github.com/sparkwire/sparkwire/connect/types"
 )
 
-// literal converts a Go value to a Spark literal, with the mapping documented at Lit.
+// literal converts a Go value to a Spark literal, with the mapping documented at Lit, and
+// also time.Duration (interval day to second, to the microsecond), types.YearMonthInterval
+// (interval year to month), types.CalendarInterval (interval) and types.Time (time(6), to
+// the microsecond).
 func literal(v any) (*sparkpb.Expression_Literal, error) {
 	l := &sparkpb.Expression_Literal{}
 	switch v := v.(type) {
@@ -37,6 +40,23 @@ func literal(v any) (*sparkpb.Expression_Literal, error) {
 		l.LiteralType = &sparkpb.Expression_Literal_String_{String_: v}
 	case []byte:
 		l.LiteralType = &sparkpb.Expression_Literal_Binary{Binary: v}
+	case time.Duration:
+		// A day-time interval of whole microseconds (truncated toward zero).
+		l.LiteralType = &sparkpb.Expression_Literal_DayTimeInterval{DayTimeInterval: int64(v / time.Microsecond)}
+	case types.YearMonthInterval:
+		l.LiteralType = &sparkpb.Expression_Literal_YearMonthInterval{YearMonthInterval: int32(v)}
+	case types.CalendarInterval:
+		l.LiteralType = &sparkpb.Expression_Literal_CalendarInterval_{CalendarInterval: &sparkpb.Expression_Literal_CalendarInterval{
+			Months: v.Months, Days: v.Days, Microseconds: v.Microseconds,
+		}}
+	case types.Time:
+		if !v.Valid() {
+			return nil, fmt.Errorf("spark connect: time %+v is not a time of day", v)
+		}
+		precision := int32(6)
+		l.LiteralType = &sparkpb.Expression_Literal_Time_{Time: &sparkpb.Expression_Literal_Time{
+			Nano: v.Nanoseconds() / 1000 * 1000, Precision: &precision,
+		}}
 	case time.Time:
 		l.LiteralType = &sparkpb.Expression_Literal_Timestamp{Timestamp: v.UnixMicro()}
 	case TimestampNTZ:

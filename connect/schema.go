@@ -36,8 +36,32 @@ func dataType(t *sparkpb.DataType) types.DataType {
 		return types.TimestampNTZ
 	case *sparkpb.DataType_Variant_:
 		return types.Variant
-	case *sparkpb.DataType_CalendarInterval_, *sparkpb.DataType_DayTimeInterval_, *sparkpb.DataType_YearMonthInterval_:
-		return types.Interval
+	case *sparkpb.DataType_CalendarInterval_:
+		return types.CalendarIntervalType
+	case *sparkpb.DataType_DayTimeInterval_:
+		t := types.DefaultDayTimeInterval
+		if k.DayTimeInterval.StartField != nil {
+			t.Start = types.DayTimeField(k.DayTimeInterval.GetStartField())
+		}
+		if k.DayTimeInterval.EndField != nil {
+			t.End = types.DayTimeField(k.DayTimeInterval.GetEndField())
+		}
+		return t
+	case *sparkpb.DataType_YearMonthInterval_:
+		t := types.DefaultYearMonthInterval
+		if k.YearMonthInterval.StartField != nil {
+			t.Start = types.YearMonthField(k.YearMonthInterval.GetStartField())
+		}
+		if k.YearMonthInterval.EndField != nil {
+			t.End = types.YearMonthField(k.YearMonthInterval.GetEndField())
+		}
+		return t
+	case *sparkpb.DataType_Time_:
+		p := int32(6)
+		if k.Time.Precision != nil {
+			p = k.Time.GetPrecision()
+		}
+		return types.TimeType{Precision: p}
 	case *sparkpb.DataType_Char_:
 		return types.CharType{Length: k.Char.GetLength()}
 	case *sparkpb.DataType_VarChar_:

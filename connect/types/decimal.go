@@ -19,6 +19,9 @@ func (d Decimal) String() string {
 	}
 	s := new(big.Int).Abs(d.Unscaled).String()
 	neg := d.Unscaled.Sign() < 0
+	if d.Scale < 0 && s != "0" {
+		s += strings.Repeat("0", int(-d.Scale))
+	}
 	if d.Scale > 0 {
 		if len(s) <= int(d.Scale) {
 			s = strings.Repeat("0", int(d.Scale)-len(s)+1) + s
@@ -36,6 +39,10 @@ func (d Decimal) Rat() *big.Rat {
 	if d.Unscaled == nil {
 		return new(big.Rat)
 	}
+	if d.Scale < 0 {
+		f := new(big.Int).Exp(big.NewInt(10), big.NewInt(-int64(d.Scale)), nil)
+		return new(big.Rat).SetInt(f.Mul(f, d.Unscaled))
+	}
 	den := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(d.Scale)), nil)
 	return new(big.Rat).SetFrac(d.Unscaled, den)
 }
@@ -44,4 +51,25 @@ func (d Decimal) Rat() *big.Rat {
 func (d Decimal) Float64() float64 {
 	f, _ := d.Rat().Float64()
 	return f
+}
+
+// Trimmed returns the same number with trailing zeros after the point removed (the scale is
+// not lowered below zero): 1.500 becomes 1.5, 2.000 becomes 2 and 100 stays 100.
+func (d Decimal) Trimmed() Decimal {
+	if d.Unscaled == nil || d.Unscaled.Sign() == 0 {
+		return Decimal{Unscaled: new(big.Int)}
+	}
+	u := new(big.Int).Set(d.Unscaled)
+	s := d.Scale
+	ten := big.NewInt(10)
+	q, r := new(big.Int), new(big.Int)
+	for s > 0 {
+		q.QuoRem(u, ten, r)
+		if r.Sign() != 0 {
+			break
+		}
+		u.Set(q)
+		s--
+	}
+	return Decimal{Unscaled: u, Scale: s}
 }

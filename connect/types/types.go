@@ -37,8 +37,13 @@ const (
 	Timestamp    Primitive = "timestamp"
 	TimestampNTZ Primitive = "timestamp_ntz"
 	Variant      Primitive = "variant"
-	Interval     Primitive = "interval"
 )
+
+// Interval is "interval", Spark's calendar interval type.
+//
+// Deprecated: use [CalendarIntervalType], or [DayTimeIntervalType] and
+// [YearMonthIntervalType] for the ANSI interval types, which Spark reports separately.
+const Interval = CalendarIntervalType
 
 // DDL implements [DataType].
 func (p Primitive) DDL() string { return string(p) }
@@ -82,7 +87,7 @@ type ArrayType struct {
 }
 
 // DDL implements [DataType].
-func (a ArrayType) DDL() string { return "array<" + a.Element.DDL() + ">" }
+func (a ArrayType) DDL() string { return "array<" + ddl(a.Element) + ">" }
 
 // String implements [DataType].
 func (a ArrayType) String() string { return a.DDL() }
@@ -95,7 +100,15 @@ type MapType struct {
 }
 
 // DDL implements [DataType].
-func (m MapType) DDL() string { return "map<" + m.Key.DDL() + "," + m.Value.DDL() + ">" }
+func (m MapType) DDL() string { return "map<" + ddl(m.Key) + "," + ddl(m.Value) + ">" }
+
+// ddl returns t.DDL(), or "unknown" for a missing type.
+func ddl(t DataType) string {
+	if t == nil {
+		return "unknown"
+	}
+	return t.DDL()
+}
 
 // String implements [DataType].
 func (m MapType) String() string { return m.DDL() }
@@ -124,6 +137,9 @@ func Field(name string, t DataType) StructField {
 
 // DDL implements [DataType]: "struct<a:int,b:string>".
 func (s *StructType) DDL() string {
+	if s == nil {
+		return "struct<>"
+	}
 	var b strings.Builder
 	b.WriteString("struct<")
 	for i, f := range s.Fields {
@@ -132,7 +148,7 @@ func (s *StructType) DDL() string {
 		}
 		b.WriteString(quoteIdent(f.Name))
 		b.WriteByte(':')
-		b.WriteString(f.Type.DDL())
+		b.WriteString(ddl(f.Type))
 		if !f.Nullable {
 			b.WriteString(" NOT NULL")
 		}
@@ -147,9 +163,12 @@ func (s *StructType) String() string { return s.DDL() }
 // FieldDDL returns the schema as a column list, "a INT, b STRING", the form that
 // DataFrameReader.Schema and from_json accept.
 func (s *StructType) FieldDDL() string {
+	if s == nil {
+		return ""
+	}
 	parts := make([]string, len(s.Fields))
 	for i, f := range s.Fields {
-		parts[i] = quoteIdent(f.Name) + " " + f.Type.DDL()
+		parts[i] = quoteIdent(f.Name) + " " + ddl(f.Type)
 		if !f.Nullable {
 			parts[i] += " NOT NULL"
 		}
@@ -159,6 +178,9 @@ func (s *StructType) FieldDDL() string {
 
 // Names returns the field names in order.
 func (s *StructType) Names() []string {
+	if s == nil {
+		return nil
+	}
 	names := make([]string, len(s.Fields))
 	for i, f := range s.Fields {
 		names[i] = f.Name
@@ -168,6 +190,9 @@ func (s *StructType) Names() []string {
 
 // FieldIndex returns the index of the field with the given name, or -1.
 func (s *StructType) FieldIndex(name string) int {
+	if s == nil {
+		return -1
+	}
 	for i, f := range s.Fields {
 		if f.Name == name {
 			return i
@@ -180,13 +205,18 @@ func (s *StructType) FieldIndex(name string) int {
 func (s *StructType) TreeString() string {
 	var b strings.Builder
 	b.WriteString("root\n")
-	writeTree(&b, s, " |")
+	if s != nil {
+		writeTree(&b, s, " |")
+	}
 	return b.String()
 }
 
 func writeTree(b *strings.Builder, t DataType, prefix string) {
 	switch t := t.(type) {
 	case *StructType:
+		if t == nil {
+			return
+		}
 		for _, f := range t.Fields {
 			fmt.Fprintf(b, "%s-- %s: %s (nullable = %t)\n", prefix, f.Name, typeName(f.Type), f.Nullable)
 			writeTree(b, f.Type, prefix+"    |")
@@ -211,7 +241,7 @@ func typeName(t DataType) string {
 	case MapType:
 		return "map"
 	}
-	return t.DDL()
+	return ddl(t)
 }
 
 func quoteIdent(name string) string {
