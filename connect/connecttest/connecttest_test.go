@@ -47,9 +47,9 @@ func batch(mem memory.Allocator, names []string, ids []int64) arrow.RecordBatch 
 
 func TestDialSQLCollect(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-	defer mem.AssertSize(t, 0)
+	t.Cleanup(func() { mem.AssertSize(t, 0) })
 	srv := connecttest.NewServer()
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	r1 := batch(mem, []string{"a", "b"}, []int64{1, 2})
 	r2 := batch(mem, []string{"c"}, []int64{3})
 	srv.SetResult(r1, r2)
@@ -103,7 +103,7 @@ func TestDialSQLCollect(t *testing.T) {
 
 func TestEmptyResult(t *testing.T) {
 	srv := connecttest.NewServer()
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	s := dial(t, srv)
 	rows, err := s.Range(0, 10, 1).Rows(ctxT(t))
 	if err != nil || len(rows) != 0 {
@@ -113,7 +113,7 @@ func TestEmptyResult(t *testing.T) {
 
 func TestConf(t *testing.T) {
 	srv := connecttest.NewServer()
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	s := dial(t, srv)
 	ctx := ctxT(t)
 	if err := s.Conf().Set(ctx, "spark.sql.shuffle.partitions", "8"); err != nil {
@@ -133,7 +133,7 @@ func TestConf(t *testing.T) {
 
 func TestFailNext(t *testing.T) {
 	srv := connecttest.NewServer()
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	s := dial(t, srv)
 	ctx := ctxT(t)
 	srv.FailNext("TABLE_OR_VIEW_NOT_FOUND", "42P01", "The table or view `nope` cannot be found.")
@@ -158,7 +158,7 @@ func TestFailNext(t *testing.T) {
 
 func TestStreamingAndProgress(t *testing.T) {
 	srv := connecttest.NewServer()
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	s := dial(t, srv)
 	ctx := ctxT(t)
 	sub, err := s.Streams().Subscribe(ctx)
@@ -208,7 +208,7 @@ func TestStreamingAndProgress(t *testing.T) {
 
 func TestGoldenRoundTrip(t *testing.T) {
 	srv := connecttest.NewServer()
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	s := dial(t, srv)
 	ctx := ctxT(t)
 	df := s.Table("events").Filter(connect.Col("amount").Gt(100)).Select(connect.Col("user"), connect.Col("amount"))
@@ -267,7 +267,7 @@ func (r *recorder) Helper() {}
 
 func TestCheckGoldenReportsDifferences(t *testing.T) {
 	srv := connecttest.NewServer()
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	s := dial(t, srv)
 	ctx := ctxT(t)
 	if _, err := s.Table("a").Rows(ctx); err != nil {
@@ -289,7 +289,7 @@ func TestCheckGoldenReportsDifferences(t *testing.T) {
 
 func TestManyQueriesThenClose(t *testing.T) {
 	srv := connecttest.NewServer()
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	s := dial(t, srv)
 	ctx := ctxT(t)
 	for range 20 {
@@ -304,7 +304,7 @@ func TestManyQueriesThenClose(t *testing.T) {
 
 func TestDialWithToken(t *testing.T) {
 	srv := connecttest.NewServer()
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	s := dial(t, srv, connect.WithToken("secret"), connect.WithUserID("ada"))
 	if _, err := s.Range(0, 1, 1).Rows(ctxT(t)); err != nil {
 		t.Fatal(err)

@@ -143,7 +143,8 @@ func TestClientInterruptsAbandonedQuery(t *testing.T) {
 		t.Fatalf("no batch: %v", rr.Err())
 	}
 	id := <-started
-	rr.Release()
+	rr.Release() // returns at once: the interrupt is sent in the background
+	waitFor(t, "the interrupt", func() bool { return len(srv.InterruptRequests()) > 0 })
 	ints := srv.InterruptRequests()
 	if len(ints) != 1 || ints[0].GetOperationId() != id {
 		t.Fatalf("interrupts %v", ints)

@@ -242,6 +242,10 @@ func (c *Client) Close(ctx context.Context, release bool) error {
 	if err := ctx.Err(); err != nil {
 		return c.cfg.Convert(ctx, "release session", err)
 	}
+	// A server that stays unreachable has lost the session anyway (or its idle timeout will
+	// end it): retries stop after the cleanup timeout rather than the retry budget.
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.CleanupTimeout)
+	defer cancel()
 	_, err := unary(ctx, c, "release session", func(ctx context.Context) (*sparkpb.ReleaseSessionResponse, error) {
 		return c.rpc.ReleaseSession(ctx, &sparkpb.ReleaseSessionRequest{
 			SessionId: c.cfg.SessionID, UserContext: c.user, ClientType: &c.cfg.ClientType,
