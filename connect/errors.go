@@ -74,6 +74,12 @@ func (e *SparkError) Error() string {
 // GRPCStatus lets status.Code and status.FromError see the original gRPC code.
 func (e *SparkError) GRPCStatus() *status.Status { return status.New(e.Code, e.Message) }
 
+// Is lets errors.Is(err, ErrSessionChanged) hold for the server's own report of a changed
+// session (INVALID_HANDLE.SESSION_CHANGED), as it does when the client notices the change.
+func (e *SparkError) Is(target error) bool {
+	return target == ErrSessionChanged && strings.HasPrefix(e.ErrorClass, "INVALID_HANDLE.SESSION_CHANGED")
+}
+
 // Unwrap returns the cause, if any, so errors.As can walk the server-side chain.
 func (e *SparkError) Unwrap() error {
 	if e.Cause == nil {
