@@ -66,8 +66,16 @@ func (s *Server) URL() string { return s.fake.URL() }
 // Dial opens a session on the server, as connect.Dial does on a real one. Options apply
 // after the server's own (which route the connection to it).
 func (s *Server) Dial(ctx context.Context, opts ...connect.Option) (*connect.Session, error) {
-	all := append([]connect.Option{connect.WithDialOptions(s.fake.DialOptions()...)}, opts...)
-	return connect.Dial(ctx, s.URL(), all...)
+	return connect.Dial(ctx, s.URL(), append(s.Options(), opts...)...)
+}
+
+// Options returns the options that route a session to the server, for code that calls
+// connect.Dial itself with a URL of its own: connect.Dial(ctx, url, srv.Options()...)
+// reaches the server whatever host and port the URL names, and the URL's other parameters
+// (session id, user id, token) apply as usual. A token with a host other than localhost
+// turns TLS on, which the server does not speak.
+func (s *Server) Options() []connect.Option {
+	return []connect.Option{connect.WithDialOptions(s.fake.DialOptions()...)}
 }
 
 // SetResult sets what every query returns from now on: the batches, in order, which must

@@ -310,3 +310,30 @@ func TestDialWithToken(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Options route connect.Dial to the server from a URL of the caller's own, whose
+// parameters still apply.
+func TestOptionsWithOwnURL(t *testing.T) {
+	srv := connecttest.NewServer()
+	t.Cleanup(srv.Close)
+	ctx := ctxT(t)
+	id := connect.NewSessionID()
+	s, err := connect.Dial(ctx, "sc://spark.example:443/;session_id="+id+";user_id=ada", srv.Options()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close(context.Background()) })
+	if s.ID() != id {
+		t.Fatalf("session id %q, want the URL's %q", s.ID(), id)
+	}
+	if _, err := s.SQL(ctx, "SELECT 1"); err != nil {
+		t.Fatal(err)
+	}
+	if plans := srv.Plans(); len(plans) != 1 || !strings.Contains(plans[0].String(), "SELECT 1") {
+		t.Fatalf("plans %v", plans)
+	}
+	// A URL that is no connection string still fails as it would without the server.
+	if _, err := connect.Dial(ctx, "sc://localhost:notaport", srv.Options()...); !errors.Is(err, connect.ErrConnectionString) {
+		t.Fatalf("bad URL: %v", err)
+	}
+}
