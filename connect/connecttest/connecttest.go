@@ -145,6 +145,22 @@ func (s *Server) PublishProgress(progressJSON string) {
 	s.fake.PublishEvent(sparkpb.StreamingQueryEventType_QUERY_PROGRESS_EVENT, string(ev))
 }
 
+// PublishTerminated sends a query terminated event to the listener of every session that
+// subscribed to streaming query events, as Spark does when a query stops (exception empty)
+// or fails (exception the error, errorClass its class, if any). Stopping a query on this
+// server sends no event by itself.
+func (s *Server) PublishTerminated(queryID, runID, exception, errorClass string) {
+	ev := map[string]any{"id": queryID, "runId": runID, "exception": nil, "errorClassOnException": nil}
+	if exception != "" {
+		ev["exception"] = exception
+	}
+	if errorClass != "" {
+		ev["errorClassOnException"] = errorClass
+	}
+	js, _ := json.Marshal(ev) // cannot fail: strings only
+	s.fake.PublishEvent(sparkpb.StreamingQueryEventType_QUERY_TERMINATED_EVENT, string(js))
+}
+
 // ActiveQueries returns the ids of the streaming queries that sessions started and did not
 // stop, in start order: a test of a streaming job checks with it that the job stops what it
 // starts.
