@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -21,16 +22,32 @@ type globals struct {
 	token      string
 	verbose    bool
 	timeout    time.Duration
+
+	deps
+	// stderr is where errors are reported: the root command's error output.
+	stderr func() io.Writer
 }
 
-func newRootCommand() *cobra.Command {
-	g := &globals{}
+// deps are what the commands reach the outside through, other than flags, environment,
+// files and Docker: main passes the real ones, tests an in-memory Spark Connect server's.
+type deps struct {
+	// connectDial opens a Spark Connect session, as connect.Dial does.
+	connectDial func(ctx context.Context, url string, opts ...connect.Option) (*connect.Session, error)
+}
+
+// defaultDeps are the real dependencies.
+func defaultDeps() deps {
+	return deps{connectDial: connect.Dial}
+}
+
+func newRootCommand(d deps) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "sparkwire",
 		Short:         "Run Spark Structured Streaming from Go: Kafka producers, Spark Connect jobs, Arrow results",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	g := &globals{deps: d, stderr: root.ErrOrStderr}
 	root.PersistentFlags().StringVar(&g.connectURL, "connect", os.Getenv("SPARKWIRE_CONNECT_URL"),
 		"Spark Connect URL, sc://host:port/;params (env SPARKWIRE_CONNECT_URL; default: the stack started by 'sparkwire up')")
 	root.PersistentFlags().StringVar(&g.brokers, "brokers", os.Getenv("SPARKWIRE_KAFKA_BROKERS"),
@@ -90,7 +107,7 @@ func (g *globals) dial(ctx context.Context, url string, opts ...connect.Option) 
 	if g.verbose {
 		opts = append(opts, connect.WithErrorStackTraces())
 	}
-	s, err := connect.Dial(ctx, url, opts...)
+	s, err := g.connectDial(ctx, url, opts...)
 	if errors.Is(err, connect.ErrConnectionString) {
 		return nil, usageError{err}
 	}
@@ -133,9 +150,10 @@ func (g *globals) report(err error) {
 	if !g.verbose {
 		msg, _, _ = strings.Cut(strings.TrimSpace(msg), "\n")
 	}
-	fmt.Fprintln(os.Stderr, "sparkwire: "+msg)
+	stderr := g.stderr()
+	fmt.Fprintln(stderr, "sparkwire: "+msg)
 	var se *connect.SparkError
 	if g.verbose && errors.As(err, &se) && len(se.StackTrace) > 0 {
-		fmt.Fprint(os.Stderr, se.StackTraceString())
+		fmt.Fprint(stderr, se.StackTraceString())
 	}
 }

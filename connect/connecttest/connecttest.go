@@ -66,8 +66,16 @@ func (s *Server) URL() string { return s.fake.URL() }
 // Dial opens a session on the server, as connect.Dial does on a real one. Options apply
 // after the server's own (which route the connection to it).
 func (s *Server) Dial(ctx context.Context, opts ...connect.Option) (*connect.Session, error) {
-	all := append([]connect.Option{connect.WithDialOptions(s.fake.DialOptions()...)}, opts...)
-	return connect.Dial(ctx, s.URL(), all...)
+	return connect.Dial(ctx, s.URL(), append(s.Options(), opts...)...)
+}
+
+// Options returns the options that route a session to the server, for code that calls
+// connect.Dial itself with a URL of its own: connect.Dial(ctx, url, srv.Options()...)
+// reaches the server whatever host and port the URL names, and the URL's other parameters
+// (session id, user id, token) apply as usual. A token with a host other than localhost
+// turns TLS on, which the server does not speak.
+func (s *Server) Options() []connect.Option {
+	return []connect.Option{connect.WithDialOptions(s.fake.DialOptions()...)}
 }
 
 // SetResult sets what every query returns from now on: the batches, in order, which must
@@ -135,6 +143,22 @@ func (s *Server) PublishProgress(progressJSON string) {
 		ev = []byte(progressJSON)
 	}
 	s.fake.PublishEvent(sparkpb.StreamingQueryEventType_QUERY_PROGRESS_EVENT, string(ev))
+}
+
+// PublishTerminated sends a query terminated event to the listener of every session that
+// subscribed to streaming query events, as Spark does when a query stops (exception empty)
+// or fails (exception the error, errorClass its class, if any). Stopping a query on this
+// server sends no event by itself.
+func (s *Server) PublishTerminated(queryID, runID, exception, errorClass string) {
+	ev := map[string]any{"id": queryID, "runId": runID, "exception": nil, "errorClassOnException": nil}
+	if exception != "" {
+		ev["exception"] = exception
+	}
+	if errorClass != "" {
+		ev["errorClassOnException"] = errorClass
+	}
+	js, _ := json.Marshal(ev) // cannot fail: strings only
+	s.fake.PublishEvent(sparkpb.StreamingQueryEventType_QUERY_TERMINATED_EVENT, string(js))
 }
 
 // ActiveQueries returns the ids of the streaming queries that sessions started and did not

@@ -310,3 +310,62 @@ func TestDialWithToken(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Options route connect.Dial to the server from a URL of the caller's own, whose
+// parameters still apply.
+func TestOptionsWithOwnURL(t *testing.T) {
+	srv := connecttest.NewServer()
+	t.Cleanup(srv.Close)
+	ctx := ctxT(t)
+	id := connect.NewSessionID()
+	s, err := connect.Dial(ctx, "sc://spark.example:443/;session_id="+id+";user_id=ada", srv.Options()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close(context.Background()) })
+	if s.ID() != id {
+		t.Fatalf("session id %q, want the URL's %q", s.ID(), id)
+	}
+	if _, err := s.SQL(ctx, "SELECT 1"); err != nil {
+		t.Fatal(err)
+	}
+	if plans := srv.Plans(); len(plans) != 1 || !strings.Contains(plans[0].String(), "SELECT 1") {
+		t.Fatalf("plans %v", plans)
+	}
+	// A URL that is no connection string still fails as it would without the server.
+	if _, err := connect.Dial(ctx, "sc://localhost:notaport", srv.Options()...); !errors.Is(err, connect.ErrConnectionString) {
+		t.Fatalf("bad URL: %v", err)
+	}
+}
+
+func TestPublishTerminated(t *testing.T) {
+	srv := connecttest.NewServer()
+	t.Cleanup(srv.Close)
+	s := dial(t, srv)
+	ctx := ctxT(t)
+	sub, err := s.Streams().Subscribe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close(ctx)
+	srv.PublishTerminated("q1", "r1", "", "")
+	srv.PublishTerminated("q2", "r2", "java.lang.ArithmeticException: / by zero", "DIVIDE_BY_ZERO")
+	var got []*connect.QueryTerminatedEvent
+	for len(got) < 2 {
+		select {
+		case ev := <-sub.Events():
+			if e, ok := ev.(*connect.QueryTerminatedEvent); ok {
+				got = append(got, e)
+			}
+		case <-ctx.Done():
+			t.Fatalf("terminated events: got %d of 2", len(got))
+		}
+	}
+	if got[0].ID != "q1" || got[0].RunID != "r1" || got[0].Exception != nil || got[0].ErrorClass != nil {
+		t.Errorf("stopped: %+v", got[0])
+	}
+	if got[1].ID != "q2" || got[1].Exception == nil || !strings.Contains(*got[1].Exception, "by zero") ||
+		got[1].ErrorClass == nil || *got[1].ErrorClass != "DIVIDE_BY_ZERO" {
+		t.Errorf("failed: %+v", got[1])
+	}
+}
