@@ -225,6 +225,9 @@ type listenerBus struct {
 	done   chan struct{} // closed when the stream's reader has stopped
 	gen    int           // counts opened streams, so an old stream's end leaves a newer one alone
 	closed bool          // the session is closing: no new stream
+	// early holds the events that arrive while the stream opens, after the server confirmed
+	// it but before the opening subscription is registered; that subscription gets them.
+	early []QueryEvent
 }
 
 func newListenerBus(s *Session) *listenerBus {
@@ -280,6 +283,8 @@ func (b *listenerBus) subscribe(ctx context.Context) (*Subscription, error) {
 		cancel, done, err := b.open(ctx, gen)
 		b.mu.Lock()
 		close(b.change)
+		early := b.early
+		b.early = nil
 		if err != nil {
 			b.state = busIdle
 			b.mu.Unlock()
@@ -296,6 +301,9 @@ func (b *listenerBus) subscribe(ctx context.Context) (*Subscription, error) {
 		b.state, b.cancel, b.done = busOpen, cancel, done
 		sub := newSubscription(b)
 		b.subs[sub] = struct{}{}
+		for _, ev := range early {
+			sub.push(ev)
+		}
 		b.mu.Unlock()
 		return sub, nil
 	}
@@ -392,6 +400,10 @@ func (b *listenerBus) run(e *wire.Execution, gen int, added chan<- error, done c
 func (b *listenerBus) publish(ev QueryEvent) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.state == busOpening {
+		b.early = append(b.early, ev)
+		return
+	}
 	for sub := range b.subs {
 		sub.push(ev)
 	}
