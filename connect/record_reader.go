@@ -108,14 +108,19 @@ func (r *RecordReader) fill() {
 	}
 	defer rd.Release()
 	if r.schema == nil {
-		r.schema = rd.Schema()
+		r.schema = markVariants(rd.Schema(), r.spark)
 	}
 	for rd.Next() {
 		rec := rd.RecordBatch()
 		if rec.NumRows() == 0 {
 			continue
 		}
-		rec.Retain()
+		if rec.Schema() != r.schema && r.schema.NumFields() == int(rec.NumCols()) {
+			// The same columns, described by the reader's schema (with Spark's variant marks).
+			rec = array.NewRecordBatch(r.schema, rec.Columns(), rec.NumRows())
+		} else {
+			rec.Retain()
+		}
 		r.queue = append(r.queue, rec)
 	}
 	if err := rd.Err(); err != nil {
@@ -174,6 +179,33 @@ func (r *RecordReader) Release() {
 	}
 	r.queue = nil
 	r.exec.Close()
+}
+
+// markVariants marks the top-level fields whose Spark type is variant as Spark's own Arrow
+// schema would (metadata variant=true), so that rows decode them: Spark 4.1 sends a variant
+// as a plain struct of two binaries, and says it is a variant only in the Spark schema.
+func markVariants(schema *arrow.Schema, spark *types.StructType) *arrow.Schema {
+	if spark == nil || len(spark.Fields) != schema.NumFields() {
+		return schema
+	}
+	fields := schema.Fields()
+	changed := false
+	for i, f := range fields {
+		if spark.Fields[i].Type != types.Variant || isVariantField(f) {
+			continue
+		}
+		if _, ok := f.Type.(*arrow.StructType); !ok {
+			continue
+		}
+		keys, vals := append(f.Metadata.Keys(), "variant"), append(f.Metadata.Values(), "true")
+		fields[i].Metadata = arrow.NewMetadata(keys, vals)
+		changed = true
+	}
+	if !changed {
+		return schema
+	}
+	meta := schema.Metadata()
+	return arrow.NewSchema(fields, &meta)
 }
 
 // arrowSchemaOf describes a Spark schema in Arrow types, for a result that carried no Arrow
