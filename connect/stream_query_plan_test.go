@@ -147,7 +147,9 @@ func TestStreamingQueryCommands(t *testing.T) {
 				cmd(func(c *sparkpb.StreamingQueryCommand) {
 					c.Command = &sparkpb.StreamingQueryCommand_AwaitTermination{AwaitTermination: &sparkpb.StreamingQueryCommand_AwaitTerminationCommand{}}
 				}),
-				cmd(func(c *sparkpb.StreamingQueryCommand) { c.Command = &sparkpb.StreamingQueryCommand_Exception{Exception: true} }),
+				cmd(func(c *sparkpb.StreamingQueryCommand) {
+					c.Command = &sparkpb.StreamingQueryCommand_Exception{Exception: true}
+				}),
 			}},
 		{"Stop", func(ctx context.Context) error {
 			if err := q.Stop(ctx); err != nil {
@@ -159,7 +161,9 @@ func TestStreamingQueryCommands(t *testing.T) {
 			return nil
 		}, []*sparkpb.StreamingQueryCommand{
 			cmd(func(c *sparkpb.StreamingQueryCommand) { c.Command = &sparkpb.StreamingQueryCommand_Stop{Stop: true} }),
-			cmd(func(c *sparkpb.StreamingQueryCommand) { c.Command = &sparkpb.StreamingQueryCommand_Status{Status: true} }),
+			cmd(func(c *sparkpb.StreamingQueryCommand) {
+				c.Command = &sparkpb.StreamingQueryCommand_Status{Status: true}
+			}),
 		}},
 	}
 	for _, tc := range cases {
@@ -178,7 +182,6 @@ func TestStreamingQueryCommands(t *testing.T) {
 		})
 	}
 }
-
 
 func TestStreamingQueryAnswers(t *testing.T) {
 	srv, s := dialFake(t)
