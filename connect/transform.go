@@ -57,7 +57,7 @@ func (df *DataFrame) WithColumnRenamed(existing, newName string) *DataFrame {
 // Drop removes columns by name.
 func (df *DataFrame) Drop(names ...string) *DataFrame {
 	return df.derive(func(in *sparkpb.Relation) (*sparkpb.Relation, error) {
-		return &sparkpb.Relation{RelType: &sparkpb.Relation_Drop{Drop: &sparkpb.Drop{Input: in, ColumnNames: names}}}, nil
+		return &sparkpb.Relation{RelType: &sparkpb.Relation_Drop{Drop: &sparkpb.Drop{Input: in, ColumnNames: slices.Clone(names)}}}, nil
 	})
 }
 
@@ -107,7 +107,7 @@ func (df *DataFrame) DropDuplicatesWithinWatermark(cols ...string) *DataFrame {
 
 func (df *DataFrame) dedup(cols []string, withinWatermark bool) *DataFrame {
 	return df.derive(func(in *sparkpb.Relation) (*sparkpb.Relation, error) {
-		d := &sparkpb.Deduplicate{Input: in, ColumnNames: cols}
+		d := &sparkpb.Deduplicate{Input: in, ColumnNames: slices.Clone(cols)}
 		if len(cols) == 0 {
 			all := true
 			d.AllColumnsAsKeys = &all
@@ -212,7 +212,7 @@ func (df *DataFrame) join(other *DataFrame, on *Column, using []string, how Join
 		if err != nil {
 			return nil, err
 		}
-		j := &sparkpb.Join{Left: in, Right: other.rel, JoinType: jt, UsingColumns: using}
+		j := &sparkpb.Join{Left: in, Right: other.rel, JoinType: jt, UsingColumns: slices.Clone(using)}
 		if on != nil {
 			if on.err != nil {
 				return nil, on.err
@@ -230,7 +230,7 @@ type GroupedData struct {
 }
 
 // GroupBy groups the rows by the given columns (for windows: functions.Window(...)).
-func (df *DataFrame) GroupBy(cols ...Column) *GroupedData { return &GroupedData{df: df, keys: cols} }
+func (df *DataFrame) GroupBy(cols ...Column) *GroupedData { return &GroupedData{df: df, keys: slices.Clone(cols)} }
 
 // Agg computes aggregate expressions per group, e.g.
 // Agg(functions.Count(connect.Lit(1)).Alias("n"), functions.Avg(connect.Col("x"))).
