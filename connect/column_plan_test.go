@@ -152,12 +152,12 @@ func TestColumnErrors(t *testing.T) {
 			case tc.want == nil && !strings.Contains(err.Error(), tc.msg):
 				t.Fatalf("Err() = %v, want %q", err, tc.msg)
 			}
-			before := len(srv.Requests())
+			before := sent(srv)
 			_, aerr := s.Range(0, 1, 1).Select(Col("id"), tc.col).Rows(testContext(t))
 			if aerr == nil || aerr.Error() != err.Error() {
 				t.Errorf("action error %v, want %v", aerr, err)
 			}
-			if len(srv.Requests()) != before {
+			if sent(srv) != before {
 				t.Error("a request was sent")
 			}
 		})
@@ -198,7 +198,7 @@ func TestLitPlans(t *testing.T) {
 		{"Decimal", types.Decimal{Unscaled: big.NewInt(-12345), Scale: 2}, lit(&sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Decimal_{
 			Decimal: &sparkpb.Expression_Literal_Decimal{Value: "-123.45", Precision: ptr(int32(5)), Scale: ptr(int32(2))}}})},
 		{"Decimal small", types.Decimal{Unscaled: big.NewInt(5), Scale: 3}, lit(&sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Decimal_{
-			Decimal: &sparkpb.Expression_Literal_Decimal{Value: "0.005", Precision: ptr(int32(4)), Scale: ptr(int32(3))}}})},
+			Decimal: &sparkpb.Expression_Literal_Decimal{Value: "0.005", Precision: ptr(int32(3)), Scale: ptr(int32(3))}}})},
 		{"Decimal zero value", types.Decimal{}, lit(&sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Decimal_{
 			Decimal: &sparkpb.Expression_Literal_Decimal{Value: "0", Precision: ptr(int32(1)), Scale: ptr(int32(0))}}})},
 		{"Duration", 90*time.Second + 1500*time.Nanosecond, lit(&sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_DayTimeInterval{DayTimeInterval: 90_000_001}})},

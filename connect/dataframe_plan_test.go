@@ -232,7 +232,7 @@ func TestDataFrameErrorsReachAction(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := testContext(t)
-			before := len(srv.Requests())
+			before := sent(srv)
 			if err := tc.df.Err(); err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("Err() = %v, want %q", err, tc.want)
 			}
@@ -260,7 +260,7 @@ func TestDataFrameErrorsReachAction(t *testing.T) {
 			if _, err := tc.df.WriteStream().Format("memory").Start(ctx); err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("WriteStream.Start: %v, want %q", err, tc.want)
 			}
-			if n := len(srv.Requests()) - before; n != 0 {
+			if n := sent(srv) - before; n != 0 {
 				t.Errorf("%d requests sent for an invalid DataFrame", n)
 			}
 		})
@@ -321,11 +321,11 @@ func TestDataFrameShowString(t *testing.T) {
 	checkProto(t, "ShowString", noIDs(plans[len(plans)-1].GetRoot()), show(7, 0, true))
 
 	// Show(-2) limits by -1: an error at the action, nothing sent.
-	before := len(srv.Requests())
+	before := sent(srv)
 	if _, err := s.Range(0, 10, 1).Show(ctx, -2); err == nil {
 		t.Error("Show(-2) succeeded")
 	}
-	if len(srv.Requests()) != before {
+	if sent(srv) != before {
 		t.Error("Show(-2) sent a request")
 	}
 }

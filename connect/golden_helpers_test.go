@@ -249,3 +249,9 @@ func answer(t *testing.T, srv *fakeserver.Server, rec arrow.RecordBatch) {
 		return []arrow.RecordBatch{rec}, nil
 	})
 }
+
+// sent counts the requests srv received that carry a plan, a command or a config
+// operation (not the releases a client sends in the background).
+func sent(srv *fakeserver.Server) int {
+	return len(srv.ExecuteRequests()) + len(srv.AnalyzeRequests()) + len(srv.ConfigRequests())
+}

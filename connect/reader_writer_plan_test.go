@@ -253,12 +253,12 @@ func TestStreamWriterErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			before := len(srv.Requests())
+			before := sent(srv)
 			q, err := tc.start(testContext(t))
 			if err == nil || !strings.Contains(err.Error(), tc.want) || q != nil {
 				t.Errorf("got %v, %v; want error %q", q, err, tc.want)
 			}
-			if len(srv.Requests()) != before {
+			if sent(srv) != before {
 				t.Error("a request was sent")
 			}
 		})

@@ -76,12 +76,12 @@ func TestSQLErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			before := len(srv.Requests())
+			before := sent(srv)
 			df, err := s.SQL(testContext(t), "SELECT 1", tc.args...)
 			if err == nil || !strings.Contains(err.Error(), tc.want) || df != nil {
 				t.Errorf("got %v, %v; want error %q", df, err, tc.want)
 			}
-			if len(srv.Requests()) != before {
+			if sent(srv) != before {
 				t.Error("a request was sent")
 			}
 		})
@@ -159,11 +159,11 @@ func TestCreateDataFramePlans(t *testing.T) {
 	// Batches of different schemas are an error at the action.
 	c := stringBatch("s", "x")
 	defer c.Release()
-	before := len(srv.Requests())
+	before := sent(srv)
 	if _, err := s.CreateDataFrame(a, c).Rows(testContext(t)); err == nil || !strings.Contains(err.Error(), "create dataframe") {
 		t.Errorf("mixed schemas: %v", err)
 	}
-	if len(srv.Requests()) != before {
+	if sent(srv) != before {
 		t.Error("a request was sent")
 	}
 
