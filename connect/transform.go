@@ -230,7 +230,9 @@ type GroupedData struct {
 }
 
 // GroupBy groups the rows by the given columns (for windows: functions.Window(...)).
-func (df *DataFrame) GroupBy(cols ...Column) *GroupedData { return &GroupedData{df: df, keys: slices.Clone(cols)} }
+func (df *DataFrame) GroupBy(cols ...Column) *GroupedData {
+	return &GroupedData{df: df, keys: slices.Clone(cols)}
+}
 
 // Agg computes aggregate expressions per group, e.g.
 // Agg(functions.Count(connect.Lit(1)).Alias("n"), functions.Avg(connect.Col("x"))).
