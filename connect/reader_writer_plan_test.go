@@ -162,6 +162,9 @@ func TestStreamWriterPlans(t *testing.T) {
 			op.Format = "kafka"
 			op.Options = map[string]string{"topic": "u", "kafka.bootstrap.servers": "b:9092", "checkpointLocation": "/c"}
 		})},
+		{"Options first", func(ctx context.Context) (*StreamingQuery, error) {
+			return rate.WriteStream().Options(map[string]string{"a": "b"}).Start(ctx)
+		}, start(func(op *sparkpb.WriteStreamOperationStart) { op.Options = map[string]string{"a": "b"} })},
 		{"path", func(ctx context.Context) (*StreamingQuery, error) {
 			return rate.WriteStream().Format("parquet").PartitionBy("a", "b").Start(ctx, "/out")
 		}, start(func(op *sparkpb.WriteStreamOperationStart) {
