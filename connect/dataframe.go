@@ -72,8 +72,8 @@ func (df *DataFrame) SelectExpr(sql ...string) *DataFrame {
 // Filter keeps the rows for which cond is true.
 func (df *DataFrame) Filter(cond Column) *DataFrame {
 	return df.derive(func(in *sparkpb.Relation) (*sparkpb.Relation, error) {
-		if cond.err != nil {
-			return nil, cond.err
+		if err := cond.Err(); err != nil {
+			return nil, err
 		}
 		return &sparkpb.Relation{RelType: &sparkpb.Relation_Filter{Filter: &sparkpb.Filter{
 			Input: in, Condition: cond.expr,

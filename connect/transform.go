@@ -34,8 +34,8 @@ func (df *DataFrame) WithColumns(cols map[string]Column) *DataFrame {
 		aliases := make([]*sparkpb.Expression_Alias, 0, len(cols))
 		for _, n := range names {
 			c := cols[n]
-			if c.err != nil {
-				return nil, fmt.Errorf("column %s: %w", n, c.err)
+			if err := c.Err(); err != nil {
+				return nil, fmt.Errorf("column %s: %w", n, err)
 			}
 			aliases = append(aliases, &sparkpb.Expression_Alias{Expr: c.expr, Name: []string{n}})
 		}
@@ -66,8 +66,8 @@ func (df *DataFrame) OrderBy(cols ...Column) *DataFrame {
 	return df.derive(func(in *sparkpb.Relation) (*sparkpb.Relation, error) {
 		order := make([]*sparkpb.Expression_SortOrder, len(cols))
 		for i, c := range cols {
-			if c.err != nil {
-				return nil, c.err
+			if err := c.Err(); err != nil {
+				return nil, err
 			}
 			if so := c.expr.GetSortOrder(); so != nil {
 				order[i] = so
@@ -214,8 +214,8 @@ func (df *DataFrame) join(other *DataFrame, on *Column, using []string, how Join
 		}
 		j := &sparkpb.Join{Left: in, Right: other.rel, JoinType: jt, UsingColumns: slices.Clone(using)}
 		if on != nil {
-			if on.err != nil {
-				return nil, on.err
+			if err := on.Err(); err != nil {
+				return nil, err
 			}
 			j.JoinCondition = on.expr
 		}
