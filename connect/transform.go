@@ -11,15 +11,20 @@ import (
 )
 
 // Col refers to a column of this DataFrame specifically, to tell apart same-named columns of
-// the two sides of a join: left.Col("id").Eq(right.Col("id")).
+// the two sides of a join: left.Col("id").Eq(right.Col("id")). As with the package-level
+// Col, "*" is all columns of the DataFrame and "s.*" all fields of its struct column s.
 func (df *DataFrame) Col(name string) Column {
 	if df.err != nil {
 		return Column{err: df.err}
 	}
 	id := df.rel.GetCommon().GetPlanId()
-	return Column{expr: &sparkpb.Expression{ExprType: &sparkpb.Expression_UnresolvedAttribute_{
-		UnresolvedAttribute: &sparkpb.Expression_UnresolvedAttribute{UnparsedIdentifier: name, PlanId: &id},
-	}}}
+	c := Col(name)
+	if star := c.expr.GetUnresolvedStar(); star != nil {
+		star.PlanId = &id
+	} else {
+		c.expr.GetUnresolvedAttribute().PlanId = &id
+	}
+	return c
 }
 
 // WithColumn adds a column, or replaces the one with the same name.
