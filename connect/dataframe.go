@@ -227,9 +227,9 @@ func (df *DataFrame) Show(ctx context.Context, n int) (string, error) {
 
 // ShowString renders the first n rows as Spark's show does, with the given options. The
 // server does the rendering, so the output matches every other Spark client. Like Spark,
-// it shows at most math.MaxInt32-1 rows.
+// it clamps n to between 0 and math.MaxInt32-1.
 func (df *DataFrame) ShowString(ctx context.Context, n int, opts ShowOptions) (string, error) {
-	n = int(min(int64(n), math.MaxInt32-1))
+	n = int(max(min(int64(n), math.MaxInt32-1), 0))
 	// Show needs n+1 rows (the extra one decides "only showing top n rows"). Limiting the
 	// input first also avoids a server quirk: ShowString straight over a streaming memory
 	// table can come back empty.

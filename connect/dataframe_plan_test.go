@@ -320,13 +320,14 @@ func TestDataFrameShowString(t *testing.T) {
 	plans = srv.Plans()
 	checkProto(t, "ShowString", noIDs(plans[len(plans)-1].GetRoot()), show(7, 0, true))
 
-	// Show(-2) limits by -1: an error at the action, nothing sent.
-	before := sent(srv)
-	if _, err := s.Range(0, 10, 1).Show(ctx, -2); err == nil {
-		t.Error("Show(-2) succeeded")
-	}
-	if sent(srv) != before {
-		t.Error("Show(-2) sent a request")
+	// A negative n shows no rows, as in Spark (which clamps it to 0), rather than failing on
+	// a negative limit.
+	for _, n := range []int{-1, -2, -100} {
+		if _, err := s.Range(0, 10, 1).Show(ctx, n); err != nil {
+			t.Fatalf("Show(%d): %v", n, err)
+		}
+		plans = srv.Plans()
+		checkProto(t, "Show negative", noIDs(plans[len(plans)-1].GetRoot()), show(0, 20, false))
 	}
 }
 
