@@ -12,10 +12,10 @@ import (
 )
 
 // selected is the plan of Range(0, 10, 1).Select(e).
-func selected(e *sparkpb.Expression) *sparkpb.Relation { return project(rangeRel(10), e) }
+func selected(e *sparkpb.Expression) *sparkpb.Relation { return projectRel(rangeRel(10), e) }
 
 func TestColumnPlans(t *testing.T) {
-	srv, s := dialFake(t)
+	srv, s := dialGolden(t)
 	star := func(target *string) *sparkpb.Expression {
 		return &sparkpb.Expression{ExprType: &sparkpb.Expression_UnresolvedStar_{
 			UnresolvedStar: &sparkpb.Expression_UnresolvedStar{UnparsedTarget: target}}}
@@ -28,56 +28,56 @@ func TestColumnPlans(t *testing.T) {
 		return &sparkpb.Expression{ExprType: &sparkpb.Expression_UnresolvedExtractValue_{
 			UnresolvedExtractValue: &sparkpb.Expression_UnresolvedExtractValue{Child: child, Extraction: key}}}
 	}
-	a, b := attr("a"), attr("b")
+	a, b := attrExpr("a"), attrExpr("b")
 	cases := []struct {
 		name string
 		col  Column
 		want *sparkpb.Expression
 	}{
 		{"Col", Col("a"), a},
-		{"Col nested", Col("a.b"), attr("a.b")},
-		{"Col backticks", Col("`a.b`"), attr("`a.b`")},
+		{"Col nested", Col("a.b"), attrExpr("a.b")},
+		{"Col backticks", Col("`a.b`"), attrExpr("`a.b`")},
 		{"Col star", Col("*"), star(nil)},
-		{"Col struct star", Col("s.*"), star(ptr("s.*"))},
+		{"Col struct star", Col("s.*"), star(refOf("s.*"))},
 		{"Expr", Expr("a + 1"), exprString("a + 1")},
-		{"Alias", Col("a").Alias("x"), alias(a, "x")},
-		{"CallFunction", CallFunction("upper", Col("a")), fn("upper", a)},
-		{"CallFunction no args", CallFunction("now"), fn("now")},
+		{"Alias", Col("a").Alias("x"), aliasExpr(a, "x")},
+		{"CallFunction", CallFunction("upper", Col("a")), callExpr("upper", a)},
+		{"CallFunction no args", CallFunction("now"), callExpr("now")},
 		{"CallDistinctFunction", CallDistinctFunction("count", Col("a"), Col("b")), distinctFn("count", a, b)},
-		{"Plus", Col("a").Plus(1), fn("+", a, litLong(1))},
-		{"Plus column", Col("a").Plus(Col("b")), fn("+", a, b)},
-		{"Minus", Col("a").Minus(Col("b")), fn("-", a, b)},
-		{"Multiply", Col("a").Multiply(int32(2)), fn("*", a, litInt(2))},
-		{"Divide", Col("a").Divide(Col("b")), fn("/", a, b)},
-		{"Mod", Col("a").Mod(3), fn("%", a, litLong(3))},
-		{"Negate", Col("a").Negate(), fn("negative", a)},
-		{"Eq", Col("a").Eq("x"), fn("==", a, litString("x"))},
-		{"NotEq", Col("a").NotEq(Col("b")), fn("!=", a, b)},
-		{"Gt", Col("a").Gt(Col("b")), fn(">", a, b)},
-		{"Ge", Col("a").Ge(Col("b")), fn(">=", a, b)},
-		{"Lt", Col("a").Lt(Col("b")), fn("<", a, b)},
-		{"Le", Col("a").Le(Col("b")), fn("<=", a, b)},
-		{"EqNullSafe", Col("a").EqNullSafe(nil), fn("<=>", a, litExpr(&sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Null{
+		{"Plus", Col("a").Plus(1), callExpr("+", a, litLong(1))},
+		{"Plus column", Col("a").Plus(Col("b")), callExpr("+", a, b)},
+		{"Minus", Col("a").Minus(Col("b")), callExpr("-", a, b)},
+		{"Multiply", Col("a").Multiply(int32(2)), callExpr("*", a, litInt(2))},
+		{"Divide", Col("a").Divide(Col("b")), callExpr("/", a, b)},
+		{"Mod", Col("a").Mod(3), callExpr("%", a, litLong(3))},
+		{"Negate", Col("a").Negate(), callExpr("negative", a)},
+		{"Eq", Col("a").Eq("x"), callExpr("==", a, litString("x"))},
+		{"NotEq", Col("a").NotEq(Col("b")), callExpr("!=", a, b)},
+		{"Gt", Col("a").Gt(Col("b")), callExpr(">", a, b)},
+		{"Ge", Col("a").Ge(Col("b")), callExpr(">=", a, b)},
+		{"Lt", Col("a").Lt(Col("b")), callExpr("<", a, b)},
+		{"Le", Col("a").Le(Col("b")), callExpr("<=", a, b)},
+		{"EqNullSafe", Col("a").EqNullSafe(nil), callExpr("<=>", a, litExpr(&sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Null{
 			Null: &sparkpb.DataType{Kind: &sparkpb.DataType_Null{Null: &sparkpb.DataType_NULL{}}}}}))},
-		{"And", Col("a").And(Col("b")), fn("and", a, b)},
-		{"Or", Col("a").Or(Col("b")), fn("or", a, b)},
-		{"Not", Col("a").Not(), fn("not", a)},
-		{"IsNull", Col("a").IsNull(), fn("isNull", a)},
-		{"IsNotNull", Col("a").IsNotNull(), fn("isNotNull", a)},
-		{"IsIn", Col("a").IsIn(1, "x", Col("b")), fn("in", a, litLong(1), litString("x"), b)},
-		{"IsIn none", Col("a").IsIn(), fn("in", a)},
-		{"Like", Col("a").Like("x%"), fn("like", a, litString("x%"))},
+		{"And", Col("a").And(Col("b")), callExpr("and", a, b)},
+		{"Or", Col("a").Or(Col("b")), callExpr("or", a, b)},
+		{"Not", Col("a").Not(), callExpr("not", a)},
+		{"IsNull", Col("a").IsNull(), callExpr("isNull", a)},
+		{"IsNotNull", Col("a").IsNotNull(), callExpr("isNotNull", a)},
+		{"IsIn", Col("a").IsIn(1, "x", Col("b")), callExpr("in", a, litLong(1), litString("x"), b)},
+		{"IsIn none", Col("a").IsIn(), callExpr("in", a)},
+		{"Like", Col("a").Like("x%"), callExpr("like", a, litString("x%"))},
 		{"Cast", Col("a").Cast("decimal(10,2)"), cast(a, "decimal(10,2)")},
 		{"GetField", Col("a").GetField("f"), extract(a, litString("f"))},
 		{"GetItem index", Col("a").GetItem(0), extract(a, litLong(0))},
 		{"GetItem column", Col("a").GetItem(Col("b")), extract(a, b)},
-		{"When", When(Col("a"), 1), fn("when", a, litLong(1))},
+		{"When", When(Col("a"), 1), callExpr("when", a, litLong(1))},
 		{"When When Otherwise", When(Col("a"), 1).When(Col("b"), Col("c")).Otherwise("z"),
-			fn("when", a, litLong(1), b, attr("c"), litString("z"))},
-		{"When Otherwise", When(Col("a"), Col("b")).Otherwise(nil), fn("when", a, b, litExpr(&sparkpb.Expression_Literal{
+			callExpr("when", a, litLong(1), b, attrExpr("c"), litString("z"))},
+		{"When Otherwise", When(Col("a"), Col("b")).Otherwise(nil), callExpr("when", a, b, litExpr(&sparkpb.Expression_Literal{
 			LiteralType: &sparkpb.Expression_Literal_Null{Null: &sparkpb.DataType{Kind: &sparkpb.DataType_Null{Null: &sparkpb.DataType_NULL{}}}}}))},
 		{"nested", Col("a").Plus(1).Multiply(Col("b").Minus(2)).Alias("r"),
-			alias(fn("*", fn("+", a, litLong(1)), fn("-", b, litLong(2))), "r")},
+			aliasExpr(callExpr("*", callExpr("+", a, litLong(1)), callExpr("-", b, litLong(2))), "r")},
 		{"Asc", Col("a").Asc(), sortExpr(a, false, false)},
 		{"Desc", Col("a").Desc(), sortExpr(a, true, true)},
 		{"AscNullsLast", Col("a").AscNullsLast(), sortExpr(a, false, true)},
@@ -140,7 +140,7 @@ func TestColumnErrors(t *testing.T) {
 		{"Otherwise bad value", When(Col("a"), 1).Otherwise(struct{}{}), nil, "no Spark literal"},
 		{"Alias of When misuse", Col("a").Otherwise(1).Alias("x"), errWhen, ""},
 	}
-	srv, s := dialFake(t)
+	srv, s := dialGolden(t)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.col.Err()
@@ -152,12 +152,12 @@ func TestColumnErrors(t *testing.T) {
 			case tc.want == nil && !strings.Contains(err.Error(), tc.msg):
 				t.Fatalf("Err() = %v, want %q", err, tc.msg)
 			}
-			before := sent(srv)
-			_, aerr := s.Range(0, 1, 1).Select(Col("id"), tc.col).Rows(testContext(t))
+			before := sentRequests(srv)
+			_, aerr := s.Range(0, 1, 1).Select(Col("id"), tc.col).Rows(goldenCtx(t))
 			if aerr == nil || aerr.Error() != err.Error() {
 				t.Errorf("action error %v, want %v", aerr, err)
 			}
-			if sent(srv) != before {
+			if sentRequests(srv) != before {
 				t.Error("a request was sent")
 			}
 		})
@@ -165,7 +165,7 @@ func TestColumnErrors(t *testing.T) {
 }
 
 func TestLitPlans(t *testing.T) {
-	srv, s := dialFake(t)
+	srv, s := dialGolden(t)
 	lit := func(l *sparkpb.Expression_Literal) *sparkpb.Expression { return litExpr(l) }
 	est := time.FixedZone("EST", -5*3600)
 	p6 := int32(6)
@@ -196,11 +196,11 @@ func TestLitPlans(t *testing.T) {
 		{"Date", Date{2024, time.January, 2}, lit(&sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Date{Date: 19724}})},
 		{"Date before epoch", Date{1969, time.December, 31}, lit(&sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Date{Date: -1}})},
 		{"Decimal", types.Decimal{Unscaled: big.NewInt(-12345), Scale: 2}, lit(&sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Decimal_{
-			Decimal: &sparkpb.Expression_Literal_Decimal{Value: "-123.45", Precision: ptr(int32(5)), Scale: ptr(int32(2))}}})},
+			Decimal: &sparkpb.Expression_Literal_Decimal{Value: "-123.45", Precision: refOf(int32(5)), Scale: refOf(int32(2))}}})},
 		{"Decimal small", types.Decimal{Unscaled: big.NewInt(5), Scale: 3}, lit(&sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Decimal_{
-			Decimal: &sparkpb.Expression_Literal_Decimal{Value: "0.005", Precision: ptr(int32(3)), Scale: ptr(int32(3))}}})},
+			Decimal: &sparkpb.Expression_Literal_Decimal{Value: "0.005", Precision: refOf(int32(3)), Scale: refOf(int32(3))}}})},
 		{"Decimal zero value", types.Decimal{}, lit(&sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Decimal_{
-			Decimal: &sparkpb.Expression_Literal_Decimal{Value: "0", Precision: ptr(int32(1)), Scale: ptr(int32(0))}}})},
+			Decimal: &sparkpb.Expression_Literal_Decimal{Value: "0", Precision: refOf(int32(1)), Scale: refOf(int32(0))}}})},
 		{"Duration", 90*time.Second + 1500*time.Nanosecond, lit(&sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_DayTimeInterval{DayTimeInterval: 90_000_001}})},
 		{"YearMonthInterval", types.YearMonthInterval(14), lit(&sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_YearMonthInterval{YearMonthInterval: 14}})},
 		{"CalendarInterval", types.CalendarInterval{Months: 1, Days: 2, Microseconds: 3}, lit(&sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_CalendarInterval_{

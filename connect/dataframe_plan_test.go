@@ -10,7 +10,7 @@ import (
 )
 
 func TestDataFramePlans(t *testing.T) {
-	srv, s := dialFake(t)
+	srv, s := dialGolden(t)
 	base := rangeRel(10)
 	other := tableRel("t")
 	tru := true
@@ -45,7 +45,7 @@ func TestDataFramePlans(t *testing.T) {
 	al := func(e *sparkpb.Expression, name string) *sparkpb.Expression_Alias {
 		return &sparkpb.Expression_Alias{Expr: e, Name: []string{name}}
 	}
-	keys := []*sparkpb.Expression{attr("k")}
+	keys := []*sparkpb.Expression{attrExpr("k")}
 	cases := []struct {
 		name string
 		df   func(df *DataFrame) *DataFrame
@@ -53,12 +53,12 @@ func TestDataFramePlans(t *testing.T) {
 	}{
 		{"Range", func(df *DataFrame) *DataFrame { return df }, base},
 		{"Select", func(df *DataFrame) *DataFrame { return df.Select(Col("id"), Col("x").Alias("y")) },
-			project(base, attr("id"), alias(attr("x"), "y"))},
-		{"Select none", func(df *DataFrame) *DataFrame { return df.Select() }, project(base)},
+			projectRel(base, attrExpr("id"), aliasExpr(attrExpr("x"), "y"))},
+		{"Select none", func(df *DataFrame) *DataFrame { return df.Select() }, projectRel(base)},
 		{"SelectExpr", func(df *DataFrame) *DataFrame { return df.SelectExpr("id", "id * 2 AS twice") },
-			project(base, exprString("id"), exprString("id * 2 AS twice"))},
+			projectRel(base, exprString("id"), exprString("id * 2 AS twice"))},
 		{"Filter", func(df *DataFrame) *DataFrame { return df.Filter(Col("id").Gt(3)) },
-			&sparkpb.Relation{RelType: &sparkpb.Relation_Filter{Filter: &sparkpb.Filter{Input: base, Condition: fn(">", attr("id"), litLong(3))}}}},
+			&sparkpb.Relation{RelType: &sparkpb.Relation_Filter{Filter: &sparkpb.Filter{Input: base, Condition: callExpr(">", attrExpr("id"), litLong(3))}}}},
 		{"Where", func(df *DataFrame) *DataFrame { return df.Where("id > 3") },
 			&sparkpb.Relation{RelType: &sparkpb.Relation_Filter{Filter: &sparkpb.Filter{Input: base, Condition: exprString("id > 3")}}}},
 		{"Limit", func(df *DataFrame) *DataFrame { return df.Limit(5) }, limitRel(base, 5)},
@@ -67,7 +67,7 @@ func TestDataFramePlans(t *testing.T) {
 			withCols(al(litLong(2), "two"))},
 		{"WithColumns sorted", func(df *DataFrame) *DataFrame {
 			return df.WithColumns(map[string]Column{"z": Col("id"), "a": Lit("s"), "m": Expr("id + 1")})
-		}, withCols(al(litString("s"), "a"), al(exprString("id + 1"), "m"), al(attr("id"), "z"))},
+		}, withCols(al(litString("s"), "a"), al(exprString("id + 1"), "m"), al(attrExpr("id"), "z"))},
 		{"WithColumnRenamed", func(df *DataFrame) *DataFrame { return df.WithColumnRenamed("id", "n") },
 			&sparkpb.Relation{RelType: &sparkpb.Relation_WithColumnsRenamed{WithColumnsRenamed: &sparkpb.WithColumnsRenamed{
 				Input: base, Renames: []*sparkpb.WithColumnsRenamed_Rename{{ColName: "id", NewColName: "n"}}}}}},
@@ -75,8 +75,8 @@ func TestDataFramePlans(t *testing.T) {
 			&sparkpb.Relation{RelType: &sparkpb.Relation_Drop{Drop: &sparkpb.Drop{Input: base, ColumnNames: []string{"a", "b"}}}}},
 		{"OrderBy", func(df *DataFrame) *DataFrame {
 			return df.OrderBy(Col("a"), Col("b").Asc(), Col("c").Desc(), Col("d").AscNullsLast(), Col("e").DescNullsFirst(), Expr("f"))
-		}, sorted(sortOrder(attr("a"), false, false), sortOrder(attr("b"), false, false), sortOrder(attr("c"), true, true),
-			sortOrder(attr("d"), false, true), sortOrder(attr("e"), true, false), sortOrder(exprString("f"), false, false))},
+		}, sorted(sortOrder(attrExpr("a"), false, false), sortOrder(attrExpr("b"), false, false), sortOrder(attrExpr("c"), true, true),
+			sortOrder(attrExpr("d"), false, true), sortOrder(attrExpr("e"), true, false), sortOrder(exprString("f"), false, false))},
 		{"Alias", func(df *DataFrame) *DataFrame { return df.Alias("a") },
 			&sparkpb.Relation{RelType: &sparkpb.Relation_SubqueryAlias{SubqueryAlias: &sparkpb.SubqueryAlias{Input: base, Alias: "a"}}}},
 		{"Distinct", func(df *DataFrame) *DataFrame { return df.Distinct() }, dedup(nil, true, false)},
@@ -94,22 +94,22 @@ func TestDataFramePlans(t *testing.T) {
 		{"UnionByName allowMissing", func(df *DataFrame) *DataFrame { return df.UnionByName(s.Table("t"), true) }, setOp(true, true)},
 		{"GroupBy Agg", func(df *DataFrame) *DataFrame {
 			return df.GroupBy(Col("k")).Agg(CallFunction("max", Col("v")).Alias("m"), CallDistinctFunction("count", Col("v")))
-		}, agg(keys, alias(fn("max", attr("v")), "m"), distinctFn("count", attr("v")))},
+		}, agg(keys, aliasExpr(callExpr("max", attrExpr("v")), "m"), distinctFn("count", attrExpr("v")))},
 		{"GroupBy none Agg", func(df *DataFrame) *DataFrame { return df.GroupBy().Agg(CallFunction("sum", Col("v"))) },
-			agg(nil, fn("sum", attr("v")))},
+			agg(nil, callExpr("sum", attrExpr("v")))},
 		{"GroupBy Count", func(df *DataFrame) *DataFrame { return df.GroupBy(Col("k")).Count() },
-			agg(keys, alias(fn("count", litInt(1)), "count"))},
+			agg(keys, aliasExpr(callExpr("count", litInt(1)), "count"))},
 		{"GroupBy Sum", func(df *DataFrame) *DataFrame { return df.GroupBy(Col("k")).Sum("a", "b") },
-			agg(keys, alias(fn("sum", attr("a")), "sum(a)"), alias(fn("sum", attr("b")), "sum(b)"))},
+			agg(keys, aliasExpr(callExpr("sum", attrExpr("a")), "sum(a)"), aliasExpr(callExpr("sum", attrExpr("b")), "sum(b)"))},
 		{"GroupBy Avg", func(df *DataFrame) *DataFrame { return df.GroupBy(Col("k")).Avg("a") },
-			agg(keys, alias(fn("avg", attr("a")), "avg(a)"))},
+			agg(keys, aliasExpr(callExpr("avg", attrExpr("a")), "avg(a)"))},
 		{"GroupBy Min", func(df *DataFrame) *DataFrame { return df.GroupBy(Col("k")).Min("a") },
-			agg(keys, alias(fn("min", attr("a")), "min(a)"))},
+			agg(keys, aliasExpr(callExpr("min", attrExpr("a")), "min(a)"))},
 		{"GroupBy Max", func(df *DataFrame) *DataFrame { return df.GroupBy(Col("k")).Max("a") },
-			agg(keys, alias(fn("max", attr("a")), "max(a)"))},
+			agg(keys, aliasExpr(callExpr("max", attrExpr("a")), "max(a)"))},
 		{"chain", func(df *DataFrame) *DataFrame { return df.Filter(Expr("id > 1")).Select(Col("id")).Limit(2) },
-			limitRel(project(&sparkpb.Relation{RelType: &sparkpb.Relation_Filter{Filter: &sparkpb.Filter{
-				Input: base, Condition: exprString("id > 1")}}}, attr("id")), 2)},
+			limitRel(projectRel(&sparkpb.Relation{RelType: &sparkpb.Relation_Filter{Filter: &sparkpb.Filter{
+				Input: base, Condition: exprString("id > 1")}}}, attrExpr("id")), 2)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -119,14 +119,14 @@ func TestDataFramePlans(t *testing.T) {
 }
 
 func TestDataFrameJoinPlans(t *testing.T) {
-	srv, s := dialFake(t)
+	srv, s := dialGolden(t)
 	left, right := s.Range(0, 10, 1), s.Table("t")
 	on := left.Col("id").Eq(right.Col("id"))
 	lid, rid := left.rel.GetCommon().GetPlanId(), right.rel.GetCommon().GetPlanId()
 	if lid == rid {
 		t.Fatalf("left and right share plan id %d", lid)
 	}
-	cond := fn("==", attrOf("id", lid), attrOf("id", rid))
+	cond := callExpr("==", attrExprOf("id", lid), attrExprOf("id", rid))
 	for _, tc := range []struct {
 		how  JoinType
 		want sparkpb.Join_JoinType
@@ -173,7 +173,7 @@ func TestDataFrameJoinPlans(t *testing.T) {
 }
 
 func TestDataFramePlanIDs(t *testing.T) {
-	srv, s := dialFake(t)
+	srv, s := dialGolden(t)
 	df := s.Range(0, 3, 1)
 	seen := map[int64]bool{df.rel.GetCommon().GetPlanId(): true}
 	derived := []*DataFrame{df.Select(Col("id")), df.Filter(Expr("true")), df.Limit(1), df.Alias("a"), df.Distinct(),
@@ -195,12 +195,12 @@ func TestDataFramePlanIDs(t *testing.T) {
 		t.Errorf("input plan id %d, want %d", in, df.rel.GetCommon().GetPlanId())
 	}
 	// Col carries the plan id of its DataFrame.
-	checkProto(t, "Col", d.Col("id").expr, attrOf("id", d.rel.GetCommon().GetPlanId()))
-	checkProto(t, "Col", df.Col("a.b").expr, attrOf("a.b", df.rel.GetCommon().GetPlanId()))
+	checkProto(t, "Col", d.Col("id").expr, attrExprOf("id", d.rel.GetCommon().GetPlanId()))
+	checkProto(t, "Col", df.Col("a.b").expr, attrExprOf("a.b", df.rel.GetCommon().GetPlanId()))
 }
 
 func TestDataFrameErrorsReachAction(t *testing.T) {
-	srv, s := dialFake(t)
+	srv, s := dialGolden(t)
 	bad := errors.New("bad column")
 	base := s.Range(0, 10, 1)
 	badDF := s.Range(0, 1, 0)
@@ -231,8 +231,8 @@ func TestDataFrameErrorsReachAction(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx := testContext(t)
-			before := sent(srv)
+			ctx := goldenCtx(t)
+			before := sentRequests(srv)
 			if err := tc.df.Err(); err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("Err() = %v, want %q", err, tc.want)
 			}
@@ -260,7 +260,7 @@ func TestDataFrameErrorsReachAction(t *testing.T) {
 			if _, err := tc.df.WriteStream().Format("memory").Start(ctx); err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("WriteStream.Start: %v, want %q", err, tc.want)
 			}
-			if n := sent(srv) - before; n != 0 {
+			if n := sentRequests(srv) - before; n != 0 {
 				t.Errorf("%d requests sent for an invalid DataFrame", n)
 			}
 		})
@@ -268,9 +268,9 @@ func TestDataFrameErrorsReachAction(t *testing.T) {
 }
 
 func TestDataFrameCount(t *testing.T) {
-	srv, s := dialFake(t)
-	answer(t, srv, int64Batch("count(1)", 42))
-	n, err := s.Range(0, 10, 1).Count(testContext(t))
+	srv, s := dialGolden(t)
+	answerWith(t, srv, int64Batch("count(1)", 42))
+	n, err := s.Range(0, 10, 1).Count(goldenCtx(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,30 +280,30 @@ func TestDataFrameCount(t *testing.T) {
 	plans := srv.Plans()
 	want := &sparkpb.Relation{RelType: &sparkpb.Relation_Aggregate{Aggregate: &sparkpb.Aggregate{
 		Input: rangeRel(10), GroupType: sparkpb.Aggregate_GROUP_TYPE_GROUPBY,
-		AggregateExpressions: []*sparkpb.Expression{fn("count", litInt(1))},
+		AggregateExpressions: []*sparkpb.Expression{callExpr("count", litInt(1))},
 	}}}
 	checkProto(t, "count plan", noIDs(plans[len(plans)-1].GetRoot()), want)
 
 	// Answers that are not one bigint are errors.
 	for name, rec := range map[string]func() *DataFrame{
-		"string": func() *DataFrame { answer(t, srv, stringBatch("c", "x")); return s.Range(0, 1, 1) },
-		"rows":   func() *DataFrame { answer(t, srv, int64Batch("c", 1, 2)); return s.Range(0, 1, 1) },
+		"string": func() *DataFrame { answerWith(t, srv, stringBatch("c", "x")); return s.Range(0, 1, 1) },
+		"rows":   func() *DataFrame { answerWith(t, srv, int64Batch("c", 1, 2)); return s.Range(0, 1, 1) },
 	} {
-		if _, err := rec().Count(testContext(t)); err == nil {
+		if _, err := rec().Count(goldenCtx(t)); err == nil {
 			t.Errorf("%s: count succeeded", name)
 		}
 	}
 }
 
 func TestDataFrameShowString(t *testing.T) {
-	srv, s := dialFake(t)
-	answer(t, srv, stringBatch("show_string", "+---+\n| id|\n+---+\n", "|  0|\n+---+\n"))
+	srv, s := dialGolden(t)
+	answerWith(t, srv, stringBatch("show_string", "+---+\n| id|\n+---+\n", "|  0|\n+---+\n"))
 	show := func(n int32, truncate int32, vertical bool) *sparkpb.Relation {
 		return &sparkpb.Relation{RelType: &sparkpb.Relation_ShowString{ShowString: &sparkpb.ShowString{
 			Input: limitRel(rangeRel(10), n+1), NumRows: n, Truncate: truncate, Vertical: vertical,
 		}}}
 	}
-	ctx := testContext(t)
+	ctx := goldenCtx(t)
 	out, err := s.Range(0, 10, 1).Show(ctx, 3)
 	if err != nil {
 		t.Fatal(err)
@@ -332,9 +332,9 @@ func TestDataFrameShowString(t *testing.T) {
 }
 
 func TestDataFrameAnalyze(t *testing.T) {
-	srv, s := dialFake(t)
-	answer(t, srv, int64Batch("id", 1))
-	ctx := testContext(t)
+	srv, s := dialGolden(t)
+	answerWith(t, srv, int64Batch("id", 1))
+	ctx := goldenCtx(t)
 	df := s.Range(0, 10, 1)
 	last := func() *sparkpb.AnalyzePlanRequest {
 		reqs := srv.AnalyzeRequests()

@@ -9,7 +9,7 @@ import (
 // df.Col("*") and df.Col("s.*") are stars of that DataFrame, as in Spark's own clients
 // (Column(name, planId) in Scala, df["*"] in PySpark), not attributes named "*".
 func TestDataFrameColStar(t *testing.T) {
-	srv, s := dialFake(t)
+	srv, s := dialGolden(t)
 	df := s.Range(0, 10, 1)
 	id := df.rel.GetCommon().GetPlanId()
 	star := func(target *string) *sparkpb.Expression {
@@ -21,10 +21,10 @@ func TestDataFrameColStar(t *testing.T) {
 		want *sparkpb.Expression
 	}{
 		{"*", star(nil)},
-		{"s.*", star(ptr("s.*"))},
-		{"a.b", attrOf("a.b", id)},
-		{"id", attrOf("id", id)},
+		{"s.*", star(refOf("s.*"))},
+		{"a.b", attrExprOf("a.b", id)},
+		{"id", attrExprOf("id", id)},
 	} {
-		checkPlan(t, srv, df.Select(df.Col(tc.name)), project(rangeRel(10), tc.want))
+		checkPlan(t, srv, df.Select(df.Col(tc.name)), projectRel(rangeRel(10), tc.want))
 	}
 }

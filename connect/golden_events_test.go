@@ -15,8 +15,8 @@ import (
 // Events of every kind arrive on a subscription, decoded; the bus command is the one Spark
 // expects.
 func TestGoldenSubscribe(t *testing.T) {
-	srv, s := dialFake(t)
-	ctx := testContext(t)
+	srv, s := dialGolden(t)
+	ctx := goldenCtx(t)
 	sub, err := s.Streams().Subscribe(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -75,7 +75,7 @@ func TestGoldenSubscribe(t *testing.T) {
 
 // Server errors of the analyze requests reach the caller.
 func TestGoldenAnalyzeErrors(t *testing.T) {
-	srv, s := dialFake(t)
+	srv, s := dialGolden(t)
 	df := s.Range(0, 1, 1)
 	calls := map[string]func(ctx context.Context) error{
 		"Schema":      func(ctx context.Context) error { _, err := df.Schema(ctx); return err },
@@ -88,7 +88,7 @@ func TestGoldenAnalyzeErrors(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			srv.FailNext(fakeserver.SparkError(codes.Internal, "BOOM", "XX000", "boom", ""))
 			var se *SparkError
-			if err := call(testContext(t)); !errors.As(err, &se) || se.ErrorClass != "BOOM" {
+			if err := call(goldenCtx(t)); !errors.As(err, &se) || se.ErrorClass != "BOOM" {
 				t.Errorf("got %v, want the server's error", err)
 			}
 		})

@@ -19,12 +19,12 @@ import (
 	"github.com/sparkwire/sparkwire/connect/internal/sparkpb"
 )
 
-// dialFake starts a fake server and a session on it; both close at the end of the test.
-func dialFake(t *testing.T) (*fakeserver.Server, *Session) {
+// dialGolden starts a fake server and a session on it; both close at the end of the test.
+func dialGolden(t *testing.T) (*fakeserver.Server, *Session) {
 	t.Helper()
 	srv := fakeserver.New()
 	t.Cleanup(srv.Close)
-	s, err := Dial(testContext(t), srv.URL(), WithDialOptions(srv.DialOptions()...))
+	s, err := Dial(goldenCtx(t), srv.URL(), WithDialOptions(srv.DialOptions()...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func dialFake(t *testing.T) (*fakeserver.Server, *Session) {
 	return srv, s
 }
 
-func testContext(t *testing.T) context.Context {
+func goldenCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	t.Cleanup(cancel)
 	return ctx
@@ -43,7 +43,7 @@ func testContext(t *testing.T) context.Context {
 func planOf(t *testing.T, srv *fakeserver.Server, df *DataFrame) *sparkpb.Relation {
 	t.Helper()
 	before := len(srv.Plans())
-	r, err := df.Collect(testContext(t))
+	r, err := df.Collect(goldenCtx(t))
 	if err != nil {
 		t.Fatalf("collect: %v", err)
 	}
@@ -128,13 +128,13 @@ func checkPlan(t *testing.T, srv *fakeserver.Server, df *DataFrame, want *sparkp
 
 // Hand-written expressions and relations for the expected plans.
 
-func attr(name string) *sparkpb.Expression {
+func attrExpr(name string) *sparkpb.Expression {
 	return &sparkpb.Expression{ExprType: &sparkpb.Expression_UnresolvedAttribute_{
 		UnresolvedAttribute: &sparkpb.Expression_UnresolvedAttribute{UnparsedIdentifier: name},
 	}}
 }
 
-func attrOf(name string, planID int64) *sparkpb.Expression {
+func attrExprOf(name string, planID int64) *sparkpb.Expression {
 	return &sparkpb.Expression{ExprType: &sparkpb.Expression_UnresolvedAttribute_{
 		UnresolvedAttribute: &sparkpb.Expression_UnresolvedAttribute{UnparsedIdentifier: name, PlanId: &planID},
 	}}
@@ -146,19 +146,19 @@ func exprString(sql string) *sparkpb.Expression {
 	}}
 }
 
-func fn(name string, args ...*sparkpb.Expression) *sparkpb.Expression {
+func callExpr(name string, args ...*sparkpb.Expression) *sparkpb.Expression {
 	return &sparkpb.Expression{ExprType: &sparkpb.Expression_UnresolvedFunction_{
 		UnresolvedFunction: &sparkpb.Expression_UnresolvedFunction{FunctionName: name, Arguments: args},
 	}}
 }
 
 func distinctFn(name string, args ...*sparkpb.Expression) *sparkpb.Expression {
-	e := fn(name, args...)
+	e := callExpr(name, args...)
 	e.GetUnresolvedFunction().IsDistinct = true
 	return e
 }
 
-func alias(e *sparkpb.Expression, name string) *sparkpb.Expression {
+func aliasExpr(e *sparkpb.Expression, name string) *sparkpb.Expression {
 	return &sparkpb.Expression{ExprType: &sparkpb.Expression_Alias_{
 		Alias: &sparkpb.Expression_Alias{Expr: e, Name: []string{name}},
 	}}
@@ -209,7 +209,7 @@ func tableRel(name string) *sparkpb.Relation {
 	}}}
 }
 
-func project(in *sparkpb.Relation, ex ...*sparkpb.Expression) *sparkpb.Relation {
+func projectRel(in *sparkpb.Relation, ex ...*sparkpb.Expression) *sparkpb.Relation {
 	return &sparkpb.Relation{RelType: &sparkpb.Relation_Project{Project: &sparkpb.Project{Input: in, Expressions: ex}}}
 }
 
@@ -217,7 +217,7 @@ func limitRel(in *sparkpb.Relation, n int32) *sparkpb.Relation {
 	return &sparkpb.Relation{RelType: &sparkpb.Relation_Limit{Limit: &sparkpb.Limit{Input: in, Limit: n}}}
 }
 
-func ptr[T any](v T) *T { return &v }
+func refOf[T any](v T) *T { return &v }
 
 // int64Batch is a batch with one bigint column holding vals.
 func int64Batch(name string, vals ...int64) arrow.RecordBatch {
@@ -241,8 +241,8 @@ func stringBatch(name string, vals ...string) arrow.RecordBatch {
 	return array.NewRecordBatch(schema, []arrow.Array{col}, int64(len(vals)))
 }
 
-// answer makes srv's queries return rec (which the test keeps and releases).
-func answer(t *testing.T, srv *fakeserver.Server, rec arrow.RecordBatch) {
+// answerWith makes srv's queries return rec (which the test keeps and releases).
+func answerWith(t *testing.T, srv *fakeserver.Server, rec arrow.RecordBatch) {
 	t.Cleanup(rec.Release)
 	srv.SetResult(func(*sparkpb.Plan) ([]arrow.RecordBatch, error) {
 		rec.Retain()
@@ -250,8 +250,8 @@ func answer(t *testing.T, srv *fakeserver.Server, rec arrow.RecordBatch) {
 	})
 }
 
-// sent counts the requests srv received that carry a plan, a command or a config
+// sentRequests counts the requests srv received that carry a plan, a command or a config
 // operation (not the releases a client sends in the background).
-func sent(srv *fakeserver.Server) int {
+func sentRequests(srv *fakeserver.Server) int {
 	return len(srv.ExecuteRequests()) + len(srv.AnalyzeRequests()) + len(srv.ConfigRequests())
 }

@@ -21,7 +21,7 @@ func TestGoldenDialOptions(t *testing.T) {
 	t.Cleanup(srv.Close)
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	id := NewSessionID()
-	s, err := Dial(testContext(t), srv.URL(), WithDialOptions(srv.DialOptions()...),
+	s, err := Dial(goldenCtx(t), srv.URL(), WithDialOptions(srv.DialOptions()...),
 		WithToken("secret"), WithUserID("alice"), WithUserAgent("myjob/1"), WithSessionID(id),
 		WithHeader("x-team", "data"), WithAllocator(mem), WithRetryPolicy(DefaultRetryPolicy()))
 	if err != nil {
@@ -32,8 +32,8 @@ func TestGoldenDialOptions(t *testing.T) {
 		t.Errorf("ID %q Version %q", s.ID(), s.Version())
 	}
 	rec := int64Batch("id", 1, 2, 3)
-	answer(t, srv, rec)
-	r, err := s.Range(0, 3, 1).Collect(testContext(t))
+	answerWith(t, srv, rec)
+	r, err := s.Range(0, 3, 1).Collect(goldenCtx(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,14 +65,14 @@ func TestGoldenDialOptions(t *testing.T) {
 		t.Errorf("request session %q user %q client type %q", req.GetSessionId(), req.GetUserContext().GetUserId(), req.GetClientType())
 	}
 
-	if _, err := Dial(testContext(t), srv.URL(), WithDialOptions(srv.DialOptions()...), WithSessionID("not-a-uuid")); !errors.Is(err, ErrConnectionString) {
+	if _, err := Dial(goldenCtx(t), srv.URL(), WithDialOptions(srv.DialOptions()...), WithSessionID("not-a-uuid")); !errors.Is(err, ErrConnectionString) {
 		t.Errorf("Dial with a bad session id: %v", err)
 	}
 }
 
 // A result that fails before any batch still has a schema.
 func TestGoldenRecordReaderSchemaOnError(t *testing.T) {
-	srv, s := dialFake(t)
+	srv, s := dialGolden(t)
 	srv.OnExecute(func(ctx context.Context, req *sparkpb.ExecutePlanRequest, op *fakeserver.Operation) error {
 		if err := op.Send(&sparkpb.ExecutePlanResponse{Schema: fakeserver.SchemaType(arrow.NewSchema(
 			[]arrow.Field{{Name: "n", Type: arrow.PrimitiveTypes.Int64, Nullable: true}}, nil))}); err != nil {
@@ -80,7 +80,7 @@ func TestGoldenRecordReaderSchemaOnError(t *testing.T) {
 		}
 		return fakeserver.SparkError(codes.Internal, "DIVIDE_BY_ZERO", "22012", "division by zero", "")
 	})
-	r, err := s.Range(0, 1, 1).Collect(testContext(t))
+	r, err := s.Range(0, 1, 1).Collect(goldenCtx(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestGoldenRecordReaderSchemaOnError(t *testing.T) {
 func TestGoldenErrorDetails(t *testing.T) {
 	srv := fakeserver.New()
 	t.Cleanup(srv.Close)
-	s, err := Dial(testContext(t), srv.URL(), WithDialOptions(srv.DialOptions()...), WithErrorStackTraces())
+	s, err := Dial(goldenCtx(t), srv.URL(), WithDialOptions(srv.DialOptions()...), WithErrorStackTraces())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestGoldenErrorDetails(t *testing.T) {
 		{ErrorTypeHierarchy: []string{"java.io.IOException"}, Message: "disk"},
 	}})
 	srv.FailNext(fakeserver.SparkError(codes.Internal, "TABLE_OR_VIEW_NOT_FOUND", "42P01", "table t not found", "err-1"))
-	_, err = s.Table("t").Rows(testContext(t))
+	_, err = s.Table("t").Rows(goldenCtx(t))
 	var se *SparkError
 	if !errors.As(err, &se) {
 		t.Fatalf("error %v", err)
@@ -141,7 +141,7 @@ func TestGoldenErrorDetails(t *testing.T) {
 	}
 	// ErrorDetails of an error without id is the error itself.
 	plain := &SparkError{Message: "x"}
-	if got, err := s.ErrorDetails(testContext(t), plain); got != plain || err != nil {
+	if got, err := s.ErrorDetails(goldenCtx(t), plain); got != plain || err != nil {
 		t.Errorf("ErrorDetails without id = %v, %v", got, err)
 	}
 }
@@ -149,7 +149,7 @@ func TestGoldenErrorDetails(t *testing.T) {
 func TestGoldenDetach(t *testing.T) {
 	srv := fakeserver.New()
 	t.Cleanup(srv.Close)
-	s, err := Dial(testContext(t), srv.URL(), WithDialOptions(srv.DialOptions()...))
+	s, err := Dial(goldenCtx(t), srv.URL(), WithDialOptions(srv.DialOptions()...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,17 +162,17 @@ func TestGoldenDetach(t *testing.T) {
 	if n := len(srv.ReleaseSessionRequests()); n != 0 {
 		t.Errorf("Detach released the session (%d requests)", n)
 	}
-	before := sent(srv)
-	if _, err := s.Range(0, 1, 1).Rows(testContext(t)); err == nil {
+	before := sentRequests(srv)
+	if _, err := s.Range(0, 1, 1).Rows(goldenCtx(t)); err == nil {
 		t.Error("query on a detached session succeeded")
 	}
-	if err := s.Conf().Set(testContext(t), "k", "v"); err == nil {
+	if err := s.Conf().Set(goldenCtx(t), "k", "v"); err == nil {
 		t.Error("Conf.Set on a detached session succeeded")
 	}
-	if _, err := s.Streams().Active(testContext(t)); err == nil {
+	if _, err := s.Streams().Active(goldenCtx(t)); err == nil {
 		t.Error("Active on a detached session succeeded")
 	}
-	if sent(srv) != before {
+	if sentRequests(srv) != before {
 		t.Error("a detached session sent a request")
 	}
 }

@@ -9,7 +9,7 @@ import (
 
 // Spark's limit is an int32: a larger n is an error, not a wrapped-around negative limit.
 func TestLimitOutOfRange(t *testing.T) {
-	srv, s := dialFake(t)
+	srv, s := dialGolden(t)
 	n := math.MaxInt32
 	checkPlan(t, srv, s.Range(0, 10, 1).Limit(n), limitRel(rangeRel(10), math.MaxInt32))
 	n++
@@ -17,9 +17,9 @@ func TestLimitOutOfRange(t *testing.T) {
 		t.Errorf("Limit(%d) has no error", n)
 	}
 	// Show clamps, as Spark does: the limit stays in range.
-	answer(t, srv, stringBatch("show_string", "table"))
+	answerWith(t, srv, stringBatch("show_string", "table"))
 	for _, n := range []int{math.MaxInt32 - 1, math.MaxInt32, n} {
-		if _, err := s.Range(0, 10, 1).Show(testContext(t), n); err != nil {
+		if _, err := s.Range(0, 10, 1).Show(goldenCtx(t), n); err != nil {
 			t.Fatalf("Show(%d): %v", n, err)
 		}
 		plans := srv.Plans()

@@ -32,7 +32,7 @@ func namedTable(streaming bool, name string, opts map[string]string) *sparkpb.Re
 }
 
 func TestReaderPlans(t *testing.T) {
-	srv, s := dialFake(t)
+	srv, s := dialGolden(t)
 	for _, streaming := range []bool{false, true} {
 		reader := s.Read
 		name := "Read"
@@ -46,12 +46,12 @@ func TestReaderPlans(t *testing.T) {
 		}{
 			{"Load bare", func() *DataFrame { return reader().Load() }, dataSource(streaming, nil, nil, nil)},
 			{"Format", func() *DataFrame { return reader().Format("json").Load("/a", "/b") },
-				dataSource(streaming, ptr("json"), nil, nil, "/a", "/b")},
+				dataSource(streaming, refOf("json"), nil, nil, "/a", "/b")},
 			{"Schema", func() *DataFrame { return reader().Format("csv").Schema("id BIGINT, s STRING").Load("/p") },
-				dataSource(streaming, ptr("csv"), ptr("id BIGINT, s STRING"), nil, "/p")},
+				dataSource(streaming, refOf("csv"), refOf("id BIGINT, s STRING"), nil, "/p")},
 			{"Option", func() *DataFrame {
 				return reader().Format("kafka").Option("subscribe", "t").Option("startingOffsets", "earliest").Option("subscribe", "u").Load()
-			}, dataSource(streaming, ptr("kafka"), nil, map[string]string{"subscribe": "u", "startingOffsets": "earliest"})},
+			}, dataSource(streaming, refOf("kafka"), nil, map[string]string{"subscribe": "u", "startingOffsets": "earliest"})},
 			{"Options", func() *DataFrame {
 				return reader().Option("a", "1").Options(map[string]string{"b": "2", "a": "3"}).Options(nil).Load()
 			}, dataSource(streaming, nil, nil, map[string]string{"a": "3", "b": "2"})},
@@ -70,13 +70,13 @@ func TestReaderPlans(t *testing.T) {
 }
 
 func TestReaderIsTemplate(t *testing.T) {
-	srv, s := dialFake(t)
+	srv, s := dialGolden(t)
 	base := s.Read().Format("csv").Option("header", "true").Schema("a INT")
 	_ = base.Format("json").Schema("b INT").Option("header", "false").Option("sep", ";").Options(map[string]string{"x": "y"})
 	withSep := base.Option("sep", "|")
 	_ = withSep.Option("sep", ",")
-	checkPlan(t, srv, base.Load("/p"), dataSource(false, ptr("csv"), ptr("a INT"), map[string]string{"header": "true"}, "/p"))
-	checkPlan(t, srv, withSep.Load("/p"), dataSource(false, ptr("csv"), ptr("a INT"), map[string]string{"header": "true", "sep": "|"}, "/p"))
+	checkPlan(t, srv, base.Load("/p"), dataSource(false, refOf("csv"), refOf("a INT"), map[string]string{"header": "true"}, "/p"))
+	checkPlan(t, srv, withSep.Load("/p"), dataSource(false, refOf("csv"), refOf("a INT"), map[string]string{"header": "true", "sep": "|"}, "/p"))
 
 	// A DataFrame loaded earlier does not change when the reader's options passed to Options change.
 	opts := map[string]string{"k": "v"}
@@ -86,7 +86,7 @@ func TestReaderIsTemplate(t *testing.T) {
 
 	// The stream reader stays a stream reader through its copies.
 	checkPlan(t, srv, s.ReadStream().Format("rate").Option("rowsPerSecond", "1").Load(),
-		dataSource(true, ptr("rate"), nil, map[string]string{"rowsPerSecond": "1"}))
+		dataSource(true, refOf("rate"), nil, map[string]string{"rowsPerSecond": "1"}))
 }
 
 // startCommand returns the WriteStreamOperationStart of the last command srv received.
@@ -100,9 +100,9 @@ func startCommand(t *testing.T, srv *fakeserver.Server) *sparkpb.WriteStreamOper
 }
 
 func TestStreamWriterPlans(t *testing.T) {
-	srv, s := dialFake(t)
+	srv, s := dialGolden(t)
 	rate := s.ReadStream().Format("rate").Load()
-	input := dataSource(true, ptr("rate"), nil, nil)
+	input := dataSource(true, refOf("rate"), nil, nil)
 	start := func(f func(*sparkpb.WriteStreamOperationStart)) *sparkpb.WriteStreamOperationStart {
 		op := &sparkpb.WriteStreamOperationStart{Input: input}
 		f(op)
@@ -182,7 +182,7 @@ func TestStreamWriterPlans(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			q, err := tc.start(testContext(t))
+			q, err := tc.start(goldenCtx(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -204,7 +204,7 @@ func TestStreamWriterPlans(t *testing.T) {
 }
 
 func TestStreamWriterAnswer(t *testing.T) {
-	srv, s := dialFake(t)
+	srv, s := dialGolden(t)
 	srv.OnExecute(func(ctx context.Context, req *sparkpb.ExecutePlanRequest, op *fakeserver.Operation) error {
 		if req.GetPlan().GetCommand().GetWriteStreamOperationStart() == nil {
 			return fakeserver.ErrUseDefault
@@ -215,7 +215,7 @@ func TestStreamWriterAnswer(t *testing.T) {
 			},
 		}})
 	})
-	q, err := s.ReadStream().Format("rate").Load().WriteStream().Start(testContext(t))
+	q, err := s.ReadStream().Format("rate").Load().WriteStream().Start(goldenCtx(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,13 +226,13 @@ func TestStreamWriterAnswer(t *testing.T) {
 	srv.OnExecute(func(ctx context.Context, req *sparkpb.ExecutePlanRequest, op *fakeserver.Operation) error {
 		return op.Complete()
 	})
-	if _, err := s.ReadStream().Format("rate").Load().WriteStream().Start(testContext(t)); err == nil || !strings.Contains(err.Error(), "no query id") {
+	if _, err := s.ReadStream().Format("rate").Load().WriteStream().Start(goldenCtx(t)); err == nil || !strings.Contains(err.Error(), "no query id") {
 		t.Errorf("start without a result: %v", err)
 	}
 }
 
 func TestStreamWriterErrors(t *testing.T) {
-	srv, s := dialFake(t)
+	srv, s := dialGolden(t)
 	w := s.ReadStream().Format("rate").Load().WriteStream()
 	cases := []struct {
 		name  string
@@ -256,12 +256,12 @@ func TestStreamWriterErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			before := sent(srv)
-			q, err := tc.start(testContext(t))
+			before := sentRequests(srv)
+			q, err := tc.start(goldenCtx(t))
 			if err == nil || !strings.Contains(err.Error(), tc.want) || q != nil {
 				t.Errorf("got %v, %v; want error %q", q, err, tc.want)
 			}
-			if sent(srv) != before {
+			if sentRequests(srv) != before {
 				t.Error("a request was sent")
 			}
 		})
@@ -286,18 +286,18 @@ func TestStreamWriterErrors(t *testing.T) {
 	// The writer is a template: a derived writer's settings do not leak into the original.
 	base := w.Format("memory").Option("a", "1")
 	_ = base.Option("a", "2").Option("b", "3").Trigger(Once()).OutputMode("bad").QueryName("x").Format("console")
-	if _, err := base.Trigger(AvailableNow()).Start(testContext(t)); err != nil {
+	if _, err := base.Trigger(AvailableNow()).Start(goldenCtx(t)); err != nil {
 		t.Fatalf("template writer: %v", err)
 	}
 	checkProto(t, "template writer", noIDs(startCommand(t, srv)), &sparkpb.WriteStreamOperationStart{
-		Input: dataSource(true, ptr("rate"), nil, nil), Format: "memory", Options: map[string]string{"a": "1"},
+		Input: dataSource(true, refOf("rate"), nil, nil), Format: "memory", Options: map[string]string{"a": "1"},
 		Trigger: &sparkpb.WriteStreamOperationStart_AvailableNow{AvailableNow: true},
 	})
 
 	// A server error reaches the caller.
 	srv.FailNext(fakeserver.SparkError(codes.Internal, "STREAM_FAILED", "XX000", "boom", ""))
 	var se *SparkError
-	if _, err := w.Start(testContext(t)); !errors.As(err, &se) {
+	if _, err := w.Start(goldenCtx(t)); !errors.As(err, &se) {
 		t.Errorf("start with a server error: %v", err)
 	}
 }

@@ -9,7 +9,7 @@ import (
 // A DataFrame, reader or writer does not change when the caller later changes a slice it
 // passed: DataFrames are immutable.
 func TestArgumentSlicesAreCopied(t *testing.T) {
-	srv, s := dialFake(t)
+	srv, s := dialGolden(t)
 	base := s.Range(0, 10, 1)
 	names := []string{"a", "b"}
 	drop := base.Drop(names...)
@@ -29,13 +29,13 @@ func TestArgumentSlicesAreCopied(t *testing.T) {
 	checkPlan(t, srv, load, dataSource(false, nil, nil, nil, "a", "b"))
 	checkPlan(t, srv, grouped.Count(), &sparkpb.Relation{RelType: &sparkpb.Relation_Aggregate{Aggregate: &sparkpb.Aggregate{
 		Input: rangeRel(10), GroupType: sparkpb.Aggregate_GROUP_TYPE_GROUPBY,
-		GroupingExpressions: []*sparkpb.Expression{attr("k")}, AggregateExpressions: []*sparkpb.Expression{alias(fn("count", litInt(1)), "count")},
+		GroupingExpressions: []*sparkpb.Expression{attrExpr("k")}, AggregateExpressions: []*sparkpb.Expression{aliasExpr(callExpr("count", litInt(1)), "count")},
 	}}})
 
 	cols := []string{"p"}
 	w := s.ReadStream().Format("rate").Load().WriteStream().PartitionBy(cols...).ClusterBy(cols...)
 	cols[0] = "changed"
-	if _, err := w.Start(testContext(t)); err != nil {
+	if _, err := w.Start(goldenCtx(t)); err != nil {
 		t.Fatal(err)
 	}
 	got := startCommand(t, srv)

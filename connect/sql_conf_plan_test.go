@@ -25,7 +25,7 @@ func sqlRel(query string, pos []*sparkpb.Expression, named map[string]*sparkpb.E
 }
 
 func TestSQLPlans(t *testing.T) {
-	srv, s := dialFake(t)
+	srv, s := dialGolden(t)
 	cases := []struct {
 		name  string
 		query string
@@ -35,7 +35,7 @@ func TestSQLPlans(t *testing.T) {
 		{"no args", "SELECT 1", nil, sqlRel("SELECT 1", nil, nil)},
 		{"positional", "SELECT ? + ?", []any{1, "x"}, sqlRel("SELECT ? + ?", []*sparkpb.Expression{litLong(1), litString("x")}, nil)},
 		{"positional column", "SELECT ?", []any{Col("a").Plus(int32(1))},
-			sqlRel("SELECT ?", []*sparkpb.Expression{fn("+", attr("a"), litInt(1))}, nil)},
+			sqlRel("SELECT ?", []*sparkpb.Expression{callExpr("+", attrExpr("a"), litInt(1))}, nil)},
 		{"named", "SELECT :a, :b", []any{Named("a", int32(7)), Named("b", Expr("current_date()"))},
 			sqlRel("SELECT :a, :b", nil, map[string]*sparkpb.Expression{"a": litInt(7), "b": exprString("current_date()")})},
 		{"named repeated", "SELECT :a", []any{Named("a", 1), Named("a", 2)},
@@ -43,7 +43,7 @@ func TestSQLPlans(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx := testContext(t)
+			ctx := goldenCtx(t)
 			df, err := s.SQL(ctx, tc.query, tc.args...)
 			if err != nil {
 				t.Fatal(err)
@@ -62,7 +62,7 @@ func TestSQLPlans(t *testing.T) {
 }
 
 func TestSQLErrors(t *testing.T) {
-	srv, s := dialFake(t)
+	srv, s := dialGolden(t)
 	bad := errors.New("bad")
 	cases := []struct {
 		name string
@@ -76,12 +76,12 @@ func TestSQLErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			before := sent(srv)
-			df, err := s.SQL(testContext(t), "SELECT 1", tc.args...)
+			before := sentRequests(srv)
+			df, err := s.SQL(goldenCtx(t), "SELECT 1", tc.args...)
 			if err == nil || !strings.Contains(err.Error(), tc.want) || df != nil {
 				t.Errorf("got %v, %v; want error %q", df, err, tc.want)
 			}
-			if sent(srv) != before {
+			if sentRequests(srv) != before {
 				t.Error("a request was sent")
 			}
 		})
@@ -89,25 +89,25 @@ func TestSQLErrors(t *testing.T) {
 	// A server error, and an answer without a relation.
 	srv.FailNext(fakeserver.SparkError(codes.Internal, "PARSE_SYNTAX_ERROR", "42601", "syntax error", ""))
 	var se *SparkError
-	if _, err := s.SQL(testContext(t), "SELEC 1"); !errors.As(err, &se) || se.ErrorClass != "PARSE_SYNTAX_ERROR" {
+	if _, err := s.SQL(goldenCtx(t), "SELEC 1"); !errors.As(err, &se) || se.ErrorClass != "PARSE_SYNTAX_ERROR" {
 		t.Errorf("server error: %v", err)
 	}
 	srv.OnExecute(func(ctx context.Context, req *sparkpb.ExecutePlanRequest, op *fakeserver.Operation) error {
 		return op.Complete()
 	})
-	if _, err := s.SQL(testContext(t), "SET x=1"); err == nil || !strings.Contains(err.Error(), "no result relation") {
+	if _, err := s.SQL(goldenCtx(t), "SET x=1"); err == nil || !strings.Contains(err.Error(), "no result relation") {
 		t.Errorf("no relation: %v", err)
 	}
 }
 
 func TestRangeAndTablePlans(t *testing.T) {
-	srv, s := dialFake(t)
+	srv, s := dialGolden(t)
 	checkPlan(t, srv, s.Range(-5, 100, 7), &sparkpb.Relation{RelType: &sparkpb.Relation_Range{Range: &sparkpb.Range{
-		Start: ptr(int64(-5)), End: 100, Step: 7}}})
+		Start: refOf(int64(-5)), End: 100, Step: 7}}})
 	checkPlan(t, srv, s.Range(10, 0, -2), &sparkpb.Relation{RelType: &sparkpb.Relation_Range{Range: &sparkpb.Range{
-		Start: ptr(int64(10)), End: 0, Step: -2}}})
+		Start: refOf(int64(10)), End: 0, Step: -2}}})
 	checkPlan(t, srv, s.Range(0, 0, 1), &sparkpb.Relation{RelType: &sparkpb.Relation_Range{Range: &sparkpb.Range{
-		Start: ptr(int64(0)), End: 0, Step: 1}}})
+		Start: refOf(int64(0)), End: 0, Step: 1}}})
 	checkPlan(t, srv, s.Table("cat.db.`t.x`"), tableRel("cat.db.`t.x`"))
 	df := s.Range(0, 10, 0)
 	if err := df.Err(); err == nil || !strings.Contains(err.Error(), "step must not be 0") {
@@ -147,7 +147,7 @@ func localBatches(t *testing.T, rel *sparkpb.Relation) []arrow.RecordBatch {
 }
 
 func TestCreateDataFramePlans(t *testing.T) {
-	srv, s := dialFake(t)
+	srv, s := dialGolden(t)
 	a, b := int64Batch("id", 1, 2, 3), int64Batch("id", 4)
 	defer a.Release()
 	defer b.Release()
@@ -159,11 +159,11 @@ func TestCreateDataFramePlans(t *testing.T) {
 	// Batches of different schemas are an error at the action.
 	c := stringBatch("s", "x")
 	defer c.Release()
-	before := sent(srv)
-	if _, err := s.CreateDataFrame(a, c).Rows(testContext(t)); err == nil || !strings.Contains(err.Error(), "create dataframe") {
+	before := sentRequests(srv)
+	if _, err := s.CreateDataFrame(a, c).Rows(goldenCtx(t)); err == nil || !strings.Contains(err.Error(), "create dataframe") {
 		t.Errorf("mixed schemas: %v", err)
 	}
-	if sent(srv) != before {
+	if sentRequests(srv) != before {
 		t.Error("a request was sent")
 	}
 
@@ -180,15 +180,15 @@ func TestCreateDataFramePlans(t *testing.T) {
 	if f := got[0].Schema().Field(0); f.Name != "id" || f.Type.ID() != arrow.INT64 || !f.Nullable {
 		t.Errorf("field %v", f)
 	}
-	if _, err := s.CreateDataFrameFromRows(schema, [][]any{{"not a number", "a"}}).Rows(testContext(t)); err == nil ||
+	if _, err := s.CreateDataFrameFromRows(schema, [][]any{{"not a number", "a"}}).Rows(goldenCtx(t)); err == nil ||
 		!strings.Contains(err.Error(), "create dataframe") {
 		t.Errorf("bad row: %v", err)
 	}
 }
 
 func TestConf(t *testing.T) {
-	srv, s := dialFake(t)
-	ctx := testContext(t)
+	srv, s := dialGolden(t)
+	ctx := goldenCtx(t)
 	conf := s.Conf()
 	op := func() *sparkpb.ConfigRequest_Operation {
 		reqs := srv.ConfigRequests()
@@ -198,7 +198,7 @@ func TestConf(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkProto(t, "Set", op(), &sparkpb.ConfigRequest_Operation{OpType: &sparkpb.ConfigRequest_Operation_Set{
-		Set: &sparkpb.ConfigRequest_Set{Pairs: []*sparkpb.KeyValue{{Key: "spark.sql.shuffle.partitions", Value: ptr("4")}}}}})
+		Set: &sparkpb.ConfigRequest_Set{Pairs: []*sparkpb.KeyValue{{Key: "spark.sql.shuffle.partitions", Value: refOf("4")}}}}})
 	if err := conf.Set(ctx, "spark.sql.other", ""); err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +227,7 @@ func TestConf(t *testing.T) {
 		t.Errorf("GetAll(spark.sql.) = %v", all)
 	}
 	checkProto(t, "GetAll", op(), &sparkpb.ConfigRequest_Operation{OpType: &sparkpb.ConfigRequest_Operation_GetAll{
-		GetAll: &sparkpb.ConfigRequest_GetAll{Prefix: ptr("spark.sql.")}}})
+		GetAll: &sparkpb.ConfigRequest_GetAll{Prefix: refOf("spark.sql.")}}})
 	all, err = conf.GetAll(ctx, "")
 	if err != nil || len(all) != 3 || all["spark.app.x"] != "y" {
 		t.Errorf("GetAll() = %v, %v", all, err)

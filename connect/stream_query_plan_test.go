@@ -63,7 +63,7 @@ func queryCommands(srv *fakeserver.Server, n int) []*sparkpb.StreamingQueryComma
 
 func startQuery(t *testing.T, s *Session, name string) *StreamingQuery {
 	t.Helper()
-	q, err := s.ReadStream().Format("rate").Load().WriteStream().Format("memory").QueryName(name).Start(testContext(t))
+	q, err := s.ReadStream().Format("rate").Load().WriteStream().Format("memory").QueryName(name).Start(goldenCtx(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func startQuery(t *testing.T, s *Session, name string) *StreamingQuery {
 }
 
 func TestStreamingQueryCommands(t *testing.T) {
-	srv, s := dialFake(t)
+	srv, s := dialGolden(t)
 	q := startQuery(t, s, "q")
 	id := &sparkpb.StreamingQueryInstanceId{Id: q.ID(), RunId: q.RunID()}
 	cmd := func(set func(*sparkpb.StreamingQueryCommand)) *sparkpb.StreamingQueryCommand {
@@ -169,7 +169,7 @@ func TestStreamingQueryCommands(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			before := len(srv.Plans())
-			if err := tc.call(testContext(t)); err != nil {
+			if err := tc.call(goldenCtx(t)); err != nil {
 				t.Fatal(err)
 			}
 			got := queryCommands(srv, before)
@@ -184,14 +184,14 @@ func TestStreamingQueryCommands(t *testing.T) {
 }
 
 func TestStreamingQueryAnswers(t *testing.T) {
-	srv, s := dialFake(t)
+	srv, s := dialGolden(t)
 	q := startQuery(t, s, "")
-	ctx := testContext(t)
+	ctx := goldenCtx(t)
 	p1 := `{"id":"` + q.ID() + `","runId":"r","batchId":1,"sources":[{"numInputRows":4}]}`
 	p2 := `{"id":"` + q.ID() + `","runId":"r","batchId":2,"sources":[{"numInputRows":6}],"sink":{"description":"MemorySink","numOutputRows":6}}`
 	progress := []string{p1, p2}
 	exception := &sparkpb.StreamingQueryCommandResult_ExceptionResult{
-		ExceptionMessage: ptr("Division by zero"), ErrorClass: ptr("DIVIDE_BY_ZERO"), StackTrace: ptr("at Foo.bar"),
+		ExceptionMessage: refOf("Division by zero"), ErrorClass: refOf("DIVIDE_BY_ZERO"), StackTrace: refOf("at Foo.bar"),
 	}
 	scriptQueries(srv, func(c *sparkpb.StreamingQueryCommand) *sparkpb.StreamingQueryCommandResult {
 		res := &sparkpb.StreamingQueryCommandResult{QueryId: c.GetQueryId()}
@@ -232,7 +232,7 @@ func TestStreamingQueryAnswers(t *testing.T) {
 		t.Errorf("Error() = %q, want %q", ex.Error(), want)
 	}
 	// A message that names its class already is not prefixed again.
-	exception.ExceptionMessage = ptr("[DIVIDE_BY_ZERO] Division by zero")
+	exception.ExceptionMessage = refOf("[DIVIDE_BY_ZERO] Division by zero")
 	if ex, _ := q.Exception(ctx); ex == nil || strings.Count(ex.Error(), "DIVIDE_BY_ZERO") != 1 {
 		t.Errorf("Error() = %v", ex)
 	}
@@ -271,7 +271,7 @@ func TestStreamingQueryAnswers(t *testing.T) {
 }
 
 func TestStreamingQueryErrors(t *testing.T) {
-	srv, s := dialFake(t)
+	srv, s := dialGolden(t)
 	q := startQuery(t, s, "q")
 	calls := map[string]func(ctx context.Context) error{
 		"Status":         func(ctx context.Context) error { _, err := q.Status(ctx); return err },
@@ -290,7 +290,7 @@ func TestStreamingQueryErrors(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			srv.FailNext(fakeserver.SparkError(codes.Internal, "BOOM", "XX000", "boom", ""))
 			var se *SparkError
-			if err := call(testContext(t)); !errors.As(err, &se) || se.ErrorClass != "BOOM" {
+			if err := call(goldenCtx(t)); !errors.As(err, &se) || se.ErrorClass != "BOOM" {
 				t.Errorf("got %v, want the server's error", err)
 			}
 		})
@@ -299,7 +299,7 @@ func TestStreamingQueryErrors(t *testing.T) {
 	srv.OnExecute(func(ctx context.Context, req *sparkpb.ExecutePlanRequest, op *fakeserver.Operation) error {
 		return op.Complete()
 	})
-	ctx := testContext(t)
+	ctx := goldenCtx(t)
 	if st, err := q.Status(ctx); err != nil || st != (QueryStatus{}) {
 		t.Errorf("Status of an empty answer = %+v, %v", st, err)
 	}
@@ -312,7 +312,7 @@ func TestStreamingQueryErrors(t *testing.T) {
 }
 
 func TestAwaitTerminationDeadline(t *testing.T) {
-	srv, s := dialFake(t)
+	srv, s := dialGolden(t)
 	q := startQuery(t, s, "")
 	var awaits atomic.Int32
 	scriptQueries(srv, func(c *sparkpb.StreamingQueryCommand) *sparkpb.StreamingQueryCommandResult {
@@ -354,8 +354,8 @@ func TestAwaitTerminationDeadline(t *testing.T) {
 }
 
 func TestStreamingQueryManager(t *testing.T) {
-	srv, s := dialFake(t)
-	ctx := testContext(t)
+	srv, s := dialGolden(t)
+	ctx := goldenCtx(t)
 	m := s.Streams()
 	q1, q2 := startQuery(t, s, "first"), startQuery(t, s, "")
 	managerCmd := func() *sparkpb.StreamingQueryManagerCommand {
@@ -404,7 +404,7 @@ func TestStreamingQueryManager(t *testing.T) {
 }
 
 func TestAwaitAnyTerminationDeadline(t *testing.T) {
-	srv, s := dialFake(t)
+	srv, s := dialGolden(t)
 	var awaits atomic.Int32
 	scriptManager(srv, func(c *sparkpb.StreamingQueryManagerCommand) *sparkpb.StreamingQueryManagerCommandResult {
 		if c.GetAwaitAnyTermination() == nil {

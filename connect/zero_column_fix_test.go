@@ -8,7 +8,7 @@ import (
 // The zero Column is no expression: every use of it is an error at the action, and
 // nothing goes to the server (which would otherwise get a plan with empty expressions).
 func TestZeroColumnIsAnError(t *testing.T) {
-	srv, s := dialFake(t)
+	srv, s := dialGolden(t)
 	var zero Column
 	base := s.Range(0, 1, 1)
 	for name, df := range map[string]*DataFrame{
@@ -30,11 +30,11 @@ func TestZeroColumnIsAnError(t *testing.T) {
 		"GroupBy":       base.GroupBy(zero).Count(),
 	} {
 		t.Run(name, func(t *testing.T) {
-			before := sent(srv)
-			if _, err := df.Rows(testContext(t)); !errors.Is(err, errZeroColumn) {
+			before := sentRequests(srv)
+			if _, err := df.Rows(goldenCtx(t)); !errors.Is(err, errZeroColumn) {
 				t.Errorf("got %v, want errZeroColumn", err)
 			}
-			if sent(srv) != before {
+			if sentRequests(srv) != before {
 				t.Error("a request was sent")
 			}
 		})
@@ -42,11 +42,11 @@ func TestZeroColumnIsAnError(t *testing.T) {
 	if !errors.Is(zero.Err(), errZeroColumn) {
 		t.Errorf("Err() = %v", zero.Err())
 	}
-	before := sent(srv)
-	if _, err := s.SQL(testContext(t), "SELECT ?", zero); !errors.Is(err, errZeroColumn) {
+	before := sentRequests(srv)
+	if _, err := s.SQL(goldenCtx(t), "SELECT ?", zero); !errors.Is(err, errZeroColumn) {
 		t.Errorf("SQL with a zero Column: %v", err)
 	}
-	if sent(srv) != before {
+	if sentRequests(srv) != before {
 		t.Error("SQL sent a request")
 	}
 }
