@@ -62,8 +62,8 @@ func Lit(v any) Column {
 
 // Alias names the column: SELECT expr AS name.
 func (c Column) Alias(name string) Column {
-	if c.err != nil {
-		return c
+	if err := c.Err(); err != nil {
+		return Column{err: err}
 	}
 	return Column{expr: &sparkpb.Expression{ExprType: &sparkpb.Expression_Alias_{
 		Alias: &sparkpb.Expression_Alias{Expr: c.expr, Name: []string{name}},
@@ -73,8 +73,8 @@ func (c Column) Alias(name string) Column {
 func exprs(cols []Column) ([]*sparkpb.Expression, error) {
 	out := make([]*sparkpb.Expression, len(cols))
 	for i, c := range cols {
-		if c.err != nil {
-			return nil, c.err
+		if err := c.Err(); err != nil {
+			return nil, err
 		}
 		out[i] = c.expr
 	}
@@ -115,8 +115,15 @@ func InvalidColumn(err error) Column {
 }
 
 // Err returns the error recorded while building the column (for example a Go value with no
-// Spark literal), or nil.
-func (c Column) Err() error { return c.err }
+// Spark literal), or nil. The zero Column is no expression: its Err is not nil.
+func (c Column) Err() error {
+	if c.err == nil && c.expr == nil {
+		return errZeroColumn
+	}
+	return c.err
+}
+
+var errZeroColumn = errors.New("the zero Column is no expression; build columns with Col, Lit, Expr or a function")
 
 func (c Column) op(name string, other any) Column {
 	o, ok := other.(Column)
@@ -199,8 +206,8 @@ func (c Column) Like(pattern string) Column { return CallFunction("like", c, Lit
 // Cast converts c to a type given in DDL ("bigint", "decimal(10,2)", "array<string>"),
 // or as a types.DataType's DDL().
 func (c Column) Cast(ddl string) Column {
-	if c.err != nil {
-		return c
+	if err := c.Err(); err != nil {
+		return Column{err: err}
 	}
 	return Column{expr: &sparkpb.Expression{ExprType: &sparkpb.Expression_Cast_{Cast: &sparkpb.Expression_Cast{
 		Expr: c.expr, CastToType: &sparkpb.Expression_Cast_TypeStr{TypeStr: ddl},
@@ -220,11 +227,11 @@ func (c Column) GetItem(key any) Column {
 }
 
 func (c Column) extract(key Column) Column {
-	if c.err != nil {
-		return c
+	if err := c.Err(); err != nil {
+		return Column{err: err}
 	}
-	if key.err != nil {
-		return key
+	if err := key.Err(); err != nil {
+		return Column{err: err}
 	}
 	return Column{expr: &sparkpb.Expression{ExprType: &sparkpb.Expression_UnresolvedExtractValue_{
 		UnresolvedExtractValue: &sparkpb.Expression_UnresolvedExtractValue{Child: c.expr, Extraction: key.expr},
@@ -247,8 +254,8 @@ func (c Column) When(cond Column, value any) Column { return c.appendCase(cond, 
 func (c Column) Otherwise(value any) Column { return c.appendCase(value) }
 
 func (c Column) appendCase(parts ...any) Column {
-	if c.err != nil {
-		return c
+	if err := c.Err(); err != nil {
+		return Column{err: err}
 	}
 	fn := c.expr.GetUnresolvedFunction()
 	if fn == nil || fn.GetFunctionName() != "when" {
@@ -263,8 +270,8 @@ func (c Column) appendCase(parts ...any) Column {
 		if !ok {
 			pc = Lit(p)
 		}
-		if pc.err != nil {
-			return pc
+		if err := pc.Err(); err != nil {
+			return Column{err: err}
 		}
 		args = append(args, pc.expr)
 	}
@@ -296,8 +303,8 @@ func (c Column) DescNullsFirst() Column {
 }
 
 func (c Column) sort(dir sparkpb.Expression_SortOrder_SortDirection, nulls sparkpb.Expression_SortOrder_NullOrdering) Column {
-	if c.err != nil {
-		return c
+	if err := c.Err(); err != nil {
+		return Column{err: err}
 	}
 	if c.expr.GetSortOrder() != nil {
 		c = Column{expr: c.expr.GetSortOrder().GetChild()}

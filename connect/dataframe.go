@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/sparkwire/sparkwire/connect/internal/sparkpb"
@@ -71,8 +72,8 @@ func (df *DataFrame) SelectExpr(sql ...string) *DataFrame {
 // Filter keeps the rows for which cond is true.
 func (df *DataFrame) Filter(cond Column) *DataFrame {
 	return df.derive(func(in *sparkpb.Relation) (*sparkpb.Relation, error) {
-		if cond.err != nil {
-			return nil, cond.err
+		if err := cond.Err(); err != nil {
+			return nil, err
 		}
 		return &sparkpb.Relation{RelType: &sparkpb.Relation_Filter{Filter: &sparkpb.Filter{
 			Input: in, Condition: cond.expr,
@@ -83,11 +84,14 @@ func (df *DataFrame) Filter(cond Column) *DataFrame {
 // Where keeps the rows for which the SQL condition is true, e.g. Where("amount > 100").
 func (df *DataFrame) Where(condition string) *DataFrame { return df.Filter(Expr(condition)) }
 
-// Limit keeps the first n rows.
+// Limit keeps the first n rows; n is at most math.MaxInt32, Spark's largest limit.
 func (df *DataFrame) Limit(n int) *DataFrame {
 	return df.derive(func(in *sparkpb.Relation) (*sparkpb.Relation, error) {
 		if n < 0 {
 			return nil, fmt.Errorf("limit %d is negative", n)
+		}
+		if int64(n) > math.MaxInt32 {
+			return nil, fmt.Errorf("limit %d is larger than Spark's largest, %d", n, math.MaxInt32)
 		}
 		return &sparkpb.Relation{RelType: &sparkpb.Relation_Limit{Limit: &sparkpb.Limit{
 			Input: in, Limit: int32(n),
@@ -222,8 +226,10 @@ func (df *DataFrame) Show(ctx context.Context, n int) (string, error) {
 }
 
 // ShowString renders the first n rows as Spark's show does, with the given options. The
-// server does the rendering, so the output matches every other Spark client.
+// server does the rendering, so the output matches every other Spark client. Like Spark,
+// it clamps n to between 0 and math.MaxInt32-1.
 func (df *DataFrame) ShowString(ctx context.Context, n int, opts ShowOptions) (string, error) {
+	n = int(max(min(int64(n), math.MaxInt32-1), 0))
 	// Show needs n+1 rows (the extra one decides "only showing top n rows"). Limiting the
 	// input first also avoids a server quirk: ShowString straight over a streaming memory
 	// table can come back empty.

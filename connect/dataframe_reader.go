@@ -2,6 +2,7 @@ package connect
 
 import (
 	"maps"
+	"slices"
 
 	"github.com/sparkwire/sparkwire/connect/internal/sparkpb"
 )
@@ -58,7 +59,7 @@ func (r *DataFrameReader) Options(opts map[string]string) *DataFrameReader {
 
 // Load returns the DataFrame read from the given paths (none for sources such as Kafka).
 func (r *DataFrameReader) Load(paths ...string) *DataFrame {
-	ds := &sparkpb.Read_DataSource{Options: r.options, Paths: paths}
+	ds := &sparkpb.Read_DataSource{Options: r.options, Paths: slices.Clone(paths)}
 	if r.format != "" {
 		ds.Format = &r.format
 	}

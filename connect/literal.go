@@ -70,8 +70,12 @@ func literal(v any) (*sparkpb.Expression_Literal, error) {
 		if v.Unscaled == nil {
 			v.Unscaled = new(big.Int)
 		}
+		// Spark's type for a decimal literal: decimal(max(digits, scale), scale).
 		digits := int32(len(new(big.Int).Abs(v.Unscaled).String()))
-		precision := max(digits, v.Scale+1)
+		precision := max(digits, v.Scale)
+		if precision > maxDecimalPrecision {
+			return nil, fmt.Errorf("spark connect: decimal %s needs precision %d, more than Spark's %d", v, precision, maxDecimalPrecision)
+		}
 		scale := v.Scale
 		l.LiteralType = &sparkpb.Expression_Literal_Decimal_{Decimal: &sparkpb.Expression_Literal_Decimal{
 			Value: v.String(), Precision: &precision, Scale: &scale,
@@ -81,6 +85,9 @@ func literal(v any) (*sparkpb.Expression_Literal, error) {
 	}
 	return l, nil
 }
+
+// maxDecimalPrecision is the largest precision of Spark's decimal type.
+const maxDecimalPrecision = 38
 
 // Date is a calendar date without a time zone, Spark's date type, for use as a literal.
 // Dates read back from Spark are time.Time values at midnight UTC.

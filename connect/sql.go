@@ -66,8 +66,8 @@ func argExpr(v any) (*sparkpb.Expression, error) {
 	if !ok {
 		c = Lit(v)
 	}
-	if c.err != nil {
-		return nil, c.err
+	if err := c.Err(); err != nil {
+		return nil, err
 	}
 	return c.expr, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/sparkwire/sparkwire/connect/internal/sparkpb"
@@ -164,12 +165,12 @@ func (w *DataStreamWriter) QueryName(name string) *DataStreamWriter {
 
 // PartitionBy partitions file sink output by the named columns.
 func (w *DataStreamWriter) PartitionBy(cols ...string) *DataStreamWriter {
-	return w.with(func(c *DataStreamWriter) { c.partitions = cols })
+	return w.with(func(c *DataStreamWriter) { c.partitions = slices.Clone(cols) })
 }
 
 // ClusterBy clusters table sink output by the named columns.
 func (w *DataStreamWriter) ClusterBy(cols ...string) *DataStreamWriter {
-	return w.with(func(c *DataStreamWriter) { c.clusters = cols })
+	return w.with(func(c *DataStreamWriter) { c.clusters = slices.Clone(cols) })
 }
 
 // Start starts the query and returns once the server has started it. For file sinks pass

@@ -11,15 +11,20 @@ import (
 )
 
 // Col refers to a column of this DataFrame specifically, to tell apart same-named columns of
-// the two sides of a join: left.Col("id").Eq(right.Col("id")).
+// the two sides of a join: left.Col("id").Eq(right.Col("id")). As with the package-level
+// Col, "*" is all columns of the DataFrame and "s.*" all fields of its struct column s.
 func (df *DataFrame) Col(name string) Column {
 	if df.err != nil {
 		return Column{err: df.err}
 	}
 	id := df.rel.GetCommon().GetPlanId()
-	return Column{expr: &sparkpb.Expression{ExprType: &sparkpb.Expression_UnresolvedAttribute_{
-		UnresolvedAttribute: &sparkpb.Expression_UnresolvedAttribute{UnparsedIdentifier: name, PlanId: &id},
-	}}}
+	c := Col(name)
+	if star := c.expr.GetUnresolvedStar(); star != nil {
+		star.PlanId = &id
+	} else {
+		c.expr.GetUnresolvedAttribute().PlanId = &id
+	}
+	return c
 }
 
 // WithColumn adds a column, or replaces the one with the same name.
@@ -34,8 +39,8 @@ func (df *DataFrame) WithColumns(cols map[string]Column) *DataFrame {
 		aliases := make([]*sparkpb.Expression_Alias, 0, len(cols))
 		for _, n := range names {
 			c := cols[n]
-			if c.err != nil {
-				return nil, fmt.Errorf("column %s: %w", n, c.err)
+			if err := c.Err(); err != nil {
+				return nil, fmt.Errorf("column %s: %w", n, err)
 			}
 			aliases = append(aliases, &sparkpb.Expression_Alias{Expr: c.expr, Name: []string{n}})
 		}
@@ -57,7 +62,7 @@ func (df *DataFrame) WithColumnRenamed(existing, newName string) *DataFrame {
 // Drop removes columns by name.
 func (df *DataFrame) Drop(names ...string) *DataFrame {
 	return df.derive(func(in *sparkpb.Relation) (*sparkpb.Relation, error) {
-		return &sparkpb.Relation{RelType: &sparkpb.Relation_Drop{Drop: &sparkpb.Drop{Input: in, ColumnNames: names}}}, nil
+		return &sparkpb.Relation{RelType: &sparkpb.Relation_Drop{Drop: &sparkpb.Drop{Input: in, ColumnNames: slices.Clone(names)}}}, nil
 	})
 }
 
@@ -66,8 +71,8 @@ func (df *DataFrame) OrderBy(cols ...Column) *DataFrame {
 	return df.derive(func(in *sparkpb.Relation) (*sparkpb.Relation, error) {
 		order := make([]*sparkpb.Expression_SortOrder, len(cols))
 		for i, c := range cols {
-			if c.err != nil {
-				return nil, c.err
+			if err := c.Err(); err != nil {
+				return nil, err
 			}
 			if so := c.expr.GetSortOrder(); so != nil {
 				order[i] = so
@@ -107,7 +112,7 @@ func (df *DataFrame) DropDuplicatesWithinWatermark(cols ...string) *DataFrame {
 
 func (df *DataFrame) dedup(cols []string, withinWatermark bool) *DataFrame {
 	return df.derive(func(in *sparkpb.Relation) (*sparkpb.Relation, error) {
-		d := &sparkpb.Deduplicate{Input: in, ColumnNames: cols}
+		d := &sparkpb.Deduplicate{Input: in, ColumnNames: slices.Clone(cols)}
 		if len(cols) == 0 {
 			all := true
 			d.AllColumnsAsKeys = &all
@@ -212,10 +217,10 @@ func (df *DataFrame) join(other *DataFrame, on *Column, using []string, how Join
 		if err != nil {
 			return nil, err
 		}
-		j := &sparkpb.Join{Left: in, Right: other.rel, JoinType: jt, UsingColumns: using}
+		j := &sparkpb.Join{Left: in, Right: other.rel, JoinType: jt, UsingColumns: slices.Clone(using)}
 		if on != nil {
-			if on.err != nil {
-				return nil, on.err
+			if err := on.Err(); err != nil {
+				return nil, err
 			}
 			j.JoinCondition = on.expr
 		}
@@ -230,7 +235,9 @@ type GroupedData struct {
 }
 
 // GroupBy groups the rows by the given columns (for windows: functions.Window(...)).
-func (df *DataFrame) GroupBy(cols ...Column) *GroupedData { return &GroupedData{df: df, keys: cols} }
+func (df *DataFrame) GroupBy(cols ...Column) *GroupedData {
+	return &GroupedData{df: df, keys: slices.Clone(cols)}
+}
 
 // Agg computes aggregate expressions per group, e.g.
 // Agg(functions.Count(connect.Lit(1)).Alias("n"), functions.Avg(connect.Col("x"))).
