@@ -127,7 +127,7 @@ func TestVariantValues(t *testing.T) {
 	df, err := s.SQL(ctx, `SELECT v, to_json(v) AS vj, w, to_json(w) AS wj FROM (SELECT
 		parse_json('{"a":1,"b":[true,null,"x"]}') AS v,
 		to_variant_object(named_struct(
-			'z', 'q"\n\u0001é', 'd', date'2024-02-29', 't', timestamp'2024-03-01 12:34:56.5',
+			'z', 'q"\n\u0001', 'd', date'2024-02-29', 't', timestamp'2024-03-01 12:34:56.5',
 			'n', timestamp_ntz'2024-03-01 00:00:00', 'b', X'0102FF', 'dec', cast(1.50 AS decimal(5,2)),
 			'dbl', 1e20D, 'f', cast(0.1 AS float), 'big', 12345678901234L, 'arr', array(1.5D, 2D),
 			'nested', named_struct('k', cast(null AS int)))) AS w)`)
@@ -138,7 +138,7 @@ func TestVariantValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := schema.DDL(); got != "struct<v:variant,vj:string,w:variant,wj:string>" {
+	if got := schema.DDL(); got != "struct<v:variant NOT NULL,vj:string,w:variant NOT NULL,wj:string>" {
 		t.Errorf("schema %s", got)
 	}
 	rows, err := df.Rows(ctx)
@@ -163,7 +163,9 @@ func TestVariantValues(t *testing.T) {
 		t.Errorf("v.Value() = %#v, %v; want %#v", val, err, want)
 	}
 
-	// Every scalar kind renders as Spark renders it.
+	// Every scalar kind renders as Spark renders it. (Non-ASCII text is left out of this
+	// comparison: the server's to_json of a variant garbles it in a JVM whose default charset
+	// is not UTF-8, as in the sparkwire image; the Go decoding is checked on its own below.)
 	w, ok := get("w", rows[0]).(connect.Variant)
 	if !ok {
 		t.Fatalf("w = %#v", get("w", rows[0]))
@@ -178,7 +180,7 @@ func TestVariantValues(t *testing.T) {
 	}
 	m := wv.(map[string]any)
 	checks := map[string]any{
-		"z":      "q\"\n\x01é",
+		"z":      "q\"\n\x01",
 		"d":      time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC),
 		"t":      time.Date(2024, 3, 1, 12, 34, 56, 500_000_000, time.UTC),
 		"n":      time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC),
@@ -197,12 +199,36 @@ func TestVariantValues(t *testing.T) {
 	if d, ok := m["dec"].(types.Decimal); !ok || d.Rat().Cmp(big.NewRat(3, 2)) != 0 {
 		t.Errorf("w.dec = %#v", m["dec"])
 	}
+
+	// Non-ASCII text decodes exactly.
+	udf, err := s.SQL(ctx, `SELECT parse_json('"é€😀"') AS u`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	urows, err := udf.Rows(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, ok := get("u", urows[0]).(connect.Variant)
+	if !ok {
+		t.Fatalf("u = %#v", get("u", urows[0]))
+	}
+	if js, err := u.JSON(); err != nil || js != `"é€😀"` {
+		t.Errorf("u.JSON() = %q, %v", js, err)
+	}
+	if uv, err := u.Value(); err != nil || uv != "é€😀" {
+		t.Errorf("u.Value() = %#v, %v", uv, err)
+	}
 }
 
 // Spark's time type comes back as types.Time with its DDL time(6).
 func TestTimeType(t *testing.T) {
 	ctx := testCtx(t, 2*time.Minute)
 	s, get := utcSession(t)
+	// Spark 4.1 has the time type behind a flag.
+	if err := s.Conf().Set(ctx, "spark.sql.timeType.enabled", "true"); err != nil {
+		t.Fatal(err)
+	}
 	df, err := s.SQL(ctx, `SELECT CAST('12:34:56.789' AS TIME) AS t, CAST('00:00:01' AS TIME(0)) AS t0`)
 	if err != nil {
 		t.Fatal(err)

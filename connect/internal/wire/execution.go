@@ -207,11 +207,10 @@ type releaser struct {
 	c    *Client
 	opID string
 
-	mu        sync.Mutex
-	pending   string // the newest consumed response id not yet released
-	interrupt bool
-	done      bool
-	running   bool
+	mu      sync.Mutex
+	pending string // the newest consumed response id not yet released
+	done    bool
+	running bool
 }
 
 func newReleaser(c *Client, opID string) *releaser { return &releaser{c: c, opID: opID} }
@@ -234,8 +233,23 @@ func (r *releaser) finish(interrupt bool) {
 	if r.done {
 		return
 	}
-	r.done, r.interrupt = true, interrupt
+	r.done = true
+	if interrupt {
+		// At once, on its own: not behind a release that the server is slow to answer.
+		r.c.background(r.sendInterrupt)
+	}
 	r.startLocked()
+}
+
+func (r *releaser) sendInterrupt(bg context.Context) {
+	r.c.cleanupCall(bg, "interrupt", func(ctx context.Context) error {
+		_, err := r.c.rpc.Interrupt(r.c.outgoing(ctx), &sparkpb.InterruptRequest{
+			SessionId: r.c.cfg.SessionID, UserContext: r.c.user, ClientType: &r.c.cfg.ClientType,
+			InterruptType: sparkpb.InterruptRequest_INTERRUPT_TYPE_OPERATION_ID,
+			Interrupt:     &sparkpb.InterruptRequest_OperationId{OperationId: r.opID},
+		})
+		return err
+	})
 }
 
 func (r *releaser) startLocked() {
@@ -249,7 +263,7 @@ func (r *releaser) startLocked() {
 func (r *releaser) run(bg context.Context) {
 	for {
 		r.mu.Lock()
-		pending, done, interrupt := r.pending, r.done, r.interrupt
+		pending, done := r.pending, r.done
 		r.pending = ""
 		if !done && pending == "" {
 			r.running = false
@@ -258,17 +272,8 @@ func (r *releaser) run(bg context.Context) {
 		}
 		r.mu.Unlock()
 		if done {
-			// The end supersedes partial releases: interrupt if needed, then release all.
-			if interrupt {
-				r.c.cleanupCall(bg, "interrupt", func(ctx context.Context) error {
-					_, err := r.c.rpc.Interrupt(r.c.outgoing(ctx), &sparkpb.InterruptRequest{
-						SessionId: r.c.cfg.SessionID, UserContext: r.c.user, ClientType: &r.c.cfg.ClientType,
-						InterruptType: sparkpb.InterruptRequest_INTERRUPT_TYPE_OPERATION_ID,
-						Interrupt:     &sparkpb.InterruptRequest_OperationId{OperationId: r.opID},
-					})
-					return err
-				})
-			}
+			// The end supersedes partial releases: release all (which also ends the
+			// operation on the server if it still runs).
 			r.release(bg, &sparkpb.ReleaseExecuteRequest{Release: &sparkpb.ReleaseExecuteRequest_ReleaseAll_{
 				ReleaseAll: &sparkpb.ReleaseExecuteRequest_ReleaseAll{},
 			}})
