@@ -18,9 +18,9 @@ vet:
 	go vet ./...
 	@test -z "$$(gofmt -l . | grep -v '^.build/')" || { gofmt -l . ; echo 'gofmt: files above need formatting'; exit 1; }
 
-## unit: tests that need no containers.
+## unit: tests that need no containers (the in-memory Spark Connect server), with -race.
 unit:
-	go test -count=1 ./connect/... ./producers/... ./jobs/... ./cmd/...
+	go test -race -short -count=1 ./connect/... ./producers/... ./jobs/... ./cmd/...
 
 ## test: the whole suite, unit and end-to-end against real Kafka and Spark containers.
 ## Installs and starts the Docker engine and builds the images when they are missing.

@@ -44,8 +44,16 @@ func (df *DataFrame) derive(build func(input *sparkpb.Relation) (*sparkpb.Relati
 // Session returns the session the DataFrame belongs to.
 func (df *DataFrame) Session() *Session { return df.s }
 
+// ErrNilDataFrame is the error of a nil *DataFrame.
+var ErrNilDataFrame = errors.New("spark connect: nil DataFrame")
+
 // Err returns the error recorded while building the DataFrame, if any. Actions return it too.
-func (df *DataFrame) Err() error { return df.err }
+func (df *DataFrame) Err() error {
+	if df == nil {
+		return ErrNilDataFrame
+	}
+	return df.err
+}
 
 // Select projects a set of columns or expressions.
 func (df *DataFrame) Select(cols ...Column) *DataFrame {

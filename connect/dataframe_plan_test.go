@@ -3,6 +3,7 @@ package connect
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 
@@ -396,5 +397,88 @@ func TestDataFrameAnalyze(t *testing.T) {
 	})
 	if _, err := df.Schema(ctx); err == nil || !strings.Contains(err.Error(), "not a struct") {
 		t.Errorf("non-struct schema: %v", err)
+	}
+}
+
+// A DataFrame, reader or writer does not change when the caller later changes a slice it
+// passed: DataFrames are immutable.
+func TestArgumentSlicesAreCopied(t *testing.T) {
+	srv, s := dialGolden(t)
+	base := s.Range(0, 10, 1)
+	names := []string{"a", "b"}
+	drop := base.Drop(names...)
+	dedup := base.DropDuplicates(names...)
+	using := base.JoinUsing(s.Table("t"), names, InnerJoin)
+	load := s.Read().Load(names...)
+	keys := []Column{Col("k")}
+	grouped := base.GroupBy(keys...)
+	names[0], keys[0] = "changed", Col("changed")
+
+	checkPlan(t, srv, drop, &sparkpb.Relation{RelType: &sparkpb.Relation_Drop{Drop: &sparkpb.Drop{
+		Input: rangeRel(10), ColumnNames: []string{"a", "b"}}}})
+	checkPlan(t, srv, dedup, &sparkpb.Relation{RelType: &sparkpb.Relation_Deduplicate{Deduplicate: &sparkpb.Deduplicate{
+		Input: rangeRel(10), ColumnNames: []string{"a", "b"}}}})
+	checkPlan(t, srv, using, &sparkpb.Relation{RelType: &sparkpb.Relation_Join{Join: &sparkpb.Join{
+		Left: rangeRel(10), Right: tableRel("t"), JoinType: sparkpb.Join_JOIN_TYPE_INNER, UsingColumns: []string{"a", "b"}}}})
+	checkPlan(t, srv, load, dataSource(false, nil, nil, nil, "a", "b"))
+	checkPlan(t, srv, grouped.Count(), &sparkpb.Relation{RelType: &sparkpb.Relation_Aggregate{Aggregate: &sparkpb.Aggregate{
+		Input: rangeRel(10), GroupType: sparkpb.Aggregate_GROUP_TYPE_GROUPBY,
+		GroupingExpressions: []*sparkpb.Expression{attrExpr("k")}, AggregateExpressions: []*sparkpb.Expression{aliasExpr(callExpr("count", litInt(1)), "count")},
+	}}})
+
+	cols := []string{"p"}
+	w := s.ReadStream().Format("rate").Load().WriteStream().PartitionBy(cols...).ClusterBy(cols...)
+	cols[0] = "changed"
+	if _, err := w.Start(goldenCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	got := startCommand(t, srv)
+	if got.PartitioningColumnNames[0] != "p" || got.ClusteringColumnNames[0] != "p" {
+		t.Errorf("partitioning %v, clustering %v", got.PartitioningColumnNames, got.ClusteringColumnNames)
+	}
+}
+
+// Spark's limit is an int32: a larger n is an error, not a wrapped-around negative limit.
+func TestLimitOutOfRange(t *testing.T) {
+	srv, s := dialGolden(t)
+	n := math.MaxInt32
+	checkPlan(t, srv, s.Range(0, 10, 1).Limit(n), limitRel(rangeRel(10), math.MaxInt32))
+	n++
+	if err := s.Range(0, 10, 1).Limit(n).Err(); err == nil {
+		t.Errorf("Limit(%d) has no error", n)
+	}
+	// Show clamps, as Spark does: the limit stays in range.
+	answerWith(t, srv, stringBatch("show_string", "table"))
+	for _, n := range []int{math.MaxInt32 - 1, math.MaxInt32, n} {
+		if _, err := s.Range(0, 10, 1).Show(goldenCtx(t), n); err != nil {
+			t.Fatalf("Show(%d): %v", n, err)
+		}
+		plans := srv.Plans()
+		checkProto(t, "Show", noIDs(plans[len(plans)-1].GetRoot()), &sparkpb.Relation{RelType: &sparkpb.Relation_ShowString{ShowString: &sparkpb.ShowString{
+			Input: limitRel(rangeRel(10), math.MaxInt32), NumRows: math.MaxInt32 - 1, Truncate: 20,
+		}}})
+	}
+}
+
+// df.Col("*") and df.Col("s.*") are stars of that DataFrame, as in Spark's own clients
+// (Column(name, planId) in Scala, df["*"] in PySpark), not attributes named "*".
+func TestDataFrameColStar(t *testing.T) {
+	srv, s := dialGolden(t)
+	df := s.Range(0, 10, 1)
+	id := df.rel.GetCommon().GetPlanId()
+	star := func(target *string) *sparkpb.Expression {
+		return &sparkpb.Expression{ExprType: &sparkpb.Expression_UnresolvedStar_{
+			UnresolvedStar: &sparkpb.Expression_UnresolvedStar{UnparsedTarget: target, PlanId: &id}}}
+	}
+	for _, tc := range []struct {
+		name string
+		want *sparkpb.Expression
+	}{
+		{"*", star(nil)},
+		{"s.*", star(refOf("s.*"))},
+		{"a.b", attrExprOf("a.b", id)},
+		{"id", attrExprOf("id", id)},
+	} {
+		checkPlan(t, srv, df.Select(df.Col(tc.name)), projectRel(rangeRel(10), tc.want))
 	}
 }

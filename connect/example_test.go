@@ -7,7 +7,12 @@ import (
 	"log"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
 	"github.com/sparkwire/sparkwire/connect"
+	"github.com/sparkwire/sparkwire/connect/connecttest"
 )
 
 // Dial a Spark Connect server, run a query and print Spark's rendering of the result.
@@ -173,4 +178,46 @@ func ExampleStreamingQuery_AwaitTermination() {
 	case err != nil:
 		log.Fatal(err)
 	}
+}
+
+// A RecordReader is an arrow-go array.RecordReader: any arrow-go consumer reads it, and its
+// schema is known before the first batch. (This example runs against connecttest's
+// in-memory server, which answers every query with the batch it is given.)
+func ExampleRecordReader() {
+	ctx := context.Background()
+	srv := connecttest.NewServer()
+	defer srv.Close()
+	b := array.NewRecordBuilder(memory.DefaultAllocator, arrow.NewSchema([]arrow.Field{
+		{Name: "page", Type: arrow.BinaryTypes.String}, {Name: "views", Type: arrow.PrimitiveTypes.Int64}}, nil))
+	b.Field(0).(*array.StringBuilder).AppendValues([]string{"/home", "/cart"}, nil)
+	b.Field(1).(*array.Int64Builder).AppendValues([]int64{42, 7}, nil)
+	rec := b.NewRecordBatch()
+	b.Release()
+	srv.SetResult(rec)
+	rec.Release()
+
+	s, err := srv.Dial(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close(ctx)
+	rr, err := s.Table("page_views").Collect(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	var reader array.RecordReader = rr
+	defer reader.Release()
+	fmt.Println(reader.Schema().Field(0).Name, reader.Schema().Field(1).Name)
+	for batch, err := range array.IterFromReader(reader) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		for _, row := range connect.RowsOf(batch) {
+			fmt.Println(row)
+		}
+	}
+	// Output:
+	// page views
+	// Row(page="/home", views=42)
+	// Row(page="/cart", views=7)
 }

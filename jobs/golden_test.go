@@ -345,10 +345,17 @@ func TestStartFailsCleanly(t *testing.T) {
 		{"invalid output", func() *Job {
 			j := PageViews()
 			j.Outputs = []Output{{Name: "bad", Key: "page", Build: func(_ *connect.Session, ev *connect.DataFrame, _ Params) (*connect.DataFrame, error) {
-				return ev.Select(connect.Lit(struct{}{})), nil // an error that shows at Start
+				return ev.Select(connect.Lit(struct{}{})), nil // an invalid DataFrame: refused before any query starts
 			}}}
 			return j
-		}, Config{Brokers: "k"}, "start pageviews_bad_kafka", 3},
+		}, Config{Brokers: "k"}, "job pageviews, output bad: spark connect: no Spark literal", 0},
+		{"nil output", func() *Job {
+			j := PageViews()
+			j.Outputs = []Output{{Name: "bad", Key: "page", Build: func(*connect.Session, *connect.DataFrame, Params) (*connect.DataFrame, error) {
+				return nil, nil
+			}}}
+			return j
+		}, Config{Brokers: "k"}, "job pageviews, output bad: ", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, s := serve(t)

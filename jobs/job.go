@@ -334,6 +334,9 @@ func (j *Job) Start(ctx context.Context, s *connect.Session, c Config) (*Run, er
 	parsed := j.Parsed(s, c)
 	events := parsed.Where("reason IS NULL").Drop("raw", "reason")
 	result, err := j.Transform(s, events, p)
+	if err == nil {
+		err = result.Err()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("job %s: %w", j.Name, err)
 	}
@@ -341,7 +344,10 @@ func (j *Job) Start(ctx context.Context, s *connect.Session, c Config) (*Run, er
 	// running.
 	built := make([]*connect.DataFrame, len(j.Outputs))
 	for i, o := range j.Outputs {
-		if built[i], err = o.Build(s, events, p); err != nil {
+		if built[i], err = o.Build(s, events, p); err == nil {
+			err = built[i].Err()
+		}
+		if err != nil {
 			return nil, fmt.Errorf("job %s, output %s: %w", j.Name, o.Name, err)
 		}
 	}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command (`make test`): sets up what the suite needs (Docker engine, JRE
 # base image, Spark and Kafka images; each step idempotent), checks formatting and vet, then
-# runs every test, unit and end-to-end against real Kafka and Spark Connect containers.
+# runs the unit tier with -race and the end-to-end tests against real Kafka and Spark Connect
+# containers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,5 +17,12 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 
-echo "== go test"
-go test -count=1 -v -timeout 60m ./... "$@"
+# The unit tier needs no containers: the client runs against an in-memory Spark Connect
+# server. It runs first, with the race detector, so that a broken client fails in a minute.
+unit_pkgs="./connect/... ./jobs/... ./cmd/... ./producers/..."
+echo "== go test -race (unit tier: $unit_pkgs)"
+go test -race -short -count=1 -timeout 10m $unit_pkgs
+
+echo "== go test (end to end, against the Kafka and Spark containers)"
+e2e_pkgs=$(go list ./... | grep -v -E '/(connect|jobs|cmd|producers)(/|$)')
+go test -count=1 -v -timeout 60m $e2e_pkgs "$@"
