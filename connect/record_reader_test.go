@@ -129,3 +129,48 @@ func TestRecordReaderReleasedEarly(t *testing.T) {
 		t.Fatal("nil schema after Release")
 	}
 }
+
+// Spark 4.1 sends a variant column as a plain struct of two binaries and says it is a
+// variant only in its schema response: rows still decode it as a Variant.
+func TestVariantFromSparkSchema(t *testing.T) {
+	srv, s := fakeSession(t)
+	srv.OnExecute(func(_ context.Context, req *sparkpb.ExecutePlanRequest, op *fakeserver.Operation) error {
+		if req.GetPlan().GetRoot() == nil {
+			return fakeserver.ErrUseDefault
+		}
+		variant := &sparkpb.DataType{Kind: &sparkpb.DataType_Variant_{Variant: &sparkpb.DataType_Variant{}}}
+		if err := op.Send(&sparkpb.ExecutePlanResponse{Schema: &sparkpb.DataType{Kind: &sparkpb.DataType_Struct_{Struct: &sparkpb.DataType_Struct{
+			Fields: []*sparkpb.DataType_StructField{{Name: "v", DataType: variant}}}}}}); err != nil {
+			return err
+		}
+		plain := arrow.Field{Name: "v", Type: arrow.StructOf(
+			arrow.Field{Name: "value", Type: arrow.BinaryTypes.Binary, Nullable: true},
+			arrow.Field{Name: "metadata", Type: arrow.BinaryTypes.Binary, Nullable: true}), Nullable: true}
+		b := array.NewRecordBuilder(memory.DefaultAllocator, arrow.NewSchema([]arrow.Field{plain}, nil))
+		defer b.Release()
+		appendVariant(b.Field(0).(*array.StructBuilder), vshort("hi"), vmeta(1))
+		rec := b.NewRecordBatch()
+		defer rec.Release()
+		resp, err := fakeserver.ArrowBatch(rec)
+		if err != nil {
+			return err
+		}
+		return op.Send(resp)
+	})
+	ctx := fakeCtx(t)
+	rr, err := s.SQL(ctx, "SELECT parse_json('\"hi\"') AS v")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := rr.Rows(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, ok := rows[0].Value(0).(Variant)
+	if !ok {
+		t.Fatalf("value %#v", rows[0].Value(0))
+	}
+	if js, err := v.JSON(); err != nil || js != `"hi"` {
+		t.Fatalf("JSON %q, %v", js, err)
+	}
+}
