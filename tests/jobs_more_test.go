@@ -167,38 +167,6 @@ func unique[K comparable, V any](t *testing.T, what string, vals []V, key func(V
 // near reports whether two sums of the same numbers, added in different orders, agree.
 func near(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
 
-// The built-in registry holds the new jobs, and their outputs are checked.
-func TestJobRegistryOutputs(t *testing.T) {
-	r := jobs.Builtin()
-	for _, name := range []string{"pageviews", "sessions", "iot_alerts", "payments_fraud"} {
-		if _, err := r.Get(name); err != nil {
-			t.Error(err)
-		}
-	}
-	build := func(*connect.Session, *connect.DataFrame, jobs.Params) (*connect.DataFrame, error) { return nil, nil }
-	for _, o := range []jobs.Output{
-		{Name: "quarantine", Key: "k", Build: build},
-		{Name: "Alerts", Key: "k", Build: build},
-		{Name: "alerts", Build: build},
-		{Name: "alerts", Key: "k"},
-	} {
-		j := jobs.PageViews()
-		j.Outputs = []jobs.Output{o}
-		if _, err := jobs.NewRegistry(j); err == nil {
-			t.Errorf("output %+v accepted", o)
-		}
-	}
-	j := jobs.PageViews()
-	j.Outputs = []jobs.Output{{Name: "a", Key: "k", Build: build}, {Name: "a", Key: "k", Build: build}}
-	if _, err := jobs.NewRegistry(j); err == nil {
-		t.Error("two outputs of the same name accepted")
-	}
-	_, err := jobs.IoTAlerts().Start(context.Background(), nil, jobs.Config{Brokers: "x", OutputTopics: map[string]string{"nope": "t"}})
-	if err == nil {
-		t.Error("a topic for an output the job does not have accepted")
-	}
-}
-
 // The sessions job: every session of every user, computed in Go from the events with
 // Spark's rule (an event within the gap of the session's last event, inclusive, extends
 // it), matches the job's output exactly: the sessions that the watermark has closed are
