@@ -48,7 +48,7 @@ type ConnectionString struct {
 // that is wrong and wraps [ErrConnectionString].
 func ParseConnectionString(s string) (*ConnectionString, error) {
 	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w %q: %s", ErrConnectionString, s, fmt.Sprintf(format, args...))
+		return fmt.Errorf("%w %q: %s", ErrConnectionString, redactConnectionString(s), fmt.Sprintf(format, args...))
 	}
 	rest, ok := strings.CutPrefix(s, "sc://")
 	if !ok {
@@ -81,7 +81,7 @@ func ParseConnectionString(s string) (*ConnectionString, error) {
 			}
 			k, v, ok := strings.Cut(kv, "=")
 			if !ok || k == "" {
-				return nil, bad("parameter %q is not key=value", kv)
+				return nil, bad("parameter %q is not key=value", redactParam(kv))
 			}
 			switch k {
 			case "token":
@@ -112,7 +112,7 @@ func ParseConnectionString(s string) (*ConnectionString, error) {
 				cs.MaxMessageSize = n
 			default:
 				if !validHeader(k, v) {
-					return nil, bad("parameter %q cannot be sent as gRPC metadata (keys: letters, digits, '-', '_', '.'; values: printable ASCII)", kv)
+					return nil, bad("parameter %q cannot be sent as gRPC metadata (keys: letters, digits, '-', '_', '.'; values: printable ASCII)", redactParam(kv))
 				}
 				if cs.Headers == nil {
 					cs.Headers = map[string]string{}
@@ -122,6 +122,46 @@ func ParseConnectionString(s string) (*ConnectionString, error) {
 		}
 	}
 	return cs, nil
+}
+
+// secretKey reports whether a connection string key names a secret: the token, or a header
+// that carries credentials.
+func secretKey(k string) bool {
+	k = strings.ToLower(k)
+	for _, w := range []string{"token", "auth", "secret", "password", "passwd", "key", "credential", "cookie"} {
+		if strings.Contains(k, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// redactParam masks the value of a key=value parameter whose key names a secret, and the
+// whole parameter when it has no "=" (it may be a secret given without its key).
+func redactParam(kv string) string {
+	k, _, ok := strings.Cut(kv, "=")
+	if !ok {
+		return "***"
+	}
+	if secretKey(k) {
+		return k + "=***"
+	}
+	return kv
+}
+
+// redactConnectionString masks the secrets of a connection string, for error messages.
+func redactConnectionString(s string) string {
+	head, params, ok := strings.Cut(s, ";")
+	if !ok {
+		return s
+	}
+	parts := strings.Split(params, ";")
+	for i, kv := range parts {
+		if kv != "" {
+			parts[i] = redactParam(kv)
+		}
+	}
+	return head + ";" + strings.Join(parts, ";")
 }
 
 // Address returns host:port, bracketing IPv6 hosts.

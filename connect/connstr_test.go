@@ -137,3 +137,26 @@ func FuzzParseConnectionString(f *testing.F) {
 		}
 	})
 }
+
+// No error of a malformed connection string shows its secrets.
+func TestConnectionStringErrorsHideSecrets(t *testing.T) {
+	const secret = "sentinel-s3cret"
+	for _, url := range []string{
+		"sc://localhost:notaport/;token=" + secret,
+		"sc://localhost/;token=" + secret + ";use_ssl=maybe",
+		"sc://localhost/;token=" + secret + ";session_id=nope",
+		"sc://localhost/;x-api-key=" + secret + ";bad key=1",
+		"sc://localhost/;authorization=Bearer " + secret + "\x01",
+		"sc://localhost/;" + secret,
+		"http://localhost/;token=" + secret,
+	} {
+		_, err := ParseConnectionString(url)
+		if err == nil {
+			t.Errorf("%q accepted", url)
+			continue
+		}
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("error shows the secret: %v", err)
+		}
+	}
+}
