@@ -584,3 +584,41 @@ func TestCommandCollectsResponses(t *testing.T) {
 func ipcReader(data []byte) (*ipc.Reader, error) {
 	return ipc.NewReaderFromMessageReader(NewMessageReader(data, memory.DefaultAllocator))
 }
+
+// An action returns at its deadline: the interrupt and release that follow run in the
+// background, even when the server is slow to answer them (they used to add their own
+// cleanup timeouts, about 10 s, to the caller's deadline).
+func TestDeadlineIsHonouredWithSlowCleanup(t *testing.T) {
+	srv, c := newClient(t, fastRetries)
+	stuck := make(chan struct{})
+	defer close(stuck)
+	srv.OnExecute(func(ctx context.Context, _ *sparkpb.ExecutePlanRequest, _ *fakeserver.Operation) error {
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	srv.OnInterrupt(func(context.Context, *sparkpb.InterruptRequest) (*sparkpb.InterruptResponse, error) {
+		<-stuck
+		return nil, fakeserver.ErrUseDefault
+	})
+	srv.OnReleaseExecute(func(context.Context, *sparkpb.ReleaseExecuteRequest) (*sparkpb.ReleaseExecuteResponse, error) {
+		<-stuck
+		return nil, fakeserver.ErrUseDefault
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	e, err := c.Execute(ctx, rootPlan())
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := e.Recv(); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) && status.Code(err) != codes.DeadlineExceeded {
+			t.Fatalf("err = %v, want the deadline", err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("Recv did not return at its deadline")
+	}
+	waitFor(t, "the interrupt", func() bool { return len(srv.InterruptRequests()) == 1 })
+}
