@@ -1,0 +1,485 @@
+// Command gen writes the generated wrappers of package functions from spec/functions.spec:
+// one file per group of the spec (generated_<group>.go) and generated_catalog.go, which
+// lists every entry of the spec for Builtins.
+//
+// Run it with go generate ./connect/functions/ (it reads and writes the current
+// directory's spec and files).
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"go/format"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+func main() {
+	dir := flag.String("dir", ".", "directory of package functions")
+	flag.Parse()
+	if err := run(*dir); err != nil {
+		fmt.Fprintln(os.Stderr, "gen:", err)
+		os.Exit(1)
+	}
+}
+
+func run(dir string) error {
+	src, err := os.ReadFile(filepath.Join(dir, "spec", "functions.spec"))
+	if err != nil {
+		return err
+	}
+	files, err := generate(src)
+	if err != nil {
+		return err
+	}
+	old, err := filepath.Glob(filepath.Join(dir, "generated_*.go"))
+	if err != nil {
+		return err
+	}
+	for _, f := range old {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		if _, ok := files[filepath.Base(f)]; !ok && bytes.HasPrefix(b, []byte(header)) {
+			if err := os.Remove(f); err != nil {
+				return err
+			}
+		}
+	}
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// param is one parameter of a Go signature.
+type param struct {
+	name     string
+	typ      string // "" for a Column
+	variadic bool
+}
+
+// variant is one Go function of an entry.
+type variant struct {
+	goName   string
+	params   []param
+	args     []string // emitted arguments: parameter names or =Go literal expressions
+	distinct bool
+	hand     bool // written by hand; only listed
+	doc      string
+	line     int
+}
+
+// entry is one Spark function: its SQL name and its Go variants.
+type entry struct {
+	sqlName  string
+	pyName   string
+	group    string
+	variants []*variant
+}
+
+var (
+	sigRE   = regexp.MustCompile(`^([A-Z][A-Za-z0-9]*)\((.*?)\)(?:\s*->\s*\((.*?)\))?(\s+distinct)?$`)
+	identRE = regexp.MustCompile(`^[a-z][A-Za-z0-9]*$`)
+	types   = map[string]string{
+		"string": "string", "int32": "int32", "int64": "int64", "float64": "float64",
+		"bool": "bool", "any": "any", "[]float64": "[]float64", "opts": "string",
+	}
+)
+
+// parse reads the spec: "group NAME" lines, entry lines "sql_name Signature | doc" (or
+// "py_name=sql_name ..."), and continuation lines (indented) with more variants.
+func parse(src []byte) ([]*entry, error) {
+	var (
+		out   []*entry
+		group string
+		cur   *entry
+	)
+	for i, line := range strings.Split(string(src), "\n") {
+		n := i + 1
+		trimmed := strings.TrimSpace(line)
+		if trimmed == "" || strings.HasPrefix(trimmed, "#") {
+			continue
+		}
+		if rest, ok := strings.CutPrefix(trimmed, "group "); ok {
+			group = strings.TrimSpace(rest)
+			cur = nil
+			continue
+		}
+		sig, doc, ok := strings.Cut(trimmed, "|")
+		if !ok {
+			return nil, fmt.Errorf("line %d: no | before the description", n)
+		}
+		doc = strings.TrimSpace(doc)
+		sig = strings.TrimSpace(sig)
+		if line[0] != ' ' && line[0] != '\t' {
+			if group == "" {
+				return nil, fmt.Errorf("line %d: entry before any group", n)
+			}
+			key, rest, ok := strings.Cut(sig, " ")
+			if !ok {
+				return nil, fmt.Errorf("line %d: no signature", n)
+			}
+			cur = &entry{sqlName: key, pyName: key, group: group}
+			if py, sql, ok := strings.Cut(key, "="); ok {
+				cur.pyName, cur.sqlName = py, sql
+			}
+			out = append(out, cur)
+			sig = strings.TrimSpace(rest)
+		} else if cur == nil {
+			return nil, fmt.Errorf("line %d: continuation without an entry", n)
+		}
+		v, err := parseSig(sig)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %v", n, err)
+		}
+		if doc == "" {
+			return nil, fmt.Errorf("line %d: empty description", n)
+		}
+		v.doc, v.line = doc, n
+		cur.variants = append(cur.variants, v)
+	}
+	return out, check(out)
+}
+
+func parseSig(sig string) (*variant, error) {
+	if name, ok := strings.CutPrefix(sig, "@"); ok {
+		return &variant{goName: name, hand: true}, nil
+	}
+	m := sigRE.FindStringSubmatch(sig)
+	if m == nil {
+		return nil, fmt.Errorf("bad signature %q", sig)
+	}
+	v := &variant{goName: m[1], distinct: m[4] != ""}
+	names := map[string]bool{}
+	for _, p := range splitList(m[2]) {
+		name, typ, _ := strings.Cut(p, " ")
+		typ = strings.TrimSpace(typ)
+		var pr param
+		pr.name = name
+		if t, ok := strings.CutPrefix(typ, "..."); ok {
+			pr.variadic, typ = true, t
+		}
+		if typ != "" {
+			if _, ok := types[typ]; !ok {
+				return nil, fmt.Errorf("parameter %s: unknown type %q", name, typ)
+			}
+		}
+		pr.typ = typ
+		if !identRE.MatchString(name) || names[name] {
+			return nil, fmt.Errorf("bad or repeated parameter name %q", name)
+		}
+		names[name] = true
+		v.params = append(v.params, pr)
+	}
+	for i, p := range v.params {
+		if (p.variadic || p.typ == "opts") && i != len(v.params)-1 {
+			return nil, fmt.Errorf("variadic parameter %s is not last", p.name)
+		}
+		if p.typ == "opts" && !p.variadic {
+			return nil, fmt.Errorf("options parameter %s must be variadic", p.name)
+		}
+	}
+	if m[3] != "" {
+		v.args = splitList(m[3])
+		for _, a := range v.args {
+			if !strings.HasPrefix(a, "=") && !names[a] {
+				return nil, fmt.Errorf("argument %q is no parameter", a)
+			}
+		}
+		if len(v.args) > 0 && v.params != nil && v.params[len(v.params)-1].variadic && v.args[len(v.args)-1] != v.params[len(v.params)-1].name {
+			return nil, fmt.Errorf("a variadic parameter must be the last argument")
+		}
+	} else {
+		for _, p := range v.params {
+			v.args = append(v.args, p.name)
+		}
+	}
+	return v, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// check rejects a spec with a repeated SQL name or Go name.
+func check(entries []*entry) error {
+	sqlNames, goNames := map[string]int{}, map[string]int{}
+	for _, e := range entries {
+		if l, ok := sqlNames[e.sqlName]; ok {
+			return fmt.Errorf("line %d: SQL name %s repeats line %d", e.variants[0].line, e.sqlName, l)
+		}
+		sqlNames[e.sqlName] = e.variants[0].line
+		for _, v := range e.variants {
+			if l, ok := goNames[v.goName]; ok {
+				return fmt.Errorf("line %d: Go name %s repeats line %d", v.line, v.goName, l)
+			}
+			goNames[v.goName] = v.line
+		}
+	}
+	return nil
+}
+
+const header = "// Code generated by internal/gen from spec/functions.spec; DO NOT EDIT.\n\n"
+
+// generate returns the generated files by name.
+func generate(src []byte) (map[string][]byte, error) {
+	entries, err := parse(src)
+	if err != nil {
+		return nil, err
+	}
+	byGroup := map[string][]*entry{}
+	for _, e := range entries {
+		byGroup[e.group] = append(byGroup[e.group], e)
+	}
+	files := map[string][]byte{}
+	groups := make([]string, 0, len(byGroup))
+	for g := range byGroup {
+		groups = append(groups, g)
+	}
+	sort.Strings(groups)
+	for _, g := range groups {
+		var b bytes.Buffer
+		b.WriteString(header + "package functions\n\nimport \"github.com/sparkwire/sparkwire/connect\"\n")
+		n := 0
+		for _, e := range byGroup[g] {
+			for _, v := range e.variants {
+				if !v.hand {
+					writeFunc(&b, e, v)
+					n++
+				}
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		out, err := format.Source(b.Bytes())
+		if err != nil {
+			return nil, fmt.Errorf("group %s: %v\n%s", g, err, b.Bytes())
+		}
+		files["generated_"+g+".go"] = out
+	}
+	var b bytes.Buffer
+	b.WriteString(header + "package functions\n\n")
+	b.WriteString("// Builtins lists the Spark functions this package wraps, as written in its spec\n")
+	b.WriteString("// (spec/functions.spec), in the order of the spec. Each call returns a new slice.\n")
+	b.WriteString("func Builtins() []Builtin {\n\treturn []Builtin{\n")
+	for _, e := range entries {
+		var gen, hand []string
+		for _, v := range e.variants {
+			if v.hand {
+				hand = append(hand, strconv.Quote(v.goName))
+			} else {
+				gen = append(gen, strconv.Quote(v.goName))
+			}
+		}
+		fmt.Fprintf(&b, "{SQLName: %q, PySparkName: %q, Group: %q, Generated: %s, HandWritten: %s},\n",
+			e.sqlName, e.pyName, e.group, strList(gen), strList(hand))
+	}
+	b.WriteString("}\n}\n")
+	out, err := format.Source(b.Bytes())
+	if err != nil {
+		return nil, err
+	}
+	files["generated_catalog.go"] = out
+	if files["generated_calls_test.go"], err = smokeTest(entries); err != nil {
+		return nil, err
+	}
+	return files, nil
+}
+
+func strList(s []string) string {
+	if len(s) == 0 {
+		return "nil"
+	}
+	return "[]string{" + strings.Join(s, ", ") + "}"
+}
+
+func goType(p param) string {
+	t := "connect.Column"
+	if p.typ != "" {
+		t = types[p.typ]
+	}
+	if p.variadic {
+		return "..." + t
+	}
+	return t
+}
+
+// argExpr is the Column expression for a non-variadic argument.
+func argExpr(v *variant, a string) string {
+	if lit, ok := strings.CutPrefix(a, "="); ok {
+		return "connect.Lit(" + lit + ")"
+	}
+	for _, p := range v.params {
+		if p.name == a {
+			switch p.typ {
+			case "":
+				return a
+			case "any":
+				return "valueColumn(" + a + ")"
+			case "[]float64":
+				return "floatArray(" + a + ")"
+			default:
+				return "connect.Lit(" + a + ")"
+			}
+		}
+	}
+	panic("unknown argument " + a)
+}
+
+func writeFunc(b *bytes.Buffer, e *entry, v *variant) {
+	call := "connect.CallFunction"
+	if v.distinct {
+		call = "connect.CallDistinctFunction"
+	}
+	var sig []string
+	for _, p := range v.params {
+		sig = append(sig, p.name+" "+goType(p))
+	}
+	b.WriteString("\n" + comment(v.goName+" "+v.doc))
+	fmt.Fprintf(b, "func %s(%s) connect.Column {\n", v.goName, strings.Join(sig, ", "))
+	var last *param
+	if n := len(v.params); n > 0 && v.params[n-1].variadic {
+		last = &v.params[n-1]
+	}
+	fixed := v.args
+	if last != nil {
+		fixed = v.args[:len(v.args)-1]
+	}
+	var exprs []string
+	for _, a := range fixed {
+		exprs = append(exprs, argExpr(v, a))
+	}
+	switch {
+	case last == nil:
+		fmt.Fprintf(b, "\treturn %s(%q%s)\n}\n", call, e.sqlName, prefixComma(exprs))
+	case last.typ == "" && len(exprs) == 0:
+		fmt.Fprintf(b, "\treturn %s(%q, %s...)\n}\n", call, e.sqlName, last.name)
+	default:
+		fmt.Fprintf(b, "\targs := []connect.Column{%s}\n", strings.Join(exprs, ", "))
+		switch last.typ {
+		case "":
+			fmt.Fprintf(b, "\targs = append(args, %s...)\n", last.name)
+		case "opts":
+			fmt.Fprintf(b, "\tif len(%s) > 0 {\n\t\targs = append(args, optionsMap(%s))\n\t}\n", last.name, last.name)
+		case "any":
+			fmt.Fprintf(b, "\tfor _, v := range %s {\n\t\targs = append(args, valueColumn(v))\n\t}\n", last.name)
+		default:
+			fmt.Fprintf(b, "\tfor _, v := range %s {\n\t\targs = append(args, connect.Lit(v))\n\t}\n", last.name)
+		}
+		fmt.Fprintf(b, "\treturn %s(%q, args...)\n}\n", call, e.sqlName)
+	}
+}
+
+func prefixComma(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return ", " + strings.Join(s, ", ")
+}
+
+// comment is text as a Go comment, wrapped at 90 columns.
+func comment(text string) string {
+	var b strings.Builder
+	line := "//"
+	for _, w := range strings.Fields(text) {
+		if len(line)+1+len(w) > 90 && line != "//" {
+			b.WriteString(line + "\n")
+			line = "//"
+		}
+		line += " " + w
+	}
+	b.WriteString(line + "\n")
+	return b.String()
+}
+
+// smokeTest writes a test that calls every generated wrapper once with placeholder
+// arguments and checks the name, distinct flag and argument count the server receives.
+func smokeTest(entries []*entry) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(header + "package functions_test\n\n")
+	b.WriteString("import F \"github.com/sparkwire/sparkwire/connect/functions\"\n\n")
+	b.WriteString("// generatedCalls calls every generated wrapper with placeholder arguments.\n")
+	b.WriteString("func generatedCalls() []generatedCall {\n\treturn []generatedCall{\n")
+	for _, e := range entries {
+		for _, v := range e.variants {
+			if v.hand {
+				continue
+			}
+			var args []string
+			n := 0
+			for i, p := range v.params {
+				vals := placeholder(p, i)
+				args = append(args, vals...)
+				if p.typ == "opts" {
+					n++
+				} else if p.variadic {
+					n += len(vals)
+				}
+			}
+			for _, a := range v.args {
+				if !strings.HasPrefix(a, "=") {
+					if p := v.param(a); p.variadic {
+						continue
+					}
+				}
+				n++
+			}
+			fmt.Fprintf(&b, "{%q, %q, %t, %d, F.%s(%s)},\n", v.goName, e.sqlName, v.distinct, n, v.goName, strings.Join(args, ", "))
+		}
+	}
+	b.WriteString("}\n}\n")
+	return format.Source(b.Bytes())
+}
+
+func (v *variant) param(name string) param {
+	for _, p := range v.params {
+		if p.name == name {
+			return p
+		}
+	}
+	panic("unknown parameter " + name)
+}
+
+// placeholder is the arguments the smoke test passes for p, the i-th parameter.
+func placeholder(p param, i int) []string {
+	one := func(k int) string {
+		switch p.typ {
+		case "":
+			return fmt.Sprintf("F.Col(\"p%d\")", k)
+		case "string", "opts":
+			return fmt.Sprintf("\"s%d\"", k)
+		case "int32":
+			return fmt.Sprintf("int32(%d)", k)
+		case "int64":
+			return fmt.Sprintf("int64(%d)", k)
+		case "float64":
+			return fmt.Sprintf("%d.5", k)
+		case "bool":
+			return "true"
+		case "any":
+			return fmt.Sprintf("%d", k)
+		default: // []float64
+			return fmt.Sprintf("[]float64{%d.5}", k)
+		}
+	}
+	if !p.variadic {
+		return []string{one(i)}
+	}
+	return []string{one(i), one(i + 1)}
+}
