@@ -134,6 +134,9 @@ func TestFunctionsAggregate(t *testing.T) {
 		{"CountIf", F.CountIf(id.Gt(7)), int64(3)},
 		{"ApproxCountDistinctRSD", F.ApproxCountDistinctRSD(id, 0.01), int64(10)},
 		{"Percentile", F.Percentile(id, 0.5), 5.5},
+		// Weights 1..10: the weighted median of 1..10 is the first value whose cumulative
+		// weight reaches half of 55, that is 7 (1+...+7 = 28).
+		{"PercentileFreq", F.PercentileFreq(id, 0.5, id), 7.0},
 		{"PercentilesApprox", F.PercentilesApprox(id, []float64{0.5, 0.9}, 10000), []any{int64(5), int64(9)}},
 		{"MaxBy", F.MaxBy(F.Expr("-id"), id), int64(-10)},
 		{"BoolAnd", F.BoolAnd(id.Gt(0)), true},
@@ -178,6 +181,39 @@ func TestFunctionsMath(t *testing.T) {
 		{"WidthBucket", F.WidthBucket(F.Lit(5.5), F.Lit(0.0), F.Lit(10.0), 5), int64(3)},
 		{"TryDivide", F.TryDivide(F.Lit(int32(1)), F.Lit(int32(0))), nil},
 	})
+}
+
+// TestFunctionsSort orders rows with the sort functions.
+func TestFunctionsSort(t *testing.T) {
+	ctx := testCtx(t, time.Minute)
+	s, _ := session(t, ctx)
+	df, err := s.SQL(ctx, "SELECT * FROM VALUES (2), (NULL), (1) AS t(v)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := F.Col("v")
+	for _, tc := range []struct {
+		name  string
+		order connect.Column
+		want  []any
+	}{
+		{"Asc", F.Asc(v), []any{nil, int32(1), int32(2)}},
+		{"AscNullsLast", F.AscNullsLast(v), []any{int32(1), int32(2), nil}},
+		{"Desc", F.Desc(v), []any{int32(2), int32(1), nil}},
+		{"DescNullsFirst", F.DescNullsFirst(v), []any{nil, int32(2), int32(1)}},
+	} {
+		rows, err := df.OrderBy(tc.order).Rows(ctx)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		var got []any
+		for _, r := range rows {
+			got = append(got, r.Value(0))
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
 }
 
 func levenshtein(a, b string) int32 {
@@ -264,6 +300,25 @@ func TestFunctionsDatetime(t *testing.T) {
 		{"NextDay", F.NextDay(d, "Mon"), time.Date(2024, 3, 4, 0, 0, 0, 0, time.UTC)},
 		{"ToDateFormat", F.ToDateFormat(F.Lit("29.02.2024"), "dd.MM.yyyy"), day},
 		{"MonthsBetween", F.MonthsBetween(F.AddMonths(d, 3), d), 3.0},
+	})
+}
+
+// TestFunctionsTime evaluates functions of the TIME type, which Spark 4.1 enables with
+// spark.sql.timeType.enabled.
+func TestFunctionsTime(t *testing.T) {
+	ctx := testCtx(t, time.Minute)
+	s, _ := session(t, ctx)
+	if err := s.Conf().Set(ctx, "spark.sql.timeType.enabled", "true"); err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)
+	d := F.MakeDate(F.Lit(int32(2024)), F.Lit(int32(2)), F.Lit(int32(29)))
+	tod := F.MakeTime(F.Lit(int32(10)), F.Lit(int32(30)), F.Lit(int32(15)))
+	checkRow(t, ctx, s.Range(0, 1, 1), []fnCase{
+		{"MakeTimestampFromDateTimeTZ", F.MakeTimestampFromDateTimeTZ(d, tod, F.Lit("UTC")), day.Add(10*time.Hour + 30*time.Minute + 15*time.Second)},
+		{"Hour", F.Hour(tod), int32(10)},
+		{"TimeDiff", F.TimeDiff(F.Lit("SECOND"), F.MakeTime(F.Lit(int32(10)), F.Lit(int32(0)), F.Lit(int32(0))), tod), int64(30*60 + 15)},
+		{"ToTimeFormat", F.Minute(F.ToTimeFormat(F.Lit("10.30"), F.Lit("HH.mm"))), int32(30)},
 	})
 }
 

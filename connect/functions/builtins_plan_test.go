@@ -38,6 +38,7 @@ func TestGeneratedGolden(t *testing.T) {
 		{"PercentileApproxAccuracy", F.PercentileApproxAccuracy(x, 0.5, 500), fn("percentile_approx", attr("x"), f64(0.5), i32(500))},
 		{"SumDistinct distinct", F.SumDistinct(x), distinct("sum", attr("x"))},
 		{"ListaggDistinctSep any string", F.ListaggDistinctSep(x, ", "), distinct("listagg", attr("x"), str(", "))},
+		{"PercentileFreq", F.PercentileFreq(x, 0.5, y), fn("percentile", attr("x"), f64(0.5), attr("y"))},
 		{"CountMinSketch", F.CountMinSketch(x, 0.1, 0.9, 7), fn("count_min_sketch", attr("x"), f64(0.1), f64(0.9), i32(7))},
 		// window
 		{"RowNumber no arguments", F.RowNumber(), fn("row_number")},
@@ -61,6 +62,7 @@ func TestGeneratedGolden(t *testing.T) {
 		{"MonthsBetweenRoundOff bool", F.MonthsBetweenRoundOff(x, y, false), fn("months_between", attr("x"), attr("y"), boolean(false))},
 		{"TimestampDiff SQL name", F.TimestampDiff("DAY", x, y), fn("timestampdiff", str("DAY"), attr("x"), attr("y"))},
 		{"CurrentDate", F.CurrentDate(), fn("current_date")},
+		{"MakeTimestampFromDateTimeTZ", F.MakeTimestampFromDateTimeTZ(x, y, F.Lit("UTC")), fn("make_timestamp", attr("x"), attr("y"), str("UTC"))},
 		// collection
 		{"Array variadic", F.Array(x, y), fn("array", attr("x"), attr("y"))},
 		{"Array empty", F.Array(), fn("array")},
@@ -93,6 +95,33 @@ func TestGeneratedGolden(t *testing.T) {
 		// partition
 		{"Years", F.Years(x), fn("years", attr("x"))},
 		{"Bucket", F.Bucket(8, x), fn("bucket", i32(8), attr("x"))},
+	})
+}
+
+func sortOrder(child *sparkpb.Expression, dir sparkpb.Expression_SortOrder_SortDirection, nulls sparkpb.Expression_SortOrder_NullOrdering) *sparkpb.Expression {
+	return &sparkpb.Expression{ExprType: &sparkpb.Expression_SortOrder_{SortOrder: &sparkpb.Expression_SortOrder{
+		Child: child, Direction: dir, NullOrdering: nulls,
+	}}}
+}
+
+// TestSortAndWhen covers the hand-written sort functions and When.
+func TestSortAndWhen(t *testing.T) {
+	const (
+		asc        = sparkpb.Expression_SortOrder_SORT_DIRECTION_ASCENDING
+		desc       = sparkpb.Expression_SortOrder_SORT_DIRECTION_DESCENDING
+		nullsFirst = sparkpb.Expression_SortOrder_SORT_NULLS_FIRST
+		nullsLast  = sparkpb.Expression_SortOrder_SORT_NULLS_LAST
+	)
+	x := F.Col("x")
+	runCases(t, []exprCase{
+		{"Asc", F.Asc(x), sortOrder(attr("x"), asc, nullsFirst)},
+		{"AscNullsFirst", F.AscNullsFirst(x), sortOrder(attr("x"), asc, nullsFirst)},
+		{"AscNullsLast", F.AscNullsLast(x), sortOrder(attr("x"), asc, nullsLast)},
+		{"Desc", F.Desc(x), sortOrder(attr("x"), desc, nullsLast)},
+		{"DescNullsFirst", F.DescNullsFirst(x), sortOrder(attr("x"), desc, nullsFirst)},
+		{"DescNullsLast", F.DescNullsLast(x), sortOrder(attr("x"), desc, nullsLast)},
+		{"When", F.When(x.Gt(1), "big").Otherwise("small"),
+			fn("when", fn(">", attr("x"), i64(1)), str("big"), str("small"))},
 	})
 }
 

@@ -236,6 +236,18 @@ func Percentiles(c connect.Column, percentages []float64) connect.Column {
 	return connect.CallFunction("percentile", c, floatArray(percentages))
 }
 
+// PercentileFreq is the exact percentile of c at percentage, each row counted frequency
+// times.
+func PercentileFreq(c connect.Column, percentage float64, frequency connect.Column) connect.Column {
+	return connect.CallFunction("percentile", c, connect.Lit(percentage), frequency)
+}
+
+// PercentilesFreq is an array of the exact percentiles of c, each row counted frequency
+// times.
+func PercentilesFreq(c connect.Column, percentages []float64, frequency connect.Column) connect.Column {
+	return connect.CallFunction("percentile", c, floatArray(percentages), frequency)
+}
+
 // PercentileApprox estimates the percentile of c at percentage (0 to 1).
 func PercentileApprox(c connect.Column, percentage float64) connect.Column {
 	return connect.CallFunction("percentile_approx", c, connect.Lit(percentage))

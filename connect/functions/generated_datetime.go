@@ -237,6 +237,18 @@ func MakeTimestampTZ(years connect.Column, months connect.Column, days connect.C
 	return connect.CallFunction("make_timestamp", years, months, days, hours, mins, secs, timezone)
 }
 
+// MakeTimestampFromDateTime builds a timestamp from a date and a time of day in the
+// session time zone.
+func MakeTimestampFromDateTime(date connect.Column, time connect.Column) connect.Column {
+	return connect.CallFunction("make_timestamp", date, time)
+}
+
+// MakeTimestampFromDateTimeTZ builds a timestamp from a date and a time of day in
+// timezone.
+func MakeTimestampFromDateTimeTZ(date connect.Column, time connect.Column, timezone connect.Column) connect.Column {
+	return connect.CallFunction("make_timestamp", date, time, timezone)
+}
+
 // TryMakeTimestamp is MakeTimestamp, or null on invalid fields.
 func TryMakeTimestamp(years connect.Column, months connect.Column, days connect.Column, hours connect.Column, mins connect.Column, secs connect.Column) connect.Column {
 	return connect.CallFunction("try_make_timestamp", years, months, days, hours, mins, secs)
@@ -245,6 +257,17 @@ func TryMakeTimestamp(years connect.Column, months connect.Column, days connect.
 // TryMakeTimestampTZ is MakeTimestampTZ, or null on invalid fields.
 func TryMakeTimestampTZ(years connect.Column, months connect.Column, days connect.Column, hours connect.Column, mins connect.Column, secs connect.Column, timezone connect.Column) connect.Column {
 	return connect.CallFunction("try_make_timestamp", years, months, days, hours, mins, secs, timezone)
+}
+
+// TryMakeTimestampFromDateTime is MakeTimestampFromDateTime, or null on invalid fields.
+func TryMakeTimestampFromDateTime(date connect.Column, time connect.Column) connect.Column {
+	return connect.CallFunction("try_make_timestamp", date, time)
+}
+
+// TryMakeTimestampFromDateTimeTZ is MakeTimestampFromDateTimeTZ, or null on invalid
+// fields.
+func TryMakeTimestampFromDateTimeTZ(date connect.Column, time connect.Column, timezone connect.Column) connect.Column {
+	return connect.CallFunction("try_make_timestamp", date, time, timezone)
 }
 
 // MakeTimestampLTZ builds a timestamp with local time zone from its fields.
@@ -272,9 +295,21 @@ func MakeTimestampNTZ(years connect.Column, months connect.Column, days connect.
 	return connect.CallFunction("make_timestamp_ntz", years, months, days, hours, mins, secs)
 }
 
+// MakeTimestampNTZFromDateTime builds a timestamp without time zone from a date and a
+// time of day.
+func MakeTimestampNTZFromDateTime(date connect.Column, time connect.Column) connect.Column {
+	return connect.CallFunction("make_timestamp_ntz", date, time)
+}
+
 // TryMakeTimestampNTZ is MakeTimestampNTZ, or null on invalid fields.
 func TryMakeTimestampNTZ(years connect.Column, months connect.Column, days connect.Column, hours connect.Column, mins connect.Column, secs connect.Column) connect.Column {
 	return connect.CallFunction("try_make_timestamp_ntz", years, months, days, hours, mins, secs)
+}
+
+// TryMakeTimestampNTZFromDateTime is MakeTimestampNTZFromDateTime, or null on invalid
+// fields.
+func TryMakeTimestampNTZFromDateTime(date connect.Column, time connect.Column) connect.Column {
+	return connect.CallFunction("try_make_timestamp_ntz", date, time)
 }
 
 // MakeInterval builds a calendar interval from its fields.
