@@ -101,6 +101,8 @@ func TestSpecErrors(t *testing.T) {
 		{"group g\nabs Abs(c, d ...) -> (d, c) | x\n", "must be the last argument"},
 		{"group g\nabs Abs(c) | x\nabs Abs2(c) | x\n", "SQL name abs repeats line 2"},
 		{"group g\nabs Abs(c) | x\nabs2 Abs(c) | x\n", "Go name Abs repeats line 2"},
+		{"omit udf |\n", "line 1: an omission needs a name and a reason"},
+		{"group g\nabs Abs(c) | x\nomit abs | y\n", "abs is both in the spec and omitted"},
 	} {
 		_, err := generate([]byte(tc.spec))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -141,6 +143,16 @@ h  @H | hand-written
 	}
 	if !strings.Contains(string(files["generated_catalog.go"]), `HandWritten: []string{"H"}`) {
 		t.Errorf("catalog:\n%s", files["generated_catalog.go"])
+	}
+	files, err = generate([]byte("group g\nf F(a) | is f.\nomit udf | Python only\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := string(files["FUNCTIONS.md"])
+	for _, want := range []string{"| `f` | `f` | `F` |", "| `udf` | Python only |"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("FUNCTIONS.md lacks %q:\n%s", want, md)
+		}
 	}
 	// A group of hand-written wrappers only has no file.
 	files, err = generate([]byte("group g\nh @H | hand-written\n"))
