@@ -394,3 +394,118 @@ func TestFunctionsFormatsAndHashes(t *testing.T) {
 		{"AssertTrue", F.AssertTrue(F.Lit(true)), nil},
 	})
 }
+
+// TestFunctionsVariants evaluates variants whose arguments the wrapper shapes: parameters
+// that take a Column or a Go value, fixed literals, reordered arguments and optional ones.
+func TestFunctionsVariants(t *testing.T) {
+	ctx := testCtx(t, 2*time.Minute)
+	s, _ := session(t, ctx)
+	df := s.Range(0, 1, 1)
+	arr := F.Array(F.Lit(int32(1)), F.Lit(int32(2)))
+	day := time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)
+	d := F.MakeDate(F.Lit(int32(2024)), F.Lit(int32(2)), F.Lit(int32(29)))
+	const url = "https://example.com:8080/p/q?a=1&b=two"
+	checkRow(t, ctx, df, []fnCase{
+		{"Pow Columns", F.Pow(F.Lit(2.0), F.Lit(10.0)), math.Pow(2, 10)},
+		{"Pmod Go ints", F.Pmod(7, -3), int32(1)},
+		{"FloorScale", F.FloorScale(F.Lit(1.239), 2).Cast("string"), "1.23"},
+		{"RPad", F.RPad(F.Lit("ab"), 4, "."), "ab.."},
+		{"Overlay", F.Overlay(F.Lit("Spark SQL"), F.Lit("__"), 1), "__ark SQL"},
+		{"OverlayN", F.OverlayN(F.Lit("Spark SQL"), F.Lit("_"), 6, 1), "Spark_SQL"},
+		{"RegexpExtractAllGroup", F.RegexpExtractAllGroup(F.Lit("a1b22"), F.Lit(`([a-z])(\d+)`), 2), []any{"1", "22"}},
+		{"RegexpReplaceFrom", F.RegexpReplaceFrom(F.Lit("aaa"), "a", "b", 2), "abb"},
+		// Spark 4.1 takes the group but gives the start of the whole match.
+		{"RegexpInstrGroup", F.RegexpInstrGroup(F.Lit("xx12"), F.Lit(`(\d)(\d)`), 2), int32(3)},
+		{"RandstrSeed", F.Length(F.RandstrSeed(5, 1)), int32(5)},
+		{"UniformSeed", F.UniformSeed(3, 4, 1), int32(3)},
+		{"UUIDSeed", F.Length(F.UUIDSeed(1)), int32(36)},
+		{"ShuffleSeed", F.ArraySize(F.ShuffleSeed(arr, 1)), int32(2)},
+		{"ArrayAppend", F.ArrayAppend(arr, 3), []any{int32(1), int32(2), int32(3)}},
+		{"ArrayPrepend", F.ArrayPrepend(arr, 0), []any{int32(0), int32(1), int32(2)}},
+		{"ArrayInsert", F.ArrayInsert(arr, 2, 9), []any{int32(1), int32(9), int32(2)}},
+		{"ArrayRepeat", F.ArrayRepeat(F.Lit("x"), 2), []any{"x", "x"}},
+		{"Dateadd", F.Dateadd(d, F.Lit(int32(2))), day.AddDate(0, 0, 2)},
+		{"FromUTCTimestamp", F.FromUTCTimestamp(F.TimestampSeconds(F.Lit(int64(0))), "UTC"), time.Unix(0, 0).UTC()},
+		{"ToUTCTimestamp", F.ToUTCTimestamp(F.TimestampSeconds(F.Lit(int64(0))), F.Lit("UTC")), time.Unix(0, 0).UTC()},
+		{"SchemaOfCSV", F.SchemaOfCSV("1,abc"), "STRUCT<_c0: INT, _c1: STRING>"},
+		{"SchemaOfJSON options", F.SchemaOfJSON("{'a':1}", "allowSingleQuotes", "true"), "STRUCT<a: BIGINT>"},
+		{"AssertTrueMsg", F.AssertTrueMsg(F.Lit(true), "never"), nil},
+		{"Extract", F.Extract(F.Lit("YEAR"), d), int32(2024)},
+		{"DatePart", F.DatePart(F.Lit("MONTH"), d), int32(2)},
+		{"Mask", F.Mask(F.Lit("aB1-")), "xXn-"},
+		{"MaskWith", F.MaskWith(F.Lit("aB1-"), F.Lit("U"), F.Lit("l"), F.Lit("#"), F.Lit("*")), "lU#*"},
+		{"Sentences", F.Sentences(F.Lit("Hi there. Bye.")), []any{[]any{"Hi", "there"}, []any{"Bye"}}},
+		{"Elt", F.Elt(F.Lit(int32(2)), F.Lit("a"), F.Lit("b")), "b"},
+		{"SplitPart", F.SplitPart(F.Lit("a,b,c"), F.Lit(","), F.Lit(int32(-1))), "c"},
+		{"ReplaceWith", F.ReplaceWith(F.Lit("abab"), F.Lit("b"), F.Lit("c")), "acac"},
+		{"Replace", F.Replace(F.Lit("abab"), F.Lit("b")), "aa"},
+		{"Left", F.Left(F.Lit("abcd"), F.Lit(int32(2))), "ab"},
+		{"Right", F.Right(F.Lit("abcd"), F.Lit(int32(2))), "cd"},
+		{"ParseURL", F.ParseURL(F.Lit(url), F.Lit("HOST")), "example.com"},
+		{"ParseURLKey", F.ParseURLKey(F.Lit(url), F.Lit("QUERY"), F.Lit("b")), "two"},
+		{"URLEncode", F.URLEncode(F.Lit("a b&c")), "a+b%26c"},
+		{"FindInSet", F.FindInSet(F.Lit("b"), F.Lit("a,b,c")), int32(2)},
+		{"LikeEscape", F.LikeEscape(F.Lit("a_c"), F.Lit("a/_c"), F.Lit("/")), true},
+		{"ILike", F.ILike(F.Lit("ABC"), F.Lit("a%")), true},
+		{"RLike", F.RLike(F.Lit("abc"), F.Lit("^a.c$")), true},
+		{"EndsWith", F.EndsWith(F.Lit("abc"), F.Lit("bc")), true},
+		{"PositionFrom", F.PositionFrom(F.Lit("b"), F.Lit("abcb"), F.Lit(int32(3))), int32(4)},
+		{"SubstrN", F.SubstrN(F.Lit("abcdef"), F.Lit(int32(2)), F.Lit(int32(3))), "bcd"},
+		{"BTrimChars", F.BTrimChars(F.Lit("xaxx"), F.Lit("x")), "a"},
+		{"ToChar", F.ToChar(F.Lit(12.5), F.Lit("99.9")), "12.5"},
+		{"Quote", F.Quote(F.Lit("it's")), `'it\'s'`},
+		{"StrToMap", F.StrToMap(F.Lit("a:1,b:2")), map[any]any{"a": "1", "b": "2"}},
+		{"MapFromArrays", F.MapFromArrays(F.Array(F.Lit("k")), F.Array(F.Lit(int32(1)))), map[any]any{"k": int32(1)}},
+		{"ArraysZip", F.ToJSON(F.ArraysZip(arr, F.Array(F.Lit("a"), F.Lit("b")))), `[{"0":1,"1":"a"},{"0":2,"1":"b"}]`},
+		{"ConvertTimezoneFrom", F.ConvertTimezoneFrom(F.Lit("UTC"), F.Lit("UTC"), F.ToTimestampNTZ(F.Lit("2024-01-01 10:00:00"))), time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC)},
+		{"MonthsBetweenRoundOff", F.MonthsBetweenRoundOff(F.AddMonths(d, 1), d, false), 1.0},
+		{"FromUnixtimeFormat", F.FromUnixtimeFormat(F.Lit(int64(0)), "yyyy"), "1970"},
+		{"UnixTimestampFormat", F.UnixTimestampFormat(F.Lit("1970-01-02"), "yyyy-MM-dd"), int64(86400)},
+		{"Nanvl", F.Nanvl(F.Expr("double('NaN')"), F.Lit(1.0)), 1.0},
+		{"Ifnull", F.Ifnull(F.Lit(nil), F.Lit("x")), "x"},
+		{"Zeroifnull", F.Zeroifnull(F.Lit(nil).Cast("int")), int32(0)},
+		{"SparkPartitionID", F.SparkPartitionID().Ge(0), true},
+	})
+	id := F.Col("id")
+	aggs := []fnCase{
+		{"ListaggSep", F.ListaggSep(F.Expr("cast(id % 2 as string)"), ","), nil},
+		{"StringAggDistinctSep", F.StringAggDistinctSep(F.Expr("cast(id % 2 as string)"), ""), nil},
+		{"ModeDeterministic", F.ModeDeterministic(F.Expr("id % 2")), int64(0)},
+		{"Percentiles", F.Percentiles(id, []float64{0, 1}), []any{1.0, 4.0}},
+		{"HLLSketchAggK", F.HLLSketchEstimate(F.HLLSketchAggK(id, 10)), int64(4)},
+		{"ThetaSketchAggK", F.ThetaSketchEstimate(F.ThetaSketchAggK(id, 10)), int64(4)},
+		{"KLLSketchAggBigintK", F.KLLSketchGetNBigint(F.KLLSketchAggBigintK(id, 200)), int64(4)},
+		{"AnyValueIgnoreNulls", F.AnyValueIgnoreNulls(F.Expr("CASE WHEN id = 3 THEN id END")), int64(3)},
+		{"LastIgnoreNulls", F.LastIgnoreNulls(F.Expr("CASE WHEN id = 2 THEN id END")), int64(2)},
+		{"MinBy", F.MinBy(F.Expr("-id"), id), int64(-1)},
+		{"CollectSet size", F.Size(F.CollectSet(F.Expr("id % 2"))), int32(2)},
+		{"RegrCount", F.RegrCount(id, id), int64(4)},
+		{"Corr", F.Corr(id, id), 1.0},
+	}
+	cols := make([]connect.Column, len(aggs))
+	for i, c := range aggs {
+		cols[i] = c.col.Alias(c.name)
+	}
+	rows, err := s.Range(1, 5, 1).GroupBy().Agg(cols...).Rows(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range aggs {
+		got := rows[0].Value(i)
+		switch c.name {
+		case "ListaggSep":
+			// The order is not defined: two of each in some order.
+			if s, ok := got.(string); !ok || len(s) != 7 || strings.Count(s, "0") != 2 || strings.Count(s, ",") != 3 {
+				t.Errorf("%s = %#v", c.name, got)
+			}
+		case "StringAggDistinctSep":
+			if got != "01" && got != "10" {
+				t.Errorf("%s = %#v", c.name, got)
+			}
+		default:
+			if !reflect.DeepEqual(got, c.want) {
+				t.Errorf("%s = %#v (%T), want %#v (%T)", c.name, got, got, c.want, c.want)
+			}
+		}
+	}
+}

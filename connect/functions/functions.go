@@ -5,8 +5,9 @@
 // Most wrappers are generated from spec/functions.spec (go generate); the spec lists
 // each function's Spark name, its Go variants and their parameters, and Builtins returns
 // it as data; FUNCTIONS.md, generated too, puts each PySpark name beside its Go wrappers
-// and gives the reason for the names left out. Where PySpark takes an optional parameter, the Go wrapper comes in
-// variants (Split and SplitN, First and FirstIgnoreNulls). A parameter of type any takes
+// and gives the reason for the names left out. Where PySpark takes an optional
+// parameter, the Go wrapper comes in variants (Split and SplitN, First and
+// FirstIgnoreNulls). A parameter of type any takes
 // a Column or a Go value, which is sent as a literal (see connect.Lit; a Go int that fits
 // in 32 bits is sent as an int, as PySpark does).
 //

@@ -377,7 +377,8 @@ func RegexpInstr(c connect.Column, regexp connect.Column) connect.Column {
 	return connect.CallFunction("regexp_instr", c, regexp)
 }
 
-// RegexpInstrGroup is the position of group idx of the first match of regexp in c.
+// RegexpInstrGroup is RegexpInstr with a group index idx; Spark 4.1 accepts it but still
+// gives the start of the whole match.
 func RegexpInstrGroup(c connect.Column, regexp connect.Column, idx any) connect.Column {
 	return connect.CallFunction("regexp_instr", c, regexp, valueColumn(idx))
 }
