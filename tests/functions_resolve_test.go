@@ -73,6 +73,51 @@ func TestFunctionsResolve(t *testing.T) {
 	}
 }
 
+// TestFunctionsArity calls every generated wrapper's function by name with as many
+// arguments as the wrapper sends (Builtin.Signatures), all NULL, and asks Spark to analyze
+// it. Spark may refuse the types or require a constant, but it must know the function
+// and take that many arguments.
+func TestFunctionsArity(t *testing.T) {
+	ctx := testCtx(t, 5*time.Minute)
+	s, _ := session(t, ctx)
+	df := s.Range(0, 1, 1)
+	n := 0
+	for _, b := range F.Builtins() {
+		if b.Group == "partition" {
+			continue // checked in TestFunctionsResolve
+		}
+		for i, sig := range b.Signatures {
+			args := make([]connect.Column, sig.Args)
+			for j := range args {
+				args[j] = F.Lit(nil)
+			}
+			switch sig.Variadic {
+			case "column", "any":
+				args = append(args, F.Lit(nil), F.Lit(nil))
+			case "string":
+				args = append(args, F.Lit("a"), F.Lit("b"))
+			}
+			call := connect.CallFunction
+			if sig.Distinct {
+				call = connect.CallDistinctFunction
+			}
+			_, err := df.Select(call(b.SQLName, args...)).Schema(ctx)
+			n++
+			if err == nil {
+				continue
+			}
+			for _, bad := range []string{"WRONG_NUM_ARGS", "UNRESOLVED_ROUTINE", "INVALID_NUMBER_OF_ARGUMENTS"} {
+				if strings.Contains(err.Error(), bad) {
+					t.Errorf("%s (%s, %d arguments): %v", b.Generated[i], b.SQLName, len(args), err)
+				}
+			}
+		}
+	}
+	if n < 450 {
+		t.Errorf("%d wrappers checked", n)
+	}
+}
+
 // fnCase is a column and the value Spark must compute for it.
 type fnCase struct {
 	name string

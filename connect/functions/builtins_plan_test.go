@@ -158,8 +158,33 @@ func TestGeneratedCalls(t *testing.T) {
 	if len(got) != len(calls) {
 		t.Fatalf("server received %d expressions, want %d", len(got), len(calls))
 	}
+	sigs := map[string]F.Signature{}
+	for _, b := range F.Builtins() {
+		if len(b.Signatures) != len(b.Generated) {
+			t.Fatalf("%s: %d signatures for %d wrappers", b.SQLName, len(b.Signatures), len(b.Generated))
+		}
+		for i, n := range b.Generated {
+			sigs[n] = b.Signatures[i]
+		}
+	}
+	if len(sigs) != len(calls) {
+		t.Errorf("%d generated wrappers in Builtins, %d calls", len(sigs), len(calls))
+	}
 	for i, c := range calls {
 		f := got[i].GetUnresolvedFunction()
+		// The calls pass two values to a variadic parameter, and one pair of options.
+		sig := sigs[c.goName]
+		want := sig.Args
+		switch sig.Variadic {
+		case "":
+		case "options":
+			want++
+		default:
+			want += 2
+		}
+		if len(f.GetArguments()) != want || f.GetIsDistinct() != sig.Distinct {
+			t.Errorf("%s: %d arguments (distinct %t) sent, its Signature says %d (distinct %t)", c.goName, len(f.GetArguments()), f.GetIsDistinct(), want, sig.Distinct)
+		}
 		if f.GetFunctionName() != c.sqlName || f.GetIsDistinct() != c.distinct || len(f.GetArguments()) != c.args {
 			t.Errorf("%s: server received %s(distinct %t, %d arguments), want %s(distinct %t, %d arguments)",
 				c.goName, f.GetFunctionName(), f.GetIsDistinct(), len(f.GetArguments()), c.sqlName, c.distinct, c.args)

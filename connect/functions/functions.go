@@ -48,8 +48,22 @@ type Builtin struct {
 	Group string
 	// Generated are the generated Go wrappers of the function.
 	Generated []string
+	// Signatures are the arguments each of Generated sends, in the same order.
+	Signatures []Signature
 	// HandWritten are the Go wrappers written by hand.
 	HandWritten []string
+}
+
+// Signature tells what a generated wrapper sends to Spark.
+type Signature struct {
+	// Args is the number of arguments always sent.
+	Args int
+	// Variadic is the kind of the arguments that follow, in any number: "column",
+	// "string" or "any" (a Column or a Go value), or "options" (at most one map of
+	// options); "" when none follow.
+	Variadic string
+	// Distinct is true when the aggregate runs over distinct values.
+	Distinct bool
 }
 
 // valueColumn is v when it is a Column, else the literal v. As in PySpark, a Go int that

@@ -515,7 +515,6 @@ func generatedCalls() []generatedCall {
 		{"STAsBinary", "st_asbinary", false, 1, F.STAsBinary(F.Col("p0"))},
 		{"STGeogFromWKB", "st_geogfromwkb", false, 1, F.STGeogFromWKB(F.Col("p0"))},
 		{"STGeomFromWKB", "st_geomfromwkb", false, 1, F.STGeomFromWKB(F.Col("p0"))},
-		{"STGeomFromWKBSRID", "st_geomfromwkb", false, 2, F.STGeomFromWKBSRID(F.Col("p0"), 1)},
 		{"STSetSRID", "st_setsrid", false, 2, F.STSetSRID(F.Col("p0"), 1)},
 		{"STSRID", "st_srid", false, 1, F.STSRID(F.Col("p0"))},
 		{"HLLSketchAgg", "hll_sketch_agg", false, 1, F.HLLSketchAgg(F.Col("p0"))},

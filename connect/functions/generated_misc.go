@@ -225,12 +225,6 @@ func STGeomFromWKB(wkb connect.Column) connect.Column {
 	return connect.CallFunction("st_geomfromwkb", wkb)
 }
 
-// STGeomFromWKBSRID parses the well-known binary wkb into a geometry with the spatial
-// reference srid.
-func STGeomFromWKBSRID(wkb connect.Column, srid any) connect.Column {
-	return connect.CallFunction("st_geomfromwkb", wkb, valueColumn(srid))
-}
-
 // STSetSRID is geo with the spatial reference srid.
 func STSetSRID(geo connect.Column, srid any) connect.Column {
 	return connect.CallFunction("st_setsrid", geo, valueColumn(srid))

@@ -302,16 +302,22 @@ func generate(src []byte) (map[string][]byte, error) {
 	b.WriteString("// (spec/functions.spec), in the order of the spec. Each call returns a new slice.\n")
 	b.WriteString("func Builtins() []Builtin {\n\treturn []Builtin{\n")
 	for _, e := range entries {
-		var gen, hand []string
+		var gen, hand, sigs []string
 		for _, v := range e.variants {
 			if v.hand {
 				hand = append(hand, strconv.Quote(v.goName))
-			} else {
-				gen = append(gen, strconv.Quote(v.goName))
+				continue
 			}
+			gen = append(gen, strconv.Quote(v.goName))
+			sig := v.signature()
+			sigs = append(sigs, fmt.Sprintf("{Args: %d, Variadic: %q, Distinct: %t}", sig.args, sig.variadic, v.distinct))
 		}
-		fmt.Fprintf(&b, "{SQLName: %q, PySparkName: %q, Group: %q, Generated: %s, HandWritten: %s},\n",
-			e.sqlName, e.pyName, e.group, strList(gen), strList(hand))
+		sigList := "nil"
+		if len(sigs) > 0 {
+			sigList = "[]Signature{" + strings.Join(sigs, ", ") + "}"
+		}
+		fmt.Fprintf(&b, "{SQLName: %q, PySparkName: %q, Group: %q, Generated: %s, Signatures: %s, HandWritten: %s},\n",
+			e.sqlName, e.pyName, e.group, strList(gen), sigList, strList(hand))
 	}
 	b.WriteString("}\n}\n")
 	out, err := format.Source(b.Bytes())
@@ -539,4 +545,27 @@ func table(entries []*entry, groups []string, byGroup map[string][]*entry, omitt
 		}
 	}
 	return b.Bytes()
+}
+
+// signature is the number of fixed arguments a variant sends and the kind of its
+// variadic ones.
+func (v *variant) signature() (sig struct {
+	args     int
+	variadic string
+}) {
+	for _, a := range v.args {
+		if !strings.HasPrefix(a, "=") && v.param(a).variadic {
+			switch v.param(a).typ {
+			case "":
+				sig.variadic = "column"
+			case "opts":
+				sig.variadic = "options"
+			default:
+				sig.variadic = v.param(a).typ
+			}
+			continue
+		}
+		sig.args++
+	}
+	return sig
 }
