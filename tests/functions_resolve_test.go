@@ -261,6 +261,20 @@ func TestFunctionsSort(t *testing.T) {
 	}
 }
 
+// TestFunctionsGenerator runs JSONTuple, a generator, which Spark allows alone in a
+// projection.
+func TestFunctionsGenerator(t *testing.T) {
+	ctx := testCtx(t, time.Minute)
+	s, _ := session(t, ctx)
+	rows, err := s.Range(0, 1, 1).Select(F.JSONTuple(F.Lit(`{"a":1,"b":"x"}`), "b", "a")).Rows(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || !reflect.DeepEqual(rows[0].Values(), []any{"x", "1"}) {
+		t.Fatalf("JSONTuple: %v", rows)
+	}
+}
+
 func levenshtein(a, b string) int32 {
 	prev := make([]int32, len(b)+1)
 	for j := range prev {
@@ -364,6 +378,7 @@ func TestFunctionsTime(t *testing.T) {
 		{"Hour", F.Hour(tod), int32(10)},
 		{"TimeDiff", F.TimeDiff(F.Lit("SECOND"), F.MakeTime(F.Lit(int32(10)), F.Lit(int32(0)), F.Lit(int32(0))), tod), int64(30*60 + 15)},
 		{"ToTimeFormat", F.Minute(F.ToTimeFormat(F.Lit("10.30"), F.Lit("HH.mm"))), int32(30)},
+		{"CurrentTimePrecision", F.IsNull(F.CurrentTimePrecision(3)), false},
 	})
 }
 
@@ -510,6 +525,17 @@ func TestFunctionsVariants(t *testing.T) {
 		{"Ifnull", F.Ifnull(F.Lit(nil), F.Lit("x")), "x"},
 		{"Zeroifnull", F.Zeroifnull(F.Lit(nil).Cast("int")), int32(0)},
 		{"SparkPartitionID", F.SparkPartitionID().Ge(0), true},
+		{"LevenshteinThreshold", F.LevenshteinThreshold(F.Lit("kitten"), F.Lit("sitting"), 2), int32(-1)},
+		{"FormatNumber", F.FormatNumber(F.Lit(1234567.891), 2), "1,234,567.89"},
+		{"Instr", F.Instr(F.Lit("abcb"), "cb"), int32(3)},
+		{"Collate", F.Collation(F.Collate(F.Lit("a"), "UTF8_LCASE")), "SYSTEM.BUILTIN.UTF8_LCASE"},
+		{"Decode", F.Decode(F.Encode(F.Lit("é"), "UTF-8"), "UTF-8"), "é"},
+		{"DateTrunc", F.DateTrunc("hour", F.TimestampSeconds(F.Lit(int64(3725)))), time.Unix(3600, 0).UTC()},
+		{"RandSeed", F.RandSeed(7).Lt(1.0), true},
+		{"RandnSeed", F.IsNull(F.RandnSeed(7)), false},
+		{"CountMinSketch", F.IsNull(F.CountMinSketch(F.Lit(int64(1)), 0.1, 0.9, 1)), false},
+		{"HLLUnionAllow", F.HLLSketchEstimate(F.HLLUnion(F.HLLSketchAgg(F.Lit(int64(1))), F.HLLSketchAgg(F.Lit(int64(2))))), int64(2)},
+		{"HLLUnionAllow true", F.HLLSketchEstimate(F.HLLUnionAllow(F.HLLSketchAggK(F.Lit(int64(1)), 10), F.HLLSketchAggK(F.Lit(int64(2)), 12), true)), int64(2)},
 	})
 	id := F.Col("id")
 	aggs := []fnCase{
