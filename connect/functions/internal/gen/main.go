@@ -91,14 +91,22 @@ type entry struct {
 	variants []*variant
 }
 
-var (
-	sigRE   = regexp.MustCompile(`^([A-Z][A-Za-z0-9]*)\((.*?)\)(?:\s*->\s*\((.*?)\))?(\s+distinct)?$`)
-	identRE = regexp.MustCompile(`^[a-z][A-Za-z0-9]*$`)
-	types   = map[string]string{
-		"string": "string", "int32": "int32", "int64": "int64", "float64": "float64",
-		"bool": "bool", "any": "any", "[]float64": "[]float64", "opts": "string",
-	}
+// The grammar of a signature and of a parameter name.
+const (
+	sigPattern   = `^([A-Z][A-Za-z0-9]*)\((.*?)\)(?:\s*->\s*\((.*?)\))?(\s+distinct)?$`
+	identPattern = `^[a-z][A-Za-z0-9]*$`
 )
+
+// goTypeOf is the Go type of a spec type, and whether the spec type exists.
+func goTypeOf(typ string) (string, bool) {
+	switch typ {
+	case "string", "int32", "int64", "float64", "bool", "any", "[]float64":
+		return typ, true
+	case "opts":
+		return "string", true
+	}
+	return "", false
+}
 
 // parse reads the spec: "group NAME" lines, entry lines "sql_name Signature | doc" (or
 // "py_name=sql_name ..."), and continuation lines (indented) with more variants.
@@ -169,6 +177,7 @@ func parseSig(sig string) (*variant, error) {
 	if name, ok := strings.CutPrefix(sig, "@"); ok {
 		return &variant{goName: name, hand: true}, nil
 	}
+	sigRE, identRE := regexp.MustCompile(sigPattern), regexp.MustCompile(identPattern)
 	m := sigRE.FindStringSubmatch(sig)
 	if m == nil {
 		return nil, fmt.Errorf("bad signature %q", sig)
@@ -184,7 +193,7 @@ func parseSig(sig string) (*variant, error) {
 			pr.variadic, typ = true, t
 		}
 		if typ != "" {
-			if _, ok := types[typ]; !ok {
+			if _, ok := goTypeOf(typ); !ok {
 				return nil, fmt.Errorf("parameter %s: unknown type %q", name, typ)
 			}
 		}
@@ -342,7 +351,7 @@ func strList(s []string) string {
 func goType(p param) string {
 	t := "connect.Column"
 	if p.typ != "" {
-		t = types[p.typ]
+		t, _ = goTypeOf(p.typ)
 	}
 	if p.variadic {
 		return "..." + t
