@@ -4,8 +4,8 @@ package functions
 
 import "github.com/sparkwire/sparkwire/connect"
 
-// Years is a partition transform by the year of a date or timestamp, for
-// DataFrameWriterV2.PartitionedBy.
+// Years is a partition transform by the year of a date or timestamp; partition transforms
+// are valid only in the partitioning of a table (a v2 writer's partitionedBy).
 func Years(c connect.Column) connect.Column {
 	return connect.CallFunction("years", c)
 }
