@@ -22,9 +22,6 @@ func FromJSONSchema(c connect.Column, schema *types.StructType, options ...strin
 	return FromJSON(c, schema.FieldDDL(), options...)
 }
 
-// ToJSON renders a struct, array or map column as a JSON string.
-func ToJSON(c connect.Column) connect.Column { return Call("to_json", c) }
-
 // optionsMap turns key, value pairs into a map column; an odd count is an error, since a
 // key without its value is a mistake that padding would hide.
 func optionsMap(kv []string) connect.Column {

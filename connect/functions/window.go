@@ -30,6 +30,3 @@ func SessionWindow(timeCol connect.Column, gap string) connect.Column {
 func SessionWindowDynamic(timeCol, gap connect.Column) connect.Column {
 	return Call("session_window", timeCol, gap)
 }
-
-// WindowTime returns the event time of a window column: its end minus one microsecond.
-func WindowTime(window connect.Column) connect.Column { return Call("window_time", window) }
