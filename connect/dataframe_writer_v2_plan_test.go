@@ -64,6 +64,11 @@ func TestWriterV2Plans(t *testing.T) {
 			write(sparkpb.WriteOperationV2_MODE_OVERWRITE, func(op *sparkpb.WriteOperationV2) {
 				op.OverwriteCondition = callExpr("<", attrExpr("id"), litLong(3))
 			})},
+		{"Options first", func(ctx context.Context) error {
+			return df.WriteTo("cat.db.t").Options(map[string]string{"x": "y"}).Append(ctx)
+		}, write(sparkpb.WriteOperationV2_MODE_APPEND, func(op *sparkpb.WriteOperationV2) {
+			op.Options = map[string]string{"x": "y"}
+		})},
 		{"OverwritePartitions", func(ctx context.Context) error { return df.WriteTo("cat.db.t").OverwritePartitions(ctx) },
 			write(sparkpb.WriteOperationV2_MODE_OVERWRITE_PARTITIONS, none)},
 	}
