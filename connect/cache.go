@@ -215,13 +215,14 @@ func (df *DataFrame) StorageLevel(ctx context.Context) (StorageLevel, error) {
 // (spark.checkpoint.dir) and returns a DataFrame that reads them, with its lineage cut:
 // useful for iterative plans that grow too long. With eager the rows are computed now,
 // otherwise by the first action over the returned DataFrame. The server keeps the
-// checkpoint while the session lives.
+// checkpoint until ReleaseCheckpoint or the end of the session.
 func (df *DataFrame) Checkpoint(ctx context.Context, eager bool) (*DataFrame, error) {
 	return df.checkpoint(ctx, false, eager)
 }
 
 // LocalCheckpoint is Checkpoint that keeps the rows in the executors' block managers
-// instead of a reliable directory: faster, but lost with an executor.
+// instead of a reliable directory: faster, but lost with an executor. Release it with
+// ReleaseCheckpoint.
 func (df *DataFrame) LocalCheckpoint(ctx context.Context, eager bool) (*DataFrame, error) {
 	return df.checkpoint(ctx, true, eager)
 }
@@ -244,4 +245,28 @@ func (df *DataFrame) checkpoint(ctx context.Context, local, eager bool) (*DataFr
 		}
 	}
 	return nil, errors.New("spark connect: checkpoint: the server returned no relation")
+}
+
+// ErrNotCheckpoint is the error of ReleaseCheckpoint on a DataFrame that Checkpoint or
+// LocalCheckpoint did not return.
+var ErrNotCheckpoint = errors.New("spark connect: not a DataFrame returned by Checkpoint or LocalCheckpoint")
+
+// ReleaseCheckpoint lets the server drop a DataFrame returned by Checkpoint or
+// LocalCheckpoint, and the rows it holds, before the session ends (Spark's other clients
+// do this when their DataFrame object is garbage collected). Afterwards queries over the
+// DataFrame, and over the DataFrames derived from it, fail. Releasing twice does nothing.
+func (df *DataFrame) ReleaseCheckpoint(ctx context.Context) error {
+	if err := df.Err(); err != nil {
+		return err
+	}
+	cached := df.rel.GetCachedRemoteRelation()
+	if cached == nil {
+		return ErrNotCheckpoint
+	}
+	_, err := df.s.executeCommand(ctx, &sparkpb.Command{CommandType: &sparkpb.Command_RemoveCachedRemoteRelationCommand{
+		RemoveCachedRemoteRelationCommand: &sparkpb.RemoveCachedRemoteRelationCommand{
+			Relation: &sparkpb.CachedRemoteRelation{RelationId: cached.GetRelationId()},
+		},
+	}})
+	return err
 }

@@ -258,6 +258,36 @@ func TestCheckpointPlans(t *testing.T) {
 			}}, 1))
 		})
 	}
+	// ReleaseCheckpoint asks the server to drop the cached relation.
+	cp, err := df.LocalCheckpoint(goldenCtx(t), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cp.ReleaseCheckpoint(goldenCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	checkProto(t, "remove_cached_remote_relation_command", lastCommand(t, srv).GetRemoveCachedRemoteRelationCommand(),
+		&sparkpb.RemoveCachedRemoteRelationCommand{Relation: &sparkpb.CachedRemoteRelation{RelationId: "rel-local"}})
+	before := sentRequests(srv)
+	var nilDF *DataFrame
+	for name, err := range map[string]error{
+		"not a checkpoint":  df.ReleaseCheckpoint(goldenCtx(t)),
+		"derived DataFrame": cp.Limit(1).ReleaseCheckpoint(goldenCtx(t)),
+	} {
+		if !errors.Is(err, ErrNotCheckpoint) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if err := nilDF.ReleaseCheckpoint(goldenCtx(t)); !errors.Is(err, ErrNilDataFrame) {
+		t.Errorf("nil DataFrame: %v", err)
+	}
+	if err := df.Limit(-1).ReleaseCheckpoint(goldenCtx(t)); err == nil || !strings.Contains(err.Error(), "negative") {
+		t.Errorf("bad DataFrame: %v", err)
+	}
+	if sentRequests(srv) != before {
+		t.Error("a request was sent")
+	}
+
 	// An answer without a relation is an error.
 	srv.OnExecute(func(ctx context.Context, req *sparkpb.ExecutePlanRequest, op *fakeserver.Operation) error {
 		return op.Complete()

@@ -484,9 +484,26 @@ func TestBatchCache(t *testing.T) {
 		wrCheck(t, ctx, fmt.Sprintf("local checkpoint (eager %v)", eager), cp, want)
 		wrCheck(t, ctx, "a query over the checkpoint", cp.Where("id < 2"), want[:2])
 	}
+	// Released, a checkpoint and what derives from it can no longer be read.
+	cp, err := df.LocalCheckpoint(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	derived := cp.Where("id < 2")
+	if err := cp.ReleaseCheckpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for what, d := range map[string]*connect.DataFrame{"released checkpoint": cp, "DataFrame derived from it": derived} {
+		if _, err := d.Rows(ctx); err == nil || !strings.Contains(err.Error(), "No DataFrame with id") {
+			t.Errorf("%s: %v", what, err)
+		}
+	}
+	if err := cp.ReleaseCheckpoint(ctx); err != nil {
+		t.Errorf("release twice: %v", err)
+	}
 	// A reliable checkpoint needs spark.checkpoint.dir, which the stack's server does not
 	// set: the server's error comes back typed.
-	cp, err := df.Checkpoint(ctx, true)
+	cp, err = df.Checkpoint(ctx, true)
 	var se *connect.SparkError
 	switch {
 	case err == nil:
