@@ -118,6 +118,21 @@ func wrSQL(ctx context.Context, s *connect.Session, query string) ([]connect.Row
 	return df.Rows(ctx)
 }
 
+// wrCheckDDL fails the test unless SHOW CREATE TABLE of table holds every one of want.
+func wrCheckDDL(t *testing.T, ctx context.Context, s *connect.Session, table string, want ...string) {
+	t.Helper()
+	rows, err := wrSQL(ctx, s, "SHOW CREATE TABLE "+table)
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("show create table %s: %v %v", table, rows, err)
+	}
+	ddl, _ := rows[0].Value(0).(string)
+	for _, w := range want {
+		if !strings.Contains(ddl, w) {
+			t.Errorf("the definition of %s lacks %q:\n%s", table, w, ddl)
+		}
+	}
+}
+
 // Every file format Spark ships round-trips through the format shortcuts, checked value by
 // value: parquet and orc with their own schema, the text formats read with the schema.
 func TestBatchWriteFormats(t *testing.T) {
@@ -294,17 +309,16 @@ func TestBatchWriteTables(t *testing.T) {
 	if err := in.Write().Format("orc").BucketBy(3, "id").SortBy("score").PartitionBy("ok").SaveAsTable(ctx, bucketed); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := wrSQL(ctx, s, "SHOW CREATE TABLE "+bucketed)
-	if err != nil || len(rows) != 1 {
-		t.Fatalf("show create table: %v %v", rows, err)
-	}
-	ddl, _ := rows[0].Value(0).(string)
-	for _, want := range []string{"USING orc", "PARTITIONED BY (ok)", "CLUSTERED BY (id)", "SORTED BY (score)", "INTO 3 BUCKETS"} {
-		if !strings.Contains(ddl, want) {
-			t.Errorf("table definition lacks %q:\n%s", want, ddl)
-		}
-	}
+	wrCheckDDL(t, ctx, s, bucketed, "USING orc", "PARTITIONED BY (ok)", "CLUSTERED BY (id)", "SORTED BY (score)", "INTO 3 BUCKETS")
 	wrCheck(t, ctx, "bucketed table", s.Table(bucketed).Select(connect.Col("id"), connect.Col("name"), connect.Col("score"), connect.Col("ok")), wrRows)
+	// Clustering: the session catalog records the columns in the table's definition.
+	clustered := wrName("clustered")
+	wrDropTable(t, s, clustered)
+	if err := in.Write().ClusterBy("id", "ok").SaveAsTable(ctx, clustered); err != nil {
+		t.Fatal(err)
+	}
+	wrCheckDDL(t, ctx, s, clustered, `'clusteringColumns' = '[["id"],["ok"]]'`)
+	wrCheck(t, ctx, "clustered table", s.Table(clustered), wrRows)
 	// Spark refuses bucketing for a path.
 	var se *connect.SparkError
 	if err := in.Write().BucketBy(2, "id").Parquet(ctx, "/tmp/"+wrName("bucket_path")); !errors.As(err, &se) {
@@ -327,16 +341,14 @@ func TestBatchWriteTo(t *testing.T) {
 		t.Fatal(err)
 	}
 	wrCheck(t, ctx, "create", s.Table(table).Select(connect.Col("id"), connect.Col("name"), connect.Col("score"), connect.Col("ok")), wrRows)
-	rows, err := wrSQL(ctx, s, "SHOW CREATE TABLE "+table)
-	if err != nil || len(rows) != 1 {
-		t.Fatalf("show create table: %v %v", rows, err)
+	wrCheckDDL(t, ctx, s, table, "USING parquet", "PARTITIONED BY (ok)", "'wr.owner' = 'sparkwire'")
+	clustered := wrName("v2_clustered")
+	wrDropTable(t, s, clustered)
+	if err := in.WriteTo(clustered).Using("orc").ClusterBy("name").Create(ctx); err != nil {
+		t.Fatal(err)
 	}
-	ddl, _ := rows[0].Value(0).(string)
-	for _, want := range []string{"USING parquet", "PARTITIONED BY (ok)", "'wr.owner' = 'sparkwire'"} {
-		if !strings.Contains(ddl, want) {
-			t.Errorf("table definition lacks %q:\n%s", want, ddl)
-		}
-	}
+	wrCheckDDL(t, ctx, s, clustered, "USING orc", `'clusteringColumns' = '[["name"]]'`)
+	wrCheck(t, ctx, "clustered table", s.Table(clustered), wrRows)
 	wrSparkError(t, "create again", in.WriteTo(table).Using("parquet").Create(ctx), "TABLE_OR_VIEW_ALREADY_EXISTS")
 
 	for name, write := range map[string]func() error{
