@@ -82,7 +82,7 @@ func (w *DataFrameWriter) fail(err error) {
 }
 
 // Format sets the data source: "parquet" (Spark's default, spark.sql.sources.default),
-// "json", "csv", "orc", "text", "xml", "avro", "jdbc", "noop", ...
+// "json", "csv", "orc", "text", "xml", "jdbc", "noop", or a format installed on the server.
 func (w *DataFrameWriter) Format(source string) *DataFrameWriter {
 	return w.with(func(c *DataFrameWriter) { c.format = source })
 }
