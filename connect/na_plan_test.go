@@ -103,3 +103,19 @@ func TestNaErrors(t *testing.T) {
 		t.Errorf("%d requests sent for invalid DataFrames", n)
 	}
 }
+
+// Every Go integer and float kind is sent as Spark's bigint or double.
+func TestFillLiteralKinds(t *testing.T) {
+	for _, v := range []any{int(5), int8(5), int16(5), int32(5), int64(5), uint(5), uint8(5), uint16(5), uint32(5), uint64(5)} {
+		l, err := fillLiteral(v)
+		if err != nil || l.GetLong() != 5 {
+			t.Errorf("%T: %v %v", v, l, err)
+		}
+	}
+	for _, v := range []any{float32(0.5), 0.5} {
+		l, err := fillLiteral(v)
+		if err != nil || l.GetDouble() != 0.5 {
+			t.Errorf("%T: %v %v", v, l, err)
+		}
+	}
+}

@@ -156,3 +156,20 @@ func (df *DataFrame) Unpivot(ids, values []Column, variableColumn, valueColumn s
 func (df *DataFrame) Melt(ids, values []Column, variableColumn, valueColumn string) *DataFrame {
 	return df.Unpivot(ids, values, variableColumn, valueColumn)
 }
+
+// MetadataColumn refers to a hidden metadata column of this DataFrame's source, such as
+// "_metadata" of a file source (a struct with file_path, file_name, file_size,
+// file_modification_time, ...), which "*" does not select. Select it explicitly:
+// df.Select(connect.Col("*"), df.MetadataColumn("_metadata").GetField("file_name")).
+func (df *DataFrame) MetadataColumn(name string) Column {
+	if err := df.usable(); err != nil {
+		return Column{err: err}
+	}
+	if df.err != nil {
+		return Column{err: df.err}
+	}
+	id, meta := df.rel.GetCommon().GetPlanId(), true
+	return Column{expr: &sparkpb.Expression{ExprType: &sparkpb.Expression_UnresolvedAttribute_{
+		UnresolvedAttribute: &sparkpb.Expression_UnresolvedAttribute{UnparsedIdentifier: name, PlanId: &id, IsMetadataColumn: &meta},
+	}}}
+}

@@ -70,6 +70,9 @@ func TestProjectionPlans(t *testing.T) {
 		Input: base, Aliases: []*sparkpb.Expression_Alias{{Expr: attrExprOf("id", id), Name: []string{"id"}, Metadata: &empty}}}}})
 	checkPlan(t, srv, df.Select(df.ColRegex("`i.*`")), projectRel(base, &sparkpb.Expression{ExprType: &sparkpb.Expression_UnresolvedRegex_{
 		UnresolvedRegex: &sparkpb.Expression_UnresolvedRegex{ColName: "`i.*`", PlanId: &id}}}))
+	metaCol := attrExprOf("_metadata", id)
+	metaCol.GetUnresolvedAttribute().IsMetadataColumn = refOf(true)
+	checkPlan(t, srv, df.Select(df.MetadataColumn("_metadata")), projectRel(base, metaCol))
 }
 
 func TestProjectionErrors(t *testing.T) {
@@ -102,6 +105,8 @@ func TestProjectionErrors(t *testing.T) {
 		{"Unpivot bad id", base.Unpivot([]Column{bad}, nil, "a", "b"), "bad column"},
 		{"Unpivot bad value", base.Unpivot(nil, []Column{bad}, "a", "b"), "bad column"},
 		{"ToDF of zero", (&DataFrame{}).ToDF("a"), "zero DataFrame"},
+		{"MetadataColumn of invalid", base.Select(invalid.MetadataColumn("_metadata")), "limit -1"},
+		{"MetadataColumn of nil", base.Select((*DataFrame)(nil).MetadataColumn("_metadata")), "nil DataFrame"},
 	} {
 		if err := tc.df.Err(); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path"
 	"reflect"
 	"slices"
 	"sort"
@@ -657,6 +658,24 @@ func TestBatchActions(t *testing.T) {
 		if !strings.Contains(f, dir) || !strings.HasSuffix(f, ".parquet") {
 			t.Errorf("InputFiles: %q", f)
 		}
+	}
+	// The hidden _metadata column of the file source names the same files (Spark writes
+	// their URIs differently there: file:/tmp/... against InputFiles' file:///tmp/...).
+	parquet := s.Read().Format("parquet").Load(dir)
+	named := map[string]bool{}
+	for _, r := range dfbValues(t, ctx, parquet.Select(parquet.MetadataColumn("_metadata").GetField("file_name"))) {
+		named[r[0].(string)] = true
+	}
+	if len(named) != len(files) {
+		t.Errorf("MetadataColumn names %d files, InputFiles %d", len(named), len(files))
+	}
+	for _, f := range files {
+		if !named[path.Base(f)] {
+			t.Errorf("MetadataColumn does not name %s (names %v)", f, named)
+		}
+	}
+	if cols, err := parquet.Columns(ctx); err != nil || !slices.Equal(cols, []string{"id"}) {
+		t.Errorf("the metadata column is hidden, yet columns are %v %v", cols, err)
 	}
 	if files, err := df.InputFiles(ctx); err != nil || len(files) != 0 {
 		t.Errorf("InputFiles of a range: %v %v", files, err)
