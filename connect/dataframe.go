@@ -51,9 +51,10 @@ func (df *DataFrame) Session() *Session { return df.s }
 var ErrNilDataFrame = errors.New("spark connect: nil DataFrame")
 
 // Err returns the error recorded while building the DataFrame, if any. Actions return it too.
+// A nil DataFrame, or a zero one not made by a Session, has an error as well.
 func (df *DataFrame) Err() error {
-	if df == nil {
-		return ErrNilDataFrame
+	if err := df.usable(); err != nil {
+		return err
 	}
 	return df.err
 }

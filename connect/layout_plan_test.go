@@ -84,4 +84,7 @@ func TestLayoutErrors(t *testing.T) {
 	if n := sentRequests(srv) - before; n != 0 {
 		t.Errorf("%d requests sent for invalid DataFrames", n)
 	}
+	if err := (&DataFrame{}).Err(); err == nil || !strings.Contains(err.Error(), "zero DataFrame") {
+		t.Errorf("Err of the zero DataFrame: %v", err)
+	}
 }
