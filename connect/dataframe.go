@@ -31,6 +31,9 @@ func (s *Session) newDataFrame(rel *sparkpb.Relation) *DataFrame {
 
 // derive builds a DataFrame from df's relation, or carries df's error along.
 func (df *DataFrame) derive(build func(input *sparkpb.Relation) (*sparkpb.Relation, error)) *DataFrame {
+	if err := df.usable(); err != nil {
+		return &DataFrame{err: err}
+	}
 	if df.err != nil {
 		return df
 	}
@@ -48,9 +51,10 @@ func (df *DataFrame) Session() *Session { return df.s }
 var ErrNilDataFrame = errors.New("spark connect: nil DataFrame")
 
 // Err returns the error recorded while building the DataFrame, if any. Actions return it too.
+// A nil DataFrame, or a zero one not made by a Session, has an error as well.
 func (df *DataFrame) Err() error {
-	if df == nil {
-		return ErrNilDataFrame
+	if err := df.usable(); err != nil {
+		return err
 	}
 	return df.err
 }
@@ -107,8 +111,25 @@ func (df *DataFrame) Limit(n int) *DataFrame {
 	})
 }
 
+// errZeroDataFrame is the error of a DataFrame not made by a Session.
+var errZeroDataFrame = errors.New("spark connect: the zero DataFrame has no session; DataFrames come from a Session")
+
+// usable reports a nil or zero DataFrame, on which no plan can be built.
+func (df *DataFrame) usable() error {
+	if df == nil {
+		return ErrNilDataFrame
+	}
+	if df.err == nil && (df.s == nil || df.rel == nil) {
+		return errZeroDataFrame
+	}
+	return nil
+}
+
 // plan wraps the DataFrame's relation as a query plan.
 func (df *DataFrame) plan() (*sparkpb.Plan, error) {
+	if err := df.usable(); err != nil {
+		return nil, err
+	}
 	if df.err != nil {
 		return nil, df.err
 	}
