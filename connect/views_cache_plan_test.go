@@ -51,7 +51,7 @@ func TestViewErrors(t *testing.T) {
 	if err := s.Range(0, 1, 1).Limit(-1).CreateOrReplaceGlobalTempView(goldenCtx(t), "v"); err == nil || !strings.Contains(err.Error(), "negative") {
 		t.Errorf("bad DataFrame: %v", err)
 	}
-	if err := (&DataFrame{}).CreateGlobalTempView(goldenCtx(t), "v"); !errors.Is(err, ErrClosed) {
+	if err := (&DataFrame{}).CreateGlobalTempView(goldenCtx(t), "v"); !errors.Is(err, errZeroDataFrame) {
 		t.Errorf("zero DataFrame: %v", err)
 	}
 	if sentRequests(srv) != before {
@@ -197,7 +197,7 @@ func TestCachePlans(t *testing.T) {
 		{"persist nil", nilDF.Persist(ctx, custom), ErrNilDataFrame.Error()},
 		{"cache bad", df.Limit(-1).Cache(ctx), "negative"},
 		{"unpersist nil", nilDF.Unpersist(ctx, true), ErrNilDataFrame.Error()},
-		{"storage level zero", func() error { _, err := (&DataFrame{}).StorageLevel(ctx); return err }(), ErrClosed.Error()},
+		{"storage level zero", func() error { _, err := (&DataFrame{}).StorageLevel(ctx); return err }(), errZeroDataFrame.Error()},
 		{"storage level nil", func() error { _, err := nilDF.StorageLevel(ctx); return err }(), ErrNilDataFrame.Error()},
 		{"checkpoint nil", func() error { _, err := nilDF.Checkpoint(ctx, true); return err }(), ErrNilDataFrame.Error()},
 		{"local checkpoint bad", func() error { _, err := df.Limit(-1).LocalCheckpoint(ctx, true); return err }(), "negative"},
