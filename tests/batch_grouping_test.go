@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"regexp"
 	"sort"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -266,4 +269,311 @@ func approxEq(got, want any) bool {
 		return ok && math.Abs(g-w) < 1e-9
 	}
 	return got == want
+}
+
+func TestBatchColumnMethods(t *testing.T) {
+	ctx := testCtx(t, 2*time.Minute)
+	s, _ := session(t, ctx)
+	type in struct {
+		s string
+		n int64
+		x float64
+	}
+	inputs := []in{{"Apple pie", 1, 1.5}, {"banana", 2, math.NaN()}, {"12", 3, -2}, {"cherry", 4, 0}, {"pineapple", 5, 8}}
+	rows := make([][]any, len(inputs))
+	for i, r := range inputs {
+		rows[i] = []any{r.s, r.n, r.x}
+	}
+	df := s.CreateDataFrameFromRows(types.Struct(types.Field("s", types.String), types.Field("n", types.Long), types.Field("x", types.Double)), rows)
+	st := connect.Expr("named_struct('a', n, 'b', struct(n * 2 AS c, 's' AS d))")
+	c := connect.Col
+	out := df.Select(c("s"), c("n"),
+		c("n").Between(2, 4).Alias("between"),
+		c("s").Contains("apple").Alias("contains"),
+		c("s").StartsWith("ban").Alias("starts"),
+		c("s").EndsWith(connect.Lit("pie")).Alias("ends"),
+		c("s").RLike("^[a-z]+$").Alias("rlike"),
+		c("s").ILike("%APPLE%").Alias("ilike"),
+		c("s").Substr(2, 3).Alias("substr"),
+		c("x").IsNaN().Alias("nan"),
+		c("s").TryCast("int").Alias("trycast"),
+		c("n").BitwiseAND(3).Alias("and"),
+		c("n").BitwiseOR(4).Alias("or"),
+		c("n").BitwiseXOR(5).Alias("xor"),
+		c("n").Pow(2).Alias("pow"),
+		connect.CallFunction("to_json", st.WithField("e", c("n").Plus(10)).WithField("b.d", connect.Lit("t"))).Alias("with"),
+		connect.CallFunction("to_json", st.DropFields("a", "b.c")).Alias("drop"),
+	).OrderBy(c("n"))
+	got, _ := resultRows(t, ctx, out)
+	if len(got) != len(inputs) {
+		t.Fatalf("%d rows", len(got))
+	}
+	lower := func(s string) string { return strings.ToLower(s) }
+	for i, r := range inputs {
+		g := got[i]
+		var trycast any
+		if v, err := strconv.ParseInt(r.s, 10, 32); err == nil {
+			trycast = int32(v)
+		}
+		runes := []rune(r.s)
+		want := map[string]any{
+			"s": r.s, "n": r.n,
+			"between":  r.n >= 2 && r.n <= 4,
+			"contains": strings.Contains(r.s, "apple"),
+			"starts":   strings.HasPrefix(r.s, "ban"),
+			"ends":     strings.HasSuffix(r.s, "pie"),
+			"rlike":    regexp.MustCompile(`^[a-z]+$`).MatchString(r.s),
+			"ilike":    strings.Contains(lower(r.s), "apple"),
+			"substr":   string(runes[min(1, len(runes)):min(4, len(runes))]),
+			"nan":      math.IsNaN(r.x),
+			"trycast":  trycast,
+			"and":      r.n & 3, "or": r.n | 4, "xor": r.n ^ 5,
+			"pow":  math.Pow(float64(r.n), 2),
+			"with": fmt.Sprintf(`{"a":%d,"b":{"c":%d,"d":"t"},"e":%d}`, r.n, 2*r.n, r.n+10),
+			"drop": `{"b":{"d":"s"}}`,
+		}
+		for k, w := range want {
+			if !reflect.DeepEqual(g[k], w) {
+				t.Errorf("row %d %s = %#v, want %#v", i, k, g[k], w)
+			}
+		}
+	}
+}
+
+// staff is the input of the window tests.
+type staff struct {
+	dept, name string
+	salary     int64
+}
+
+var team = []staff{
+	{"eng", "ann", 120}, {"eng", "bob", 100}, {"eng", "cid", 120}, {"eng", "dee", 90},
+	{"ops", "eve", 80}, {"ops", "fay", 95}, {"hr", "gus", 70},
+}
+
+func TestBatchWindows(t *testing.T) {
+	ctx := testCtx(t, 2*time.Minute)
+	s, _ := session(t, ctx)
+	rows := make([][]any, len(team))
+	for i, r := range team {
+		rows[i] = []any{r.dept, r.name, r.salary}
+	}
+	df := s.CreateDataFrameFromRows(types.Struct(types.Field("dept", types.String), types.Field("name", types.String), types.Field("salary", types.Long)), rows)
+	c := connect.Col
+	byDept := connect.Window().PartitionBy(c("dept"))
+	ordered := byDept.OrderBy(c("salary").Desc(), c("name"))
+	bySalary := byDept.OrderBy(c("salary"))
+	out := df.Select(c("dept"), c("name"), c("salary"),
+		connect.CallFunction("row_number").Over(ordered).Alias("rn"),
+		connect.CallFunction("rank").Over(byDept.OrderBy(c("salary").Desc())).Alias("rank"),
+		connect.CallFunction("dense_rank").Over(byDept.OrderBy(c("salary").Desc())).Alias("dense"),
+		connect.CallFunction("sum", c("salary")).Over(ordered.RowsBetween(connect.UnboundedPreceding, connect.CurrentRow)).Alias("running"),
+		connect.CallFunction("sum", c("salary")).Over(ordered.RowsBetween(-1, 1)).Alias("around"),
+		connect.CallFunction("count", connect.Lit(1)).Over(bySalary.RangeBetween(-20, connect.CurrentRow)).Alias("within20"),
+		connect.CallFunction("max", c("salary")).Over(byDept).Alias("top"),
+		connect.CallFunction("lag", c("name"), connect.Lit(int32(1))).Over(ordered).Alias("prev"),
+		connect.CallFunction("sum", c("salary")).Over(connect.Window().OrderBy(c("name")).RowsBetween(connect.CurrentRow, connect.UnboundedFollowing)).Alias("rest"),
+	)
+	got, _ := resultRows(t, ctx, out)
+	if len(got) != len(team) {
+		t.Fatalf("%d rows", len(got))
+	}
+	// Compute every value in Go: each department ordered by salary descending, then name.
+	depts := map[string][]staff{}
+	for _, r := range team {
+		depts[r.dept] = append(depts[r.dept], r)
+	}
+	want := map[string]map[string]any{}
+	for _, ms := range depts {
+		sort.Slice(ms, func(i, j int) bool {
+			if ms[i].salary != ms[j].salary {
+				return ms[i].salary > ms[j].salary
+			}
+			return ms[i].name < ms[j].name
+		})
+		var running int64
+		for i, m := range ms {
+			running += m.salary
+			around := m.salary
+			if i > 0 {
+				around += ms[i-1].salary
+			}
+			if i+1 < len(ms) {
+				around += ms[i+1].salary
+			}
+			rank, dense := int32(1), int32(1)
+			seen := map[int64]bool{}
+			var within, top int64
+			for _, o := range ms {
+				if o.salary > m.salary {
+					rank++
+					if !seen[o.salary] {
+						seen[o.salary] = true
+						dense++
+					}
+				}
+				if o.salary >= m.salary-20 && o.salary <= m.salary {
+					within++
+				}
+				top = max(top, o.salary)
+			}
+			var prev any
+			if i > 0 {
+				prev = ms[i-1].name
+			}
+			want[m.name] = map[string]any{"rn": int32(i + 1), "rank": rank, "dense": dense, "running": running,
+				"around": around, "within20": within, "top": top, "prev": prev}
+		}
+	}
+	names := make([]staff, len(team))
+	copy(names, team)
+	sort.Slice(names, func(i, j int) bool { return names[i].name < names[j].name })
+	var rest int64
+	for i := len(names) - 1; i >= 0; i-- {
+		rest += names[i].salary
+		want[names[i].name]["rest"] = rest
+	}
+	for _, g := range got {
+		w := want[g["name"].(string)]
+		for k, v := range w {
+			if !reflect.DeepEqual(g[k], v) {
+				t.Errorf("%s %s = %#v, want %#v", g["name"], k, g[k], v)
+			}
+		}
+	}
+}
+
+func TestBatchJoins(t *testing.T) {
+	ctx := testCtx(t, 2*time.Minute)
+	s, _ := session(t, ctx)
+	c := connect.Col
+	left := s.CreateDataFrameFromRows(types.Struct(types.Field("id", types.Long), types.Field("tag", types.String)),
+		[][]any{{int64(1), "a"}, {int64(2), "b"}, {int64(3), "c"}})
+	right := s.CreateDataFrameFromRows(types.Struct(types.Field("k", types.Long), types.Field("v", types.Long)),
+		[][]any{{int64(1), int64(10)}, {int64(1), int64(11)}, {int64(3), int64(30)}, {int64(4), int64(40)}})
+
+	t.Run("CrossJoin", func(t *testing.T) {
+		got, names := resultRows(t, ctx, left.CrossJoin(right).OrderBy(c("id"), c("k"), c("v")))
+		if !reflect.DeepEqual(names, []string{"id", "tag", "k", "v"}) || len(got) != 12 {
+			t.Fatalf("columns %v, %d rows", names, len(got))
+		}
+		i := 0
+		for _, l := range []int64{1, 2, 3} {
+			for _, kv := range [][2]int64{{1, 10}, {1, 11}, {3, 30}, {4, 40}} {
+				if g := got[i]; g["id"] != l || g["k"] != kv[0] || g["v"] != kv[1] {
+					t.Errorf("row %d = %v", i, g)
+				}
+				i++
+			}
+		}
+	})
+	t.Run("Hint broadcast", func(t *testing.T) {
+		joined := left.Join(right.Hint("broadcast"), left.Col("id").Eq(right.Col("k")), connect.InnerJoin)
+		plan, err := joined.Explain(ctx, connect.ExplainExtended)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(plan, "strategy=broadcast") {
+			t.Errorf("no broadcast hint in the plan:\n%s", plan)
+		}
+		got, _ := resultRows(t, ctx, joined.OrderBy(c("v")))
+		want := [][2]int64{{1, 10}, {1, 11}, {3, 30}}
+		if len(got) != len(want) {
+			t.Fatalf("%d rows", len(got))
+		}
+		for i, w := range want {
+			if got[i]["id"] != w[0] || got[i]["v"] != w[1] {
+				t.Errorf("row %d = %v", i, got[i])
+			}
+		}
+		// Hints with parameters reach the server too.
+		n, err := left.Hint("coalesce", int32(1)).Count(ctx)
+		if err != nil || n != 3 {
+			t.Errorf("coalesce hint: %d, %v", n, err)
+		}
+	})
+	t.Run("LateralJoin", func(t *testing.T) {
+		// For each left row, the sum of right's v with k = id, then the top value.
+		sub := right.Alias("r").Where("r.k = l.id").Agg(connect.CallFunction("sum", c("r.v")).Alias("total"))
+		got, _ := resultRows(t, ctx, left.Alias("l").LateralJoin(sub, connect.InnerJoin).OrderBy(c("id")))
+		sums := map[int64]any{}
+		for _, kv := range [][2]int64{{1, 10}, {1, 11}, {3, 30}, {4, 40}} {
+			prev, _ := sums[kv[0]].(int64)
+			sums[kv[0]] = prev + kv[1]
+		}
+		if len(got) != 3 {
+			t.Fatalf("%d rows", len(got))
+		}
+		for _, g := range got {
+			if g["total"] != sums[g["id"].(int64)] {
+				t.Errorf("id %v: total %v, want %v", g["id"], g["total"], sums[g["id"].(int64)])
+			}
+		}
+		// With an outer reference in a Column, a condition and a left join.
+		sub2 := right.Alias("r").Filter(c("r.k").Eq(c("l.id").Outer())).Select(c("r.v"))
+		got, _ = resultRows(t, ctx, left.Alias("l").LateralJoin(sub2, connect.LeftJoin, c("v").Gt(10)).OrderBy(c("id"), c("v")))
+		want := [][2]any{{int64(1), int64(11)}, {int64(2), nil}, {int64(3), int64(30)}}
+		if len(got) != len(want) {
+			t.Fatalf("left lateral: %d rows: %v", len(got), got)
+		}
+		for i, w := range want {
+			if got[i]["id"] != w[0] || got[i]["v"] != w[1] {
+				t.Errorf("left lateral row %d = %v, want %v", i, got[i], w)
+			}
+		}
+	})
+	t.Run("AsOfJoin", func(t *testing.T) {
+		trades := s.CreateDataFrameFromRows(types.Struct(types.Field("t", types.Long), types.Field("sym", types.String)),
+			[][]any{{int64(5), "x"}, {int64(10), "x"}, {int64(12), "y"}, {int64(1), "y"}})
+		quotes := s.CreateDataFrameFromRows(types.Struct(types.Field("qt", types.Long), types.Field("qsym", types.String), types.Field("px", types.Long)),
+			[][]any{{int64(4), "x", int64(100)}, {int64(10), "x", int64(101)}, {int64(11), "y", int64(200)}, {int64(2), "y", int64(199)}})
+		type quote struct {
+			t   int64
+			sym string
+			px  int64
+		}
+		qs := []quote{{4, "x", 100}, {10, "x", 101}, {11, "y", 200}, {2, "y", 199}}
+		match := func(t int64, sym string, dir string, exact bool, tol int64) any {
+			var best *quote
+			for i := range qs {
+				q := &qs[i]
+				d := q.t - t
+				if q.sym != sym || (!exact && d == 0) || (tol > 0 && (d > tol || d < -tol)) ||
+					(dir == "backward" && d > 0) || (dir == "forward" && d < 0) {
+					continue
+				}
+				abs := func(v int64) int64 { return max(v, -v) }
+				if best == nil || abs(d) < abs(best.t-t) {
+					best = q
+				}
+			}
+			if best == nil {
+				return nil
+			}
+			return best.px
+		}
+		for _, tc := range []struct {
+			name string
+			opts connect.AsOfJoinOptions
+			dir  string
+			tol  int64
+		}{
+			{"backward", connect.AsOfJoinOptions{On: c("sym").Eq(c("qsym")), How: connect.LeftJoin}, "backward", 0},
+			{"forward no exact", connect.AsOfJoinOptions{On: c("sym").Eq(c("qsym")), How: connect.LeftJoin, Direction: connect.Forward, ExcludeExactMatches: true}, "forward", 0},
+			{"nearest tolerance", connect.AsOfJoinOptions{On: c("sym").Eq(c("qsym")), How: connect.LeftJoin, Direction: connect.Nearest, Tolerance: connect.Lit(int64(1))}, "nearest", 1},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				got, _ := resultRows(t, ctx, trades.AsOfJoin(quotes, c("t"), c("qt"), tc.opts).OrderBy(c("t")))
+				if len(got) != 4 {
+					t.Fatalf("%d rows", len(got))
+				}
+				for _, g := range got {
+					want := match(g["t"].(int64), g["sym"].(string), tc.dir, !tc.opts.ExcludeExactMatches, tc.tol)
+					if g["px"] != want {
+						t.Errorf("trade at %v %v: px %v, want %v", g["t"], g["sym"], g["px"], want)
+					}
+				}
+			})
+		}
+	})
 }
