@@ -52,11 +52,36 @@ func Expr(sql string) Column {
 //	Date                    date
 //	TimestampNTZ            timestamp_ntz
 //
-// Any other type makes the column invalid; the error surfaces at the action.
+// Any other type makes the column invalid; the error surfaces at the action. For arrays,
+// maps and structs, see [TypedLit].
 func Lit(v any) Column {
 	l, err := literal(v)
 	if err != nil {
 		return Column{err: err}
+	}
+	return Column{expr: &sparkpb.Expression{ExprType: &sparkpb.Expression_Literal_{Literal: l}}}
+}
+
+// TypedLit is a literal of a Go value, as Lit, that also takes collections and structs
+// (as Scala's typedLit does):
+//
+//	[]T, [n]T     array<T>
+//	map[K]V       map<K,V> (entries sent in key order)
+//	struct        struct<...> of its exported fields, each named by its `spark:"name"`
+//	              tag or else its Go name; `spark:"-"` leaves a field out
+//	*T            T, or a NULL of type T when nil
+//
+// The Spark type comes from the Go type, so an empty []string is an empty array<string>;
+// elements of an interface type ([]any) take the type of their values, which must all be
+// the same (nil elements become NULLs). Decimals and the other types of package types are
+// not supported inside collections and structs. TypedLit(v) equals Lit(v) for every v
+// that Lit takes.
+func TypedLit(v any) Column {
+	l, err := literal(v)
+	if err != nil {
+		if l, err = collectionLiteral(v); err != nil {
+			return Column{err: err}
+		}
 	}
 	return Column{expr: &sparkpb.Expression{ExprType: &sparkpb.Expression_Literal_{Literal: l}}}
 }

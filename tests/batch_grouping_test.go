@@ -577,3 +577,36 @@ func TestBatchJoins(t *testing.T) {
 		}
 	})
 }
+
+func TestBatchCollectionLiterals(t *testing.T) {
+	ctx := testCtx(t, 2*time.Minute)
+	s, _ := session(t, ctx)
+	type point struct {
+		X    int32 `spark:"x"`
+		Y    float64
+		Tags []string `spark:"tags"`
+	}
+	one := int64(1)
+	out := s.Range(0, 1, 1).Select(
+		connect.CallFunction("to_json", connect.TypedLit(point{X: 3, Y: 0.5, Tags: []string{"a", "b"}})).Alias("st"),
+		connect.CallFunction("to_json", connect.TypedLit(map[string]int32{"b": 2, "a": 1})).Alias("m"),
+		connect.CallFunction("to_json", connect.TypedLit([]*int64{&one, nil})).Alias("arr"),
+		connect.CallFunction("size", connect.TypedLit([]string{})).Alias("empty"),
+		connect.CallFunction("array_max", connect.TypedLit([]any{4, 9, 2})).Alias("max"),
+		connect.CallFunction("typeof", connect.TypedLit(map[int32][][]bool{1: {{true}}})).Alias("type"),
+		connect.Col("id").IsIn(connect.TypedLit([]int64{0, 5}).GetItem(0)).Alias("in"),
+	)
+	got, _ := resultRows(t, ctx, out)
+	want := map[string]any{
+		"st": `{"x":3,"Y":0.5,"tags":["a","b"]}`, "m": `{"a":1,"b":2}`, "arr": `[1,null]`,
+		"empty": int32(0), "max": int64(9), "type": "map<int,array<array<boolean>>>", "in": true,
+	}
+	if len(got) != 1 {
+		t.Fatalf("%d rows", len(got))
+	}
+	for k, w := range want {
+		if !reflect.DeepEqual(got[0][k], w) {
+			t.Errorf("%s = %#v, want %#v", k, got[0][k], w)
+		}
+	}
+}
