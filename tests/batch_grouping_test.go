@@ -610,3 +610,84 @@ func TestBatchCollectionLiterals(t *testing.T) {
 		}
 	}
 }
+
+func TestBatchLambdas(t *testing.T) {
+	ctx := testCtx(t, 2*time.Minute)
+	s, _ := session(t, ctx)
+	xs := []int64{3, -1, 4, 1, -5, 9}
+	ys := []int64{2, 7, 1, 8, 2, 8}
+	nested := [][]int64{{1, 2}, {3}, {}}
+	m := map[string]int64{"a": 1, "b": 20, "c": 3}
+	c, fn := connect.Col, connect.CallFunction
+	lit := connect.TypedLit
+	df := s.Range(0, 1, 1).Select(lit(xs).Alias("xs"), lit(ys).Alias("ys"), lit(nested).Alias("nested"), lit(m).Alias("m"))
+	out := df.Select(
+		fn("transform", c("xs"), connect.Lambda(func(x connect.Column) connect.Column { return x.Multiply(2) })).Alias("doubled"),
+		fn("filter", c("xs"), connect.Lambda(func(x connect.Column) connect.Column { return x.Gt(0) })).Alias("positive"),
+		fn("exists", c("xs"), connect.Lambda(func(x connect.Column) connect.Column { return x.Gt(8) })).Alias("exists"),
+		fn("forall", c("xs"), connect.Lambda(func(x connect.Column) connect.Column { return x.Gt(-5) })).Alias("forall"),
+		fn("aggregate", c("xs"), connect.Lit(int64(0)), connect.Lambda2(func(acc, x connect.Column) connect.Column { return acc.Plus(x) })).Alias("sum"),
+		fn("reduce", c("xs"), connect.Lit(int64(1)), connect.Lambda2(func(acc, x connect.Column) connect.Column { return acc.Multiply(x) }),
+			connect.Lambda(func(acc connect.Column) connect.Column { return acc.Negate() })).Alias("negprod"),
+		fn("zip_with", c("xs"), c("ys"), connect.Lambda2(func(x, y connect.Column) connect.Column { return x.Minus(y) })).Alias("diff"),
+		fn("array_sort", c("xs"), connect.Lambda2(func(a, b connect.Column) connect.Column {
+			return connect.When(a.Gt(b), int32(-1)).When(a.Lt(b), int32(1)).Otherwise(int32(0))
+		})).Alias("desc"),
+		fn("transform", c("nested"), connect.Lambda(func(a connect.Column) connect.Column {
+			return fn("transform", a, connect.Lambda(func(x connect.Column) connect.Column { return x.Plus(fn("size", a)) }))
+		})).Alias("plus_size"),
+		fn("to_json", fn("transform_values", c("m"), connect.Lambda2(func(k, v connect.Column) connect.Column { return v.Multiply(10) }))).Alias("tv"),
+		fn("to_json", fn("transform_keys", c("m"), connect.Lambda2(func(k, v connect.Column) connect.Column { return fn("upper", k) }))).Alias("tk"),
+		fn("to_json", fn("map_filter", c("m"), connect.Lambda2(func(k, v connect.Column) connect.Column { return v.Lt(10) }))).Alias("mf"),
+		fn("to_json", fn("map_zip_with", c("m"), c("m"), connect.Lambda3(func(k, v1, v2 connect.Column) connect.Column { return v1.Plus(v2) }))).Alias("mz"),
+	)
+	got, _ := resultRows(t, ctx, out)
+	if len(got) != 1 {
+		t.Fatalf("%d rows", len(got))
+	}
+	mapArr := func(f func(int, int64) (int64, bool)) []any {
+		out := []any{}
+		for i, x := range xs {
+			if v, ok := f(i, x); ok {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	var sum, prod int64 = 0, 1
+	exists, forall := false, true
+	for _, x := range xs {
+		sum += x
+		prod *= x
+		exists = exists || x > 8
+		forall = forall && x > -5
+	}
+	desc := append([]int64(nil), xs...)
+	sort.Slice(desc, func(i, j int) bool { return desc[i] > desc[j] })
+	descAny := []any{}
+	for _, v := range desc {
+		descAny = append(descAny, v)
+	}
+	plusSize := []any{}
+	for _, a := range nested {
+		row := []any{}
+		for _, x := range a {
+			row = append(row, x+int64(len(a)))
+		}
+		plusSize = append(plusSize, row)
+	}
+	want := map[string]any{
+		"doubled":  mapArr(func(_ int, x int64) (int64, bool) { return 2 * x, true }),
+		"positive": mapArr(func(_ int, x int64) (int64, bool) { return x, x > 0 }),
+		"exists":   exists, "forall": forall, "sum": sum, "negprod": -prod,
+		"diff":      mapArr(func(i int, x int64) (int64, bool) { return x - ys[i], true }),
+		"desc":      descAny,
+		"plus_size": plusSize,
+		"tv":        `{"a":10,"b":200,"c":30}`, "tk": `{"A":1,"B":20,"C":3}`, "mf": `{"a":1,"c":3}`, "mz": `{"a":2,"b":40,"c":6}`,
+	}
+	for k, w := range want {
+		if g := got[0][k]; fmt.Sprint(g) != fmt.Sprint(w) {
+			t.Errorf("%s = %v, want %v", k, g, w)
+		}
+	}
+}
