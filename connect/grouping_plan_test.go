@@ -251,6 +251,8 @@ func TestGroupingErrors(t *testing.T) {
 		{"nil GroupedData", nilGroup.Sum(), "nil DataFrame"},
 		{"nil GroupedData Pivot", nilGroup.Pivot(Col("p")).Count(), "nil DataFrame"},
 		{"zero GroupedData", (&GroupedData{}).Max("a"), "nil DataFrame"},
+		{"zero DataFrame", (&DataFrame{}).Rollup(Col("a")).Count(), "the zero DataFrame"},
+		{"zero DataFrame Agg", (&DataFrame{}).Agg(Col("a")), "the zero DataFrame"},
 		{"bad input", s.Range(0, 1, 0).GroupBy().Max(), "step must not be 0"},
 	}
 	for _, tc := range cases {
