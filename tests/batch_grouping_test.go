@@ -492,6 +492,17 @@ func TestBatchJoins(t *testing.T) {
 			t.Errorf("coalesce hint: %d, %v", n, err)
 		}
 	})
+	t.Run("Hint on a stream-static join", func(t *testing.T) {
+		stream := s.ReadStream().Format("rate").Option("rowsPerSecond", "1").Load()
+		joined := stream.Join(right.Hint("broadcast"), stream.Col("value").Eq(right.Col("k")), connect.InnerJoin)
+		plan, err := joined.Explain(ctx, connect.ExplainExtended)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(plan, "strategy=broadcast") {
+			t.Errorf("no broadcast hint in the streaming plan:\n%s", plan)
+		}
+	})
 	t.Run("LateralJoin", func(t *testing.T) {
 		// For each left row, the sum of right's v with k = id, then the top value.
 		sub := right.Alias("r").Where("r.k = l.id").Agg(connect.CallFunction("sum", c("r.v")).Alias("total"))
