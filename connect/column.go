@@ -2,6 +2,7 @@ package connect
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/sparkwire/sparkwire/connect/internal/sparkpb"
@@ -51,11 +52,36 @@ func Expr(sql string) Column {
 //	Date                    date
 //	TimestampNTZ            timestamp_ntz
 //
-// Any other type makes the column invalid; the error surfaces at the action.
+// Any other type makes the column invalid; the error surfaces at the action. For arrays,
+// maps and structs, see [TypedLit].
 func Lit(v any) Column {
 	l, err := literal(v)
 	if err != nil {
 		return Column{err: err}
+	}
+	return Column{expr: &sparkpb.Expression{ExprType: &sparkpb.Expression_Literal_{Literal: l}}}
+}
+
+// TypedLit is a literal of a Go value, as Lit, that also takes collections and structs
+// (as Scala's typedLit does):
+//
+//	[]T, [n]T     array<T>
+//	map[K]V       map<K,V> (entries sent in key order)
+//	struct        struct<...> of its exported fields, each named by its `spark:"name"`
+//	              tag or else its Go name; `spark:"-"` leaves a field out
+//	*T            T, or a NULL of type T when nil
+//
+// The Spark type comes from the Go type, so an empty []string is an empty array<string>;
+// elements of an interface type ([]any) take the type of their values, which must all be
+// the same (nil elements become NULLs). Decimals and the other types of package types are
+// not supported inside collections and structs. TypedLit(v) equals Lit(v) for every v
+// that Lit takes.
+func TypedLit(v any) Column {
+	l, err := literal(v)
+	if err != nil {
+		if l, err = collectionLiteral(v); err != nil {
+			return Column{err: err}
+		}
 	}
 	return Column{expr: &sparkpb.Expression{ExprType: &sparkpb.Expression_Literal_{Literal: l}}}
 }
@@ -313,3 +339,115 @@ func (c Column) sort(dir sparkpb.Expression_SortOrder_SortDirection, nulls spark
 		Child: c.expr, Direction: dir, NullOrdering: nulls,
 	}}}}
 }
+
+// operand turns a Go value into a literal Column; Columns pass through.
+func operand(v any) Column {
+	if c, ok := v.(Column); ok {
+		return c
+	}
+	return Lit(v)
+}
+
+// Between is true where lower <= c <= upper (bounds included); the bounds are Columns or
+// Go values.
+func (c Column) Between(lower, upper any) Column { return c.Ge(lower).And(c.Le(upper)) }
+
+// Contains is true where the string c contains other (a Column or a Go value).
+func (c Column) Contains(other any) Column { return c.op("contains", other) }
+
+// StartsWith is true where the string c starts with other.
+func (c Column) StartsWith(other any) Column { return c.op("startsWith", other) }
+
+// EndsWith is true where the string c ends with other.
+func (c Column) EndsWith(other any) Column { return c.op("endsWith", other) }
+
+// RLike matches a Java regular expression anywhere in c (SQL's RLIKE).
+func (c Column) RLike(regexp string) Column { return CallFunction("rlike", c, Lit(regexp)) }
+
+// ILike matches a SQL LIKE pattern, ignoring case.
+func (c Column) ILike(pattern string) Column { return CallFunction("ilike", c, Lit(pattern)) }
+
+// Substr returns length characters (bytes for binary) of c starting at position start,
+// counted from 1. start and length are both ints or both Columns.
+func (c Column) Substr(start, length any) Column {
+	_, sc := start.(Column)
+	_, lc := length.(Column)
+	if sc != lc {
+		return Column{err: errors.New("substr: start and length must both be Columns or both be ints")}
+	}
+	if !sc {
+		if !isGoInt(start) || !isGoInt(length) {
+			return Column{err: fmt.Errorf("substr: start and length must be ints or Columns, not %T and %T", start, length)}
+		}
+	}
+	return CallFunction("substr", c, operand(start), operand(length))
+}
+
+func isGoInt(v any) bool {
+	switch v.(type) {
+	case int, int8, int16, int32, int64:
+		return true
+	}
+	return false
+}
+
+// IsNaN is true where c is a floating-point NaN.
+func (c Column) IsNaN() Column { return CallFunction("isNaN", c) }
+
+// TryCast converts c to a type given in DDL as Cast does, but gives NULL where the value
+// does not convert, instead of failing the query (in ANSI mode).
+func (c Column) TryCast(ddl string) Column {
+	cast := c.Cast(ddl)
+	if cast.err == nil {
+		cast.expr.GetCast().EvalMode = sparkpb.Expression_Cast_EVAL_MODE_TRY
+	}
+	return cast
+}
+
+// WithField adds or replaces the field name of the struct column c; name may be a dotted
+// path into nested structs ("a.b").
+func (c Column) WithField(name string, value Column) Column {
+	if err := c.Err(); err != nil {
+		return Column{err: err}
+	}
+	if err := value.Err(); err != nil {
+		return Column{err: err}
+	}
+	return Column{expr: &sparkpb.Expression{ExprType: &sparkpb.Expression_UpdateFields_{UpdateFields: &sparkpb.Expression_UpdateFields{
+		StructExpression: c.expr, FieldName: name, ValueExpression: value.expr,
+	}}}}
+}
+
+// DropFields removes fields of the struct column c by name (dotted paths reach nested
+// fields). Dropping a field that does not exist does nothing; dropping every field is an
+// error at the action.
+func (c Column) DropFields(names ...string) Column {
+	if err := c.Err(); err != nil {
+		return Column{err: err}
+	}
+	e := c.expr
+	for _, n := range names {
+		e = &sparkpb.Expression{ExprType: &sparkpb.Expression_UpdateFields_{UpdateFields: &sparkpb.Expression_UpdateFields{
+			StructExpression: e, FieldName: n,
+		}}}
+	}
+	return Column{expr: e}
+}
+
+// BitwiseAND returns c & other.
+func (c Column) BitwiseAND(other any) Column { return c.op("&", other) }
+
+// BitwiseOR returns c | other.
+func (c Column) BitwiseOR(other any) Column { return c.op("|", other) }
+
+// BitwiseXOR returns c ^ other.
+func (c Column) BitwiseXOR(other any) Column { return c.op("^", other) }
+
+// Pow returns c raised to the power other, as a double.
+func (c Column) Pow(other any) Column { return c.op("power", other) }
+
+// Outer marks c as a reference to a column of the outer query, inside the right side of
+// a LateralJoin or a subquery. Spark Connect resolves such references on the server (by
+// name, or by DataFrame with DataFrame.Col), so the expression is sent as it is; Outer
+// documents the intent, as PySpark's outer() does.
+func (c Column) Outer() Column { return c }

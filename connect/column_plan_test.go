@@ -260,3 +260,86 @@ func TestZeroColumnIsAnError(t *testing.T) {
 		t.Error("SQL sent a request")
 	}
 }
+
+func TestColumnMethodPlans(t *testing.T) {
+	srv, s := dialGolden(t)
+	a, b := attrExpr("a"), attrExpr("b")
+	update := func(st *sparkpb.Expression, name string, value *sparkpb.Expression) *sparkpb.Expression {
+		return &sparkpb.Expression{ExprType: &sparkpb.Expression_UpdateFields_{UpdateFields: &sparkpb.Expression_UpdateFields{
+			StructExpression: st, FieldName: name, ValueExpression: value}}}
+	}
+	cases := []struct {
+		name string
+		col  Column
+		want *sparkpb.Expression
+	}{
+		{"Between", Col("a").Between(1, Col("b")), callExpr("and", callExpr(">=", a, litLong(1)), callExpr("<=", a, b))},
+		{"Contains", Col("a").Contains("x"), callExpr("contains", a, litString("x"))},
+		{"StartsWith", Col("a").StartsWith(Col("b")), callExpr("startsWith", a, b)},
+		{"EndsWith", Col("a").EndsWith("z"), callExpr("endsWith", a, litString("z"))},
+		{"RLike", Col("a").RLike("^x+$"), callExpr("rlike", a, litString("^x+$"))},
+		{"ILike", Col("a").ILike("X%"), callExpr("ilike", a, litString("X%"))},
+		{"Substr ints", Col("a").Substr(2, int32(3)), callExpr("substr", a, litLong(2), litInt(3))},
+		{"Substr columns", Col("a").Substr(Col("b"), Lit(int32(1))), callExpr("substr", a, b, litInt(1))},
+		{"IsNaN", Col("a").IsNaN(), callExpr("isNaN", a)},
+		{"TryCast", Col("a").TryCast("int"), &sparkpb.Expression{ExprType: &sparkpb.Expression_Cast_{Cast: &sparkpb.Expression_Cast{
+			Expr: a, CastToType: &sparkpb.Expression_Cast_TypeStr{TypeStr: "int"}, EvalMode: sparkpb.Expression_Cast_EVAL_MODE_TRY}}}},
+		{"WithField", Col("a").WithField("x.y", Lit(1)), update(a, "x.y", litLong(1))},
+		{"DropFields", Col("a").DropFields("x", "y"), update(update(a, "x", nil), "y", nil)},
+		{"DropFields none", Col("a").DropFields(), a},
+		{"BitwiseAND", Col("a").BitwiseAND(3), callExpr("&", a, litLong(3))},
+		{"BitwiseOR", Col("a").BitwiseOR(Col("b")), callExpr("|", a, b)},
+		{"BitwiseXOR", Col("a").BitwiseXOR(int8(1)), callExpr("^", a, litExpr(&sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Byte{Byte: 1}}))},
+		{"Pow", Col("a").Pow(2.0), callExpr("power", a, litExpr(&sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Double{Double: 2}}))},
+		{"Outer", Col("a").Outer(), a},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.col.Err(); err != nil {
+				t.Fatalf("Err() = %v", err)
+			}
+			checkPlan(t, srv, s.Range(0, 10, 1).Select(tc.col), selected(tc.want))
+		})
+	}
+}
+
+func TestColumnMethodErrors(t *testing.T) {
+	bad := errors.New("bad")
+	invalid := InvalidColumn(bad)
+	cases := []struct {
+		name string
+		col  Column
+		want error
+		msg  string
+	}{
+		{"Between", invalid.Between(1, 2), bad, ""},
+		{"Between bound", Col("a").Between(invalid, 2), bad, ""},
+		{"Contains", Col("a").Contains(struct{}{}), nil, "no Spark literal"},
+		{"RLike", invalid.RLike("x"), bad, ""},
+		{"Substr mixed", Col("a").Substr(1, Col("b")), nil, "both be Columns or both be ints"},
+		{"Substr float", Col("a").Substr(1.5, 2), nil, "must be ints or Columns"},
+		{"Substr length", Col("a").Substr(1, "2"), nil, "must be ints or Columns"},
+		{"Substr bad column", Col("a").Substr(invalid, Col("b")), bad, ""},
+		{"TryCast", invalid.TryCast("int"), bad, ""},
+		{"TryCast zero", Column{}.TryCast("int"), errZeroColumn, ""},
+		{"WithField", invalid.WithField("x", Lit(1)), bad, ""},
+		{"WithField value", Col("a").WithField("x", invalid), bad, ""},
+		{"DropFields", invalid.DropFields("x"), bad, ""},
+		{"Pow", invalid.Pow(2), bad, ""},
+		{"Outer", invalid.Outer(), bad, ""},
+		{"Outer zero", Column{}.Outer(), errZeroColumn, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.col.Err()
+			switch {
+			case err == nil:
+				t.Fatal("no error")
+			case tc.want != nil && !errors.Is(err, tc.want):
+				t.Fatalf("err = %v, want %v", err, tc.want)
+			case tc.want == nil && !strings.Contains(err.Error(), tc.msg):
+				t.Fatalf("err = %v, want %q", err, tc.msg)
+			}
+		})
+	}
+}

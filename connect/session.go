@@ -169,6 +169,10 @@ func (s *Session) analyze(ctx context.Context, req *sparkpb.AnalyzePlanRequest) 
 	if err := s.usable(); err != nil {
 		return nil, err
 	}
+	req, err := resolveNumericColumns(ctx, s, req)
+	if err != nil {
+		return nil, err
+	}
 	return s.wire.Analyze(ctx, req)
 }
 
@@ -183,12 +187,20 @@ func (s *Session) execute(ctx context.Context, plan *sparkpb.Plan, tags ...strin
 	if err := s.usable(); err != nil {
 		return nil, err
 	}
+	plan, err := resolveNumericColumns(ctx, s, plan)
+	if err != nil {
+		return nil, err
+	}
 	return s.wire.Execute(ctx, plan, tags...)
 }
 
 // executeCommand runs a command to completion and returns its non-data responses.
 func (s *Session) executeCommand(ctx context.Context, cmd *sparkpb.Command) ([]*sparkpb.ExecutePlanResponse, error) {
 	if err := s.usable(); err != nil {
+		return nil, err
+	}
+	cmd, err := resolveNumericColumns(ctx, s, cmd)
+	if err != nil {
 		return nil, err
 	}
 	return s.wire.Command(ctx, cmd)
