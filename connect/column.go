@@ -51,6 +51,14 @@ func Expr(sql string) Column {
 //	types.Decimal           decimal
 //	Date                    date
 //	TimestampNTZ            timestamp_ntz
+//	time.Duration           interval day to second (microseconds)
+//	types.YearMonthInterval interval year to month
+//	types.CalendarInterval  interval
+//	types.Time              time(6)
+//	slices, arrays          array (typed from the Go element type; see TypedLit)
+//	maps                    map (sent in key order)
+//	structs                 struct (fields named by a `spark:"name"` tag or the Go name)
+//	pointers                the value pointed to, or a typed NULL when nil
 //
 // Any other type makes the column invalid; the error surfaces at the action. For arrays,
 // maps and structs, see [TypedLit].

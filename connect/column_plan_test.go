@@ -98,7 +98,7 @@ func TestColumnPlans(t *testing.T) {
 func TestColumnErrors(t *testing.T) {
 	bad := errors.New("bad")
 	invalid := InvalidColumn(bad)
-	unsupported := Lit(map[int]int{})
+	unsupported := Lit(map[int]chan int{})
 	cases := []struct {
 		name string
 		col  Column
@@ -107,7 +107,7 @@ func TestColumnErrors(t *testing.T) {
 	}{
 		{"InvalidColumn", invalid, bad, ""},
 		{"InvalidColumn nil", InvalidColumn(nil), nil, "invalid column"},
-		{"Lit unsupported", unsupported, nil, "no Spark literal for Go type map[int]int"},
+		{"Lit unsupported", unsupported, nil, "no Spark literal for Go type map[int]chan int"},
 		{"Lit chan", Lit(make(chan int)), nil, "no Spark literal"},
 		{"Lit invalid time", Lit(types.Time{Hour: 25}), nil, "not a time of day"},
 		{"Alias", invalid.Alias("x"), bad, ""},
@@ -115,12 +115,12 @@ func TestColumnErrors(t *testing.T) {
 		{"CallDistinctFunction", CallDistinctFunction("f", invalid), bad, ""},
 		{"operator left", invalid.Plus(1), bad, ""},
 		{"operator right", Col("a").Eq(invalid), bad, ""},
-		{"operator literal", Col("a").Gt(struct{}{}), nil, "no Spark literal"},
+		{"operator literal", Col("a").Gt(make(chan int)), nil, "no Spark literal"},
 		{"And", Col("a").And(invalid), bad, ""},
 		{"Or", invalid.Or(Col("a")), bad, ""},
 		{"Not", invalid.Not(), bad, ""},
 		{"IsNull", invalid.IsNull(), bad, ""},
-		{"IsIn", Col("a").IsIn(1, []int{2}), nil, "no Spark literal for Go type []int"},
+		{"IsIn", Col("a").IsIn(1, []chan int{nil}), nil, "no Spark literal for Go type []chan int"},
 		{"Like", invalid.Like("x"), bad, ""},
 		{"Cast", invalid.Cast("int"), bad, ""},
 		{"GetField", invalid.GetField("f"), bad, ""},

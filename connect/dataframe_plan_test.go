@@ -225,7 +225,7 @@ func TestDataFrameErrorsReachAction(t *testing.T) {
 		{"JoinUsing unknown type", base.JoinUsing(base, []string{"a"}, "left_semi_anti"), "unknown join type"},
 		{"Agg bad key", base.GroupBy(InvalidColumn(bad)).Count(), "bad column"},
 		{"Agg bad agg", base.GroupBy(Col("k")).Agg(InvalidColumn(bad)), "bad column"},
-		{"Lit unsupported", base.Select(Lit(struct{}{})), "no Spark literal for Go type struct {}"},
+		{"Lit unsupported", base.Select(Lit(make(chan int))), "no Spark literal for Go type chan int"},
 		{"carried through", base.Limit(-1).Select(Col("a")).Filter(Col("b")).Alias("x"), "limit -1 is negative"},
 		{"Col of bad DataFrame", base.Select(badDF.Col("id")), "step must not be 0"},
 		{"CreateDataFrame no batches", s.CreateDataFrame(), "no record batches"},

@@ -93,7 +93,7 @@ func (g *GroupedData) aggregate(aggs func() ([]*sparkpb.Expression, error)) *Dat
 	if g.err != nil {
 		return &DataFrame{s: g.df.s, err: g.err}
 	}
-	return deriveChecked(g.df, func(in *sparkpb.Relation) (*sparkpb.Relation, error) {
+	return g.df.derive(func(in *sparkpb.Relation) (*sparkpb.Relation, error) {
 		keys, err := exprs(g.keys)
 		if err != nil {
 			return nil, err

@@ -12,21 +12,6 @@ import (
 // errNilOther is the error of a join or hint given a nil DataFrame.
 var errNilOther = fmt.Errorf("the other side: %w", ErrNilDataFrame)
 
-// errZeroDataFrame is the error of a DataFrame that was not built by a Session.
-var errZeroDataFrame = errors.New("spark connect: the zero DataFrame has no session; build DataFrames from a Session")
-
-// deriveChecked is df.derive for a df that may be nil or the zero DataFrame: those give a
-// DataFrame that carries the error instead of a panic.
-func deriveChecked(df *DataFrame, build func(input *sparkpb.Relation) (*sparkpb.Relation, error)) *DataFrame {
-	switch {
-	case df == nil:
-		return &DataFrame{err: ErrNilDataFrame}
-	case df.err == nil && (df.s == nil || df.rel == nil):
-		return &DataFrame{s: df.s, err: errZeroDataFrame}
-	}
-	return df.derive(build)
-}
-
 // otherRel returns the relation of the other side of a binary operation, or its error.
 func otherRel(other *DataFrame) (*sparkpb.Relation, error) {
 	if other == nil {
@@ -43,7 +28,7 @@ func otherRel(other *DataFrame) (*sparkpb.Relation, error) {
 
 // CrossJoin pairs every row of df with every row of other (a Cartesian product).
 func (df *DataFrame) CrossJoin(other *DataFrame) *DataFrame {
-	return deriveChecked(df, func(in *sparkpb.Relation) (*sparkpb.Relation, error) {
+	return df.derive(func(in *sparkpb.Relation) (*sparkpb.Relation, error) {
 		right, err := otherRel(other)
 		if err != nil {
 			return nil, err
@@ -59,7 +44,7 @@ func (df *DataFrame) CrossJoin(other *DataFrame) *DataFrame {
 // through df.Col or an Alias to tell them apart). how is InnerJoin (or ""), LeftJoin or
 // CrossJoin; on, when given, are conditions that must all hold.
 func (df *DataFrame) LateralJoin(other *DataFrame, how JoinType, on ...Column) *DataFrame {
-	return deriveChecked(df, func(in *sparkpb.Relation) (*sparkpb.Relation, error) {
+	return df.derive(func(in *sparkpb.Relation) (*sparkpb.Relation, error) {
 		right, err := otherRel(other)
 		if err != nil {
 			return nil, err
@@ -94,7 +79,7 @@ func (df *DataFrame) LateralJoin(other *DataFrame, how JoinType, on ...Column) *
 // Col("k")). Parameters are Columns or Go values as for Lit. Spark ignores hints it does
 // not know, with a warning in its log.
 func (df *DataFrame) Hint(name string, params ...any) *DataFrame {
-	return deriveChecked(df, func(in *sparkpb.Relation) (*sparkpb.Relation, error) {
+	return df.derive(func(in *sparkpb.Relation) (*sparkpb.Relation, error) {
 		if name == "" {
 			return nil, errors.New("hint: the name is empty")
 		}
@@ -149,7 +134,7 @@ func isZeroColumn(c Column) bool { return c.expr == nil && c.err == nil }
 // (rightAsOf) is closest to the row's own (leftAsOf) in the chosen direction, e.g. each
 // trade with the latest quote at or before its time. See [AsOfJoinOptions].
 func (df *DataFrame) AsOfJoin(other *DataFrame, leftAsOf, rightAsOf Column, opts AsOfJoinOptions) *DataFrame {
-	return deriveChecked(df, func(in *sparkpb.Relation) (*sparkpb.Relation, error) {
+	return df.derive(func(in *sparkpb.Relation) (*sparkpb.Relation, error) {
 		right, err := otherRel(other)
 		if err != nil {
 			return nil, err

@@ -100,7 +100,7 @@ func TestJoinErrors(t *testing.T) {
 		{"AsOfJoin direction", base.AsOfJoin(other, Col("a"), Col("b"), AsOfJoinOptions{Direction: "up"}), `unknown direction "up"`},
 		{"AsOfJoin On and Using", base.AsOfJoin(other, Col("a"), Col("b"), AsOfJoinOptions{On: Col("k"), Using: []string{"k"}}), "exclusive"},
 		{"AsOfJoin On", base.AsOfJoin(other, Col("a"), Col("b"), AsOfJoinOptions{On: InvalidColumn(bad)}), "condition: bad column"},
-		{"AsOfJoin Tolerance", base.AsOfJoin(other, Col("a"), Col("b"), AsOfJoinOptions{Tolerance: Lit(struct{}{})}), "tolerance: spark connect: no Spark literal"},
+		{"AsOfJoin Tolerance", base.AsOfJoin(other, Col("a"), Col("b"), AsOfJoinOptions{Tolerance: Lit(make(chan int))}), "tolerance: spark connect: no Spark literal"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

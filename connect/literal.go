@@ -81,7 +81,8 @@ func literal(v any) (*sparkpb.Expression_Literal, error) {
 			Value: v.String(), Precision: &precision, Scale: &scale,
 		}}
 	default:
-		return nil, fmt.Errorf("spark connect: no Spark literal for Go type %T", v)
+		// Slices, arrays, maps, structs and pointers: typed collection literals.
+		return collectionLiteral(v)
 	}
 	return l, nil
 }

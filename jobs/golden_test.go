@@ -345,7 +345,7 @@ func TestStartFailsCleanly(t *testing.T) {
 		{"invalid output", func() *Job {
 			j := PageViews()
 			j.Outputs = []Output{{Name: "bad", Key: "page", Build: func(_ *connect.Session, ev *connect.DataFrame, _ Params) (*connect.DataFrame, error) {
-				return ev.Select(connect.Lit(struct{}{})), nil // an invalid DataFrame: refused before any query starts
+				return ev.Select(connect.Lit(make(chan int))), nil // an invalid DataFrame: refused before any query starts
 			}}}
 			return j
 		}, Config{Brokers: "k"}, "job pageviews, output bad: spark connect: no Spark literal", 0},

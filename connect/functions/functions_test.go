@@ -296,10 +296,10 @@ func TestInvalidColumns(t *testing.T) {
 		{"FromJSONSchema odd options", F.FromJSONSchema(F.Col("raw"), types.Struct(types.Field("a", types.Integer)), "mode"), "options: 1 arguments"},
 		{"FromAvro one option", F.FromAvro(F.Col("value"), avroSchema, "mode"), "options: 1 arguments"},
 		{"FromAvro three options", F.FromAvro(F.Col("value"), avroSchema, "mode", "PERMISSIVE", "x"), "options: 3 arguments"},
-		{"Lit unsupported", F.Lit(struct{}{}), "no Spark literal"},
-		{"Call invalid argument", F.Call("upper", F.Lit(map[string]int{})), "no Spark literal"},
-		{"Sum invalid argument", F.Sum(F.Lit([]int{1})), "no Spark literal"},
-		{"CountDistinct invalid argument", F.CountDistinct(F.Col("a"), F.Lit(struct{}{})), "no Spark literal"},
+		{"Lit unsupported", F.Lit(make(chan int)), "no Spark literal"},
+		{"Call invalid argument", F.Call("upper", F.Lit(func() {})), "no Spark literal"},
+		{"Sum invalid argument", F.Sum(F.Lit([]chan int{nil})), "no Spark literal"},
+		{"CountDistinct invalid argument", F.CountDistinct(F.Col("a"), F.Lit(make(chan int))), "no Spark literal"},
 		{"Struct of invalid", F.Struct(F.FromAvro(F.Col("v"), avroSchema, "mode")), "key, value pairs"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
