@@ -21,6 +21,9 @@ type DataFrame struct {
 }
 
 func (s *Session) newDataFrame(rel *sparkpb.Relation) *DataFrame {
+	if err := s.usable(); err != nil {
+		return &DataFrame{err: err}
+	}
 	id := s.nextPlanID()
 	if rel.Common == nil {
 		rel.Common = &sparkpb.RelationCommon{}

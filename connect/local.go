@@ -24,6 +24,9 @@ import (
 // plan (for small tables: reference data, test inputs). The batches must share one schema;
 // they are serialized at once and the caller keeps ownership of them.
 func (s *Session) CreateDataFrame(batches ...arrow.RecordBatch) *DataFrame {
+	if err := s.usable(); err != nil {
+		return &DataFrame{err: err}
+	}
 	if len(batches) == 0 {
 		return &DataFrame{s: s, err: fmt.Errorf("create dataframe: no record batches")}
 	}
@@ -71,6 +74,9 @@ func (s *Session) CreateDataFrame(batches ...arrow.RecordBatch) *DataFrame {
 // column time(6).
 // Errors name the row and the field.
 func (s *Session) CreateDataFrameFromRows(schema *types.StructType, rows [][]any) *DataFrame {
+	if err := s.usable(); err != nil {
+		return &DataFrame{err: err}
+	}
 	rec, err := buildRecord(s.mem, schema, rows)
 	if err != nil {
 		return &DataFrame{s: s, err: fmt.Errorf("create dataframe: %w", err)}

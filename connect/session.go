@@ -103,11 +103,21 @@ func Dial(ctx context.Context, url string, opts ...Option) (*Session, error) {
 	return s, nil
 }
 
-// ID returns the session id.
-func (s *Session) ID() string { return s.id }
+// ID returns the session id ("" for a nil Session).
+func (s *Session) ID() string {
+	if s == nil {
+		return ""
+	}
+	return s.id
+}
 
-// Version returns the Spark version of the server, e.g. "4.1.2".
-func (s *Session) Version() string { return s.version }
+// Version returns the Spark version of the server, e.g. "4.1.2" ("" for a nil Session).
+func (s *Session) Version() string {
+	if s == nil {
+		return ""
+	}
+	return s.version
+}
 
 // Close releases the session on the server and closes the connection. Queries started by
 // the session stop on the server when it releases the session. Close first waits, within

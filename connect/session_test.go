@@ -225,6 +225,27 @@ func TestZeroAndNilSessions(t *testing.T) {
 		if _, err := s.Streams().Subscribe(ctx); !errors.Is(err, ErrClosed) {
 			t.Errorf("%s: Subscribe = %v", name, err)
 		}
+		if s.ID() != "" || s.Version() != "" {
+			t.Errorf("%s: id %q, version %q", name, s.ID(), s.Version())
+		}
+		for what, df := range map[string]*DataFrame{
+			"Range": s.Range(0, 1, 1), "Table": s.Table("t"), "Read": s.Read().Load("p"),
+			"ReadStream": s.ReadStream().Format("rate").Load(), "CreateDataFrame": s.CreateDataFrame(),
+			"CreateDataFrameFromRows": s.CreateDataFrameFromRows(nil, nil),
+		} {
+			if _, err := df.Rows(ctx); !errors.Is(err, ErrClosed) {
+				t.Errorf("%s: %s: %v", name, what, err)
+			}
+		}
+		if _, err := s.SQL(ctx, "SELECT 1"); !errors.Is(err, ErrClosed) {
+			t.Errorf("%s: SQL = %v", name, err)
+		}
+		if err := s.Conf().Set(ctx, "k", "v"); !errors.Is(err, ErrClosed) {
+			t.Errorf("%s: Conf().Set = %v", name, err)
+		}
+		if _, err := s.ErrorDetails(ctx, &SparkError{ErrorID: "x"}); !errors.Is(err, ErrClosed) {
+			t.Errorf("%s: ErrorDetails = %v", name, err)
+		}
 	}
 }
 
