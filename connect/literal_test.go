@@ -76,7 +76,7 @@ func TestLiteral(t *testing.T) {
 // back as the rows given.
 func TestCreateDataFrameFromRows(t *testing.T) {
 	mem := checkedMem(t, memory.NewGoAllocator())
-	s := &Session{mem: mem}
+	_, s := fakeSession(t, WithAllocator(mem))
 	schema := types.Struct(
 		types.Field("id", types.Long),
 		types.Field("price", types.DecimalType{Precision: 9, Scale: 2}),
