@@ -13,19 +13,8 @@ import (
 	"github.com/sparkwire/sparkwire/connect/types"
 )
 
-// Typed results: rows decoded into Go structs, and DataFrames made of Go structs.
-//
-// A struct type T maps to a Spark struct (a schema) field by field. Its exported fields take
-// part, each under the name of its `spark:"name"` tag, else its Go field name; `spark:"-"`
-// leaves a field out, as do unexported and embedded fields. These are the rules of the
-// struct literals of [Lit].
-//
-// Reading (CollectAs, RowsAs), a column matches the field whose name equals the column's
-// name, else, as a fallback, the one field whose name equals it ignoring case. The match is
-// strict in both directions: a column that matches no field is an error, and so is a field
-// that matches no column, so that a renamed or dropped column fails loudly instead of
-// leaving a zero value. Select the columns you want (or tag fields "-") to read a subset.
-// The same rules hold for nested struct columns.
+// Typed results: rows decoded into Go structs, and DataFrames made of Go structs. The
+// rules are in the package documentation (doc.go, "Typed results").
 
 var (
 	decimalType   = reflect.TypeFor[types.Decimal]()
@@ -56,13 +45,15 @@ func CollectAs[T any](ctx context.Context, df *DataFrame) ([]T, error) {
 // zero T and ends the sequence. Breaking out of the loop releases the result and ends the
 // operation on the server.
 //
-// Columns match fields as the package documentation of typed results says: by tag or Go
-// name, then case-insensitively; an unmatched column or field is an error. A field takes a
+// Columns match fields as the package documentation says under "Typed results": by tag or
+// Go name, then the one field equal ignoring case; a column with no field, or a field with
+// no column, is an error. A field takes a
 // value of the Go type that [Row] documents for its column, or:
 //
 //	any Go integer type    a tinyint, smallint, int or bigint column, when the value fits
 //	                       (a value that overflows is an error)
 //	float64                a float column as well as a double one
+//	float32                a double column too, when float32 holds the value exactly
 //	named types            values of their underlying kind (type Level string)
 //	*X                     X, or nil for NULL
 //	[]X                    an array column, each element decoded into X
@@ -87,6 +78,7 @@ func RowsAs[T any](ctx context.Context, df *DataFrame) iter.Seq2[T, error] {
 			return
 		}
 		defer rr.Release()
+		fields := structFields(target)
 		var (
 			m     []int // column -> struct field
 			n     int
@@ -103,7 +95,7 @@ func RowsAs[T any](ctx context.Context, df *DataFrame) iter.Seq2[T, error] {
 			}
 			for _, r := range rows {
 				var v T
-				if err := decodeRow(reflect.ValueOf(&v).Elem(), target, m, r, n, rr.SparkSchema()); err != nil {
+				if err := decodeRow(reflect.ValueOf(&v).Elem(), target, fields, m, r, n, rr.SparkSchema()); err != nil {
 					yield(zero, err)
 					return
 				}
@@ -201,13 +193,13 @@ func matchFields(t reflect.Type, names []string, where string) ([]int, error) {
 	return m, nil
 }
 
-// decodeRow fills dst, a struct of type t, from row r (number n of the result).
-func decodeRow(dst reflect.Value, t reflect.Type, m []int, r Row, n int, schema *types.StructType) error {
+// decodeRow fills dst, a struct of type t (or a pointer to one) whose structFields are
+// fields, from row r (number n of the result); m maps columns to fields.
+func decodeRow(dst reflect.Value, t reflect.Type, fields []structField, m []int, r Row, n int, schema *types.StructType) error {
 	if dst.Kind() == reflect.Pointer {
 		dst.Set(reflect.New(t))
 		dst = dst.Elem()
 	}
-	fields := structFields(t)
 	for c, v := range r.Values() {
 		if c >= len(m) {
 			return fmt.Errorf("typed rows: row %d has %d columns, the first had %d", n, r.Len(), len(m))
@@ -398,8 +390,8 @@ func assign(dst reflect.Value, v any, path string) error {
 }
 
 // SchemaOf returns the Spark schema of struct type T (or a pointer to one), as
-// [CreateDataFrameOf] sends it. Fields are named as the package documentation of typed
-// results says, and typed as follows:
+// [CreateDataFrameOf] sends it. Fields are named as the package documentation says under
+// "Typed results", and typed as follows:
 //
 //	bool                    boolean
 //	int8, int16, int32      tinyint, smallint, int

@@ -411,6 +411,26 @@ func TestCollectAsErrors(t *testing.T) {
 				return recordOf(t, types.Struct(types.Field("Arr", types.String)), []any{"x"})
 			},
 			collectErr[arrs], "value x of Go type string in Arr does not fit Go type []int64"},
+		{"inexact float32",
+			func(t *testing.T) arrow.RecordBatch {
+				return recordOf(t, types.Struct(types.Field("F", types.Double)), []any{0.5}, []any{0.1})
+			},
+			collectErr[struct{ F float32 }], "row 1, column F (double) into field F: value 0.1 (float64) in F is not exactly a Go float32"},
+		{"two columns for one field",
+			func(t *testing.T) arrow.RecordBatch {
+				return recordOf(t, types.Struct(types.Field("name", types.String), types.Field("NAME", types.String)), []any{"a", "b"})
+			},
+			collectErr[struct{ Name string }], "typed rows: columns name and NAME both match field Name"},
+		{"inexact float32",
+			func(t *testing.T) arrow.RecordBatch {
+				return recordOf(t, types.Struct(types.Field("F", types.Double)), []any{0.5}, []any{0.1})
+			},
+			collectErr[struct{ F float32 }], "row 1, column F (double) into field F: value 0.1 (float64) in F is not exactly a Go float32"},
+		{"two columns for one field",
+			func(t *testing.T) arrow.RecordBatch {
+				return recordOf(t, types.Struct(types.Field("name", types.String), types.Field("NAME", types.String)), []any{"a", "b"})
+			},
+			collectErr[struct{ Name string }], "typed rows: columns name and NAME both match field Name"},
 		{"not a struct",
 			func(t *testing.T) arrow.RecordBatch { return recordOf(t, long, []any{int64(5)}) },
 			collectErr[int64], "typed rows: int64 is not a struct type"},
