@@ -18,4 +18,28 @@
 // Errors the server reports are *[SparkError] values carrying Spark's error class and
 // SQLSTATE. Go values map to Spark literals as documented at [Lit], and Spark values to Go
 // values as documented at [Row].
+//
+// # Typed results
+//
+// [CollectAs] and [RowsAs] decode rows into Go structs; [CreateDataFrameOf] makes a
+// DataFrame of them, with the schema [SchemaOf] gives:
+//
+//	type Order struct {
+//		ID    int64         `spark:"id"`
+//		Price types.Decimal `spark:"price,decimal(10,2)"`
+//		Note  *string       // nullable; column "Note"
+//		Temp  string        `spark:"-"` // not a column
+//	}
+//	orders, err := connect.CollectAs[Order](ctx, df)
+//
+// A struct's exported, non-embedded fields are its columns, named by their `spark:"name"`
+// tag, else by the Go field name; `spark:"-"` leaves a field out (the rules of the struct
+// literals of [Lit]). A type hint after the name, `spark:"name,decimal(p,s)"`, gives the
+// Spark type of a types.Decimal field, which CreateDataFrameOf needs; reading ignores it.
+//
+// Reading, a column matches the field of exactly its name, else, as a fallback, the one
+// field whose name equals it ignoring case. Matching is strict both ways, in top-level and
+// nested structs alike: a column with no field is an error, and so is a field with no
+// column, so that a renamed or dropped column fails instead of leaving a zero value. Read a
+// subset by selecting the columns you want, or tag other fields "-".
 package connect

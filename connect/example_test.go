@@ -221,3 +221,44 @@ func ExampleRecordReader() {
 	// Row(page="/home", views=42)
 	// Row(page="/cart", views=7)
 }
+
+// Decode rows into Go structs, matched by `spark` tags (or Go field names). (This example
+// runs against connecttest's in-memory server, which answers every query with the batch it
+// is given.)
+func ExampleCollectAs() {
+	ctx := context.Background()
+	srv := connecttest.NewServer()
+	defer srv.Close()
+	b := array.NewRecordBuilder(memory.DefaultAllocator, arrow.NewSchema([]arrow.Field{
+		{Name: "page", Type: arrow.BinaryTypes.String}, {Name: "views", Type: arrow.PrimitiveTypes.Int64, Nullable: true}}, nil))
+	b.Field(0).(*array.StringBuilder).AppendValues([]string{"/home", "/cart"}, nil)
+	b.Field(1).(*array.Int64Builder).AppendValues([]int64{42, 0}, []bool{true, false})
+	rec := b.NewRecordBatch()
+	b.Release()
+	srv.SetResult(rec)
+	rec.Release()
+
+	s, err := srv.Dial(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close(ctx)
+	type pageViews struct {
+		Page  string `spark:"page"`
+		Views *int   `spark:"views"` // a pointer takes NULL
+	}
+	rows, err := connect.CollectAs[pageViews](ctx, s.Table("page_views"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.Views == nil {
+			fmt.Println(r.Page, "no views")
+			continue
+		}
+		fmt.Println(r.Page, *r.Views)
+	}
+	// Output:
+	// /home 42
+	// /cart no views
+}
