@@ -40,6 +40,9 @@ type RecordReader struct {
 	done   bool
 	rows   int64
 	refs   atomic.Int64
+	// marked reports that schema carries variant marks the batches lack, so each batch is
+	// rewrapped with it.
+	marked bool
 }
 
 var _ array.RecordReader = (*RecordReader)(nil)
@@ -109,13 +112,14 @@ func (r *RecordReader) fill() {
 	defer rd.Release()
 	if r.schema == nil {
 		r.schema = markVariants(rd.Schema(), r.spark)
+		r.marked = r.schema != rd.Schema()
 	}
 	for rd.Next() {
 		rec := rd.RecordBatch()
 		if rec.NumRows() == 0 {
 			continue
 		}
-		if rec.Schema() != r.schema && r.schema.NumFields() == int(rec.NumCols()) {
+		if r.marked && r.schema.NumFields() == int(rec.NumCols()) {
 			// The same columns, described by the reader's schema (with Spark's variant marks).
 			rec = array.NewRecordBatch(r.schema, rec.Columns(), rec.NumRows())
 		} else {
