@@ -113,6 +113,14 @@ confs=(
   # with an aggregation schedule 200 tiny tasks on a couple of cores; 4 keeps batches fast.
   --conf spark.sql.shuffle.partitions=4
   --conf "spark.sql.warehouse.dir=$SPARK_HOME/work/spark-warehouse"
+  # Reliable checkpoints (DataFrame.Checkpoint) write here.
+  --conf "spark.checkpoint.dir=$SPARK_HOME/work/checkpoints"
+  # "lake": an Apache Iceberg catalog of v2 tables on a warehouse directory (the v2 writer's
+  # every verb, MERGE INTO); Iceberg's session extensions add its SQL (MERGE, CALL ...).
+  --conf spark.sql.extensions=org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions
+  --conf spark.sql.catalog.lake=org.apache.iceberg.spark.SparkCatalog
+  --conf spark.sql.catalog.lake.type=hadoop
+  --conf "spark.sql.catalog.lake.warehouse=$SPARK_HOME/work/lakehouse"
 )
 if [[ -n "${SPARK_DRIVER_HOST:-}" ]]; then
   # Executors in other containers connect back to the driver by this name.
