@@ -95,6 +95,8 @@ func (c *config) labels(stack string) map[string]string {
 	l := map[string]string{stackLabel: stack}
 	if c.persistent {
 		l[persistentLabel] = "true"
+	} else {
+		l[ownerLabel] = ownerID()
 	}
 	return l
 }
