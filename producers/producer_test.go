@@ -86,7 +86,7 @@ func TestManifestMatchesLog(t *testing.T) {
 		"keys": {m.Keys, wantKeys}, "windows": {m.Windows, wantWindows}, "partitions": {m.Partitions, wantParts},
 		"malformed kinds": {m.MalformedKinds, wantKinds}, "late": {m.Late, wantLate}, "malformed": {m.Malformed, wantMalformed},
 		"max lateness": {m.MaxLatenessMillis, wantMaxLate},
-		"bytes": {m.AckedBytes, wantBytes}, "min time": {m.MinEventTime, wantMin}, "max time": {m.MaxEventTime, wantMax},
+		"bytes":        {m.AckedBytes, wantBytes}, "min time": {m.MinEventTime, wantMin}, "max time": {m.MaxEventTime, wantMax},
 	} {
 		if !reflect.DeepEqual(pair[0], pair[1]) {
 			t.Errorf("%s: manifest %v, log %v", name, pair[0], pair[1])
