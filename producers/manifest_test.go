@@ -12,7 +12,7 @@ import (
 // TestRecorderHandComputed feeds the recorder a small run whose manifest was worked out by
 // hand: every expected number below is written out, not computed by the code under test.
 func TestRecorderHandComputed(t *testing.T) {
-	r := newRecorder(time.Minute)
+	r := newRecorder(time.Minute, 0)
 	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
 	ms := func(offset time.Duration) int64 { return base + offset.Milliseconds() }
 	// key, value size, partition, offset, event time, lateness, malformation
@@ -66,5 +66,29 @@ func TestRecorderHandComputed(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("manifest\n got %+v\nwant %+v", *got, *want)
+	}
+}
+
+// TestRecorderTooLate: with a watermark delay of one minute, records late by more than a
+// minute are counted in TooLate, overall (malformed ones included) and per window.
+func TestRecorderTooLate(t *testing.T) {
+	r := newRecorder(time.Minute, time.Minute)
+	base := time.Date(2025, 1, 1, 0, 10, 0, 0, time.UTC).UnixMilli()
+	r.acked([]byte("k"), 1, 0, 0, sent{eventTime: base})
+	r.acked([]byte("k"), 1, 0, 1, sent{eventTime: base - 60_000, lateness: 60_000}) // exactly the delay: not too late
+	r.acked([]byte("k"), 1, 0, 2, sent{eventTime: base - 60_001, lateness: 60_001})
+	r.acked([]byte("k"), 1, 0, 3, sent{eventTime: base - 90_000, lateness: 90_000, malformed: MalformedWrongType})
+	r.acked([]byte("k"), 1, 0, 4, sent{eventTime: base - 1, lateness: 1})
+	m, _ := r.snapshot()
+	if m.Late != 4 || m.TooLate != 2 || m.WatermarkDelayMillis != 60_000 {
+		t.Errorf("late %d, too late %d, delay %d; want 4, 2, 60000", m.Late, m.TooLate, m.WatermarkDelayMillis)
+	}
+	want := map[string]WindowCount{
+		"2025-01-01T00:10:00Z": {Events: 1},
+		"2025-01-01T00:09:00Z": {Events: 2, Late: 2},             // 60 s and 1 ms late
+		"2025-01-01T00:08:00Z": {Events: 1, Late: 1, TooLate: 1}, // 08:59.999; the malformed one is in no window
+	}
+	if !reflect.DeepEqual(m.Windows, want) {
+		t.Errorf("windows %v, want %v", m.Windows, want)
 	}
 }
