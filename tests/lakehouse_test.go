@@ -139,7 +139,9 @@ func lhCheckProperties(t *testing.T, ctx context.Context, s *connect.Session, wh
 }
 
 // lhPartitioning returns the partitioning of table as DESCRIBE TABLE lists it, in order:
-// column names and transforms such as "days(ts)" and "bucket(4, id)".
+// column names and transforms such as "days(ts)" and "bucket(4, id)". Spark lists a
+// partitioning by columns only under "# Partition Information", one column a row, and
+// one with transforms under "# Partitioning", as "Part <n>" rows.
 func lhPartitioning(t *testing.T, ctx context.Context, s *connect.Session, table string) []string {
 	t.Helper()
 	rows, err := wrSQL(ctx, s, "DESCRIBE TABLE "+table)
@@ -147,17 +149,20 @@ func lhPartitioning(t *testing.T, ctx context.Context, s *connect.Session, table
 		t.Fatalf("describe %s: %v", table, err)
 	}
 	var parts []string
-	in := false
+	section := ""
 	for _, r := range rows {
 		name, _ := r.Value(0).(string)
 		typ, _ := r.Value(1).(string)
 		switch {
-		case name == "# Partitioning":
-			in = true
-		case in && strings.HasPrefix(name, "Part "):
+		case name == "# Partitioning" || name == "# Partition Information":
+			section = name
+		case section == "# Partitioning" && strings.HasPrefix(name, "Part "):
 			parts = append(parts, typ)
-		case in:
-			in = false
+		case section == "# Partition Information" && name == "# col_name":
+		case section == "# Partition Information" && name != "" && !strings.HasPrefix(name, "#"):
+			parts = append(parts, name)
+		default:
+			section = ""
 		}
 	}
 	return parts
