@@ -3,8 +3,10 @@ package tests
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -170,4 +172,50 @@ func TestLakeJobPageViewsDaily(t *testing.T) {
 func jsonPartition(p int32) string {
 	b, _ := json.Marshal(p)
 	return string(b)
+}
+
+// The CLI runs the batch job: 'sparkwire submit pageviews_daily' twice over a topic that
+// 'sparkwire produce' filled leaves the rollup of the topic's records, read back from
+// Kafka here, in the table.
+func TestLakeJobPageViewsDailyCLI(t *testing.T) {
+	ctx := testCtx(t, 5*time.Minute)
+	s, _ := session(t, ctx)
+	run := sparkwireCLI(t)
+	table := lhTable(t, s, lhNamespace(t, s), "daily_cli")
+	topic := newTopic(t, ctx, 2)
+	if out, errOut, code := run(ctx, "produce", "--domain", "clickstream", "--topic", topic, "--count", "2000", "--seed", "5", "--interval", "2m"); code != 0 {
+		t.Fatalf("produce: %d %s %s", code, out, errOut)
+	}
+	want := map[jobs.DailyPageKey]jobs.DailyPageViews{}
+	users := map[jobs.DailyPageKey]map[string]bool{}
+	for _, rec := range consumeAll(t, ctx, topic) {
+		var e struct {
+			EventTime time.Time `json:"event_time"`
+			EventType string    `json:"event_type"`
+			Page      string    `json:"page"`
+			UserID    string    `json:"user_id"`
+		}
+		if err := json.Unmarshal(rec.Value, &e); err != nil {
+			t.Fatalf("record %s: %v", rec.Value, err)
+		}
+		if e.EventType != "page_view" {
+			continue
+		}
+		k := jobs.DailyPageKey{Day: e.EventTime.UTC().Truncate(24 * time.Hour), Page: e.Page}
+		if users[k] == nil {
+			users[k] = map[string]bool{}
+		}
+		users[k][e.UserID] = true
+		want[k] = jobs.DailyPageViews{Views: want[k].Views + 1, Users: int64(len(users[k]))}
+	}
+	if len(days(want)) < 2 {
+		t.Fatalf("the records span %d days, want 2 or more", len(days(want)))
+	}
+	for i, verb := range []string{"created", "replaced the partitions it has rows for in"} {
+		out, errOut, code := run(ctx, "submit", "pageviews_daily", "--input", topic, "--table", table)
+		if code != 0 || !strings.HasPrefix(out, "pageviews_daily "+verb+" "+table+" (input "+topic+", offsets earliest to latest) in ") {
+			t.Fatalf("submit %d: %d\n%s\n%s", i+1, code, out, errOut)
+		}
+		checkDaily(t, fmt.Sprintf("after submit %d", i+1), readDaily(t, ctx, s, table), want)
+	}
 }
