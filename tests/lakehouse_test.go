@@ -461,6 +461,17 @@ func TestLakeMergeInto(t *testing.T) {
 		t.Errorf("a condition-less matched clause before another: %v", err)
 	}
 	lhCheckAccounts(t, ctx, s, "after the refused merge", table, cur)
+
+	// Spark's own file tables (the session catalog) do not support MERGE: the server's
+	// typed error.
+	v1 := fmt.Sprintf("lh_v1_%x", rand.Uint64())
+	wrDropTable(t, s, v1)
+	if err := connect.CreateDataFrameOf(s, target).WriteTo(v1).Using("parquet").Create(ctx); err != nil {
+		t.Fatal(err)
+	}
+	err = connect.CreateDataFrameOf(s, source).Alias("s").MergeInto(v1, connect.Col(v1+".id").Eq(connect.Col("s.id"))).
+		WhenMatched().Delete().Merge(ctx)
+	wrSparkError(t, "merge into a session catalog table", err, "UNSUPPORTED_FEATURE.TABLE_OPERATION")
 }
 
 // lhWideAccount is lhAccount with a column the table does not have yet.
