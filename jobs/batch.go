@@ -71,6 +71,9 @@ type BatchRun struct {
 }
 
 func (j *BatchJob) withDefaults(c BatchConfig) (BatchConfig, Params, error) {
+	if j == nil || j.Transform == nil {
+		return c, nil, errors.New("batch job: nil job or no Transform")
+	}
 	if c.Brokers == "" {
 		return c, nil, errors.New("batch job config: Brokers is required")
 	}

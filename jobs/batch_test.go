@@ -111,6 +111,8 @@ func TestBatchRunErrors(t *testing.T) {
 		writes  int
 	}{
 		{"no brokers", PageViewsDaily, BatchConfig{}, "", "Brokers is required", 0},
+		{"nil job", func() *BatchJob { return nil }, BatchConfig{Brokers: "k"}, "", "nil job or no Transform", 0},
+		{"zero job", func() *BatchJob { return &BatchJob{} }, BatchConfig{Brokers: "k"}, "", "nil job or no Transform", 0},
 		{"no table", func() *BatchJob { j := PageViewsDaily(); j.Table = ""; return j }, BatchConfig{Brokers: "k"}, "", "no table to write", 0},
 		{"unknown param", PageViewsDaily, BatchConfig{Brokers: "k", Params: Params{"x": 1}}, "", `no parameter "x"`, 0},
 		{"transform error", func() *BatchJob {
@@ -153,6 +155,10 @@ func TestBatchRunErrors(t *testing.T) {
 				t.Errorf("%d plans sent, want %d", n, tc.writes)
 			}
 		})
+	}
+	// A nil session is an error, not a panic.
+	if _, err := PageViewsDaily().Run(testCtx(t), nil, BatchConfig{Brokers: "k"}); err == nil {
+		t.Error("Run with a nil session succeeded")
 	}
 	// Result alone builds the DataFrame, with the same defaults and checks.
 	_, s := serve(t)
