@@ -300,28 +300,13 @@ const corruptColumn = "_corrupt_record"
 // Parsed returns the job's input stream parsed, with two extra columns: raw (the record's
 // value as a string) and reason (why the event is malformed, NULL for a well-formed one).
 func (j *Job) Parsed(s *connect.Session, c Config) *connect.DataFrame {
-	ddl := j.Input.SparkDDL() + ", " + corruptColumn + " STRING"
 	raw := s.ReadStream().Format("kafka").
 		Option("kafka.bootstrap.servers", c.Brokers).
 		Option("subscribe", c.InputTopic).
 		Option("startingOffsets", c.StartingOffsets).
 		Option("failOnDataLoss", "false").
-		Load().
-		Select(connect.Col("value").Cast("string").Alias("raw"))
-	parsed := raw.Select(connect.Col("raw"),
-		F.FromJSON(connect.Col("raw"), ddl, "mode", "PERMISSIVE", "columnNameOfCorruptRecord", corruptColumn).Alias("e"))
-	// A record is malformed when it does not parse or a field has the wrong type (Spark puts
-	// it in the corrupt-record column), or when a field is missing (NULL).
-	reason := connect.When(connect.Col("e").IsNull().Or(connect.Col("e."+corruptColumn).IsNotNull()),
-		"unparsable JSON or a field of the wrong type")
-	for _, f := range j.Input.Fields {
-		reason = reason.When(connect.Col("e."+f.Name).IsNull(), "missing field "+f.Name)
-	}
-	cols := []connect.Column{connect.Col("raw"), reason.Otherwise(nil).Alias("reason")}
-	for _, f := range j.Input.Fields {
-		cols = append(cols, connect.Col("e."+f.Name).Alias(f.Name))
-	}
-	return parsed.Select(cols...)
+		Load()
+	return parseEvents(raw, j.Input)
 }
 
 // Start starts the job's queries: results to Kafka and to the memory table, malformed events

@@ -27,6 +27,7 @@ func newJobsCommand(g *globals) *cobra.Command {
 			for _, j := range jobs.Builtin().List() {
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", j.Name, j.Input.Name, j.Mode, j.Description)
 			}
+			listBatchJobs(w)
 			return w.Flush()
 		},
 	})
@@ -78,12 +79,15 @@ func newSubmitCommand(g *globals) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "submit JOB",
-		Short: "Start a streaming job on the Spark Connect server",
+		Short: "Start a streaming job, or run a batch job, on the Spark Connect server",
 		Long: `Starts the job's queries (results to Kafka and a memory table, malformed events to a
 quarantine topic) in the CLI's session on the server and returns; the queries keep running.
-Follow them with 'sparkwire status', 'sparkwire watch' and 'sparkwire results'.`,
+Follow them with 'sparkwire status', 'sparkwire watch' and 'sparkwire results'.
+A batch job (MODE batch in 'sparkwire jobs list') runs once and returns when its table is
+written: it reads the input topic between --starting-offsets and --ending-offsets.`,
 		Example: `  sparkwire submit pageviews --trigger 5s
-  sparkwire submit pageviews --trigger available-now --wait`,
+  sparkwire submit pageviews --trigger available-now --wait
+  sparkwire submit pageviews_daily --table lake.analytics.pageviews_daily`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("submit takes one job name (see 'sparkwire jobs list')")
@@ -91,6 +95,12 @@ Follow them with 'sparkwire status', 'sparkwire watch' and 'sparkwire results'.`
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if bj, err := jobs.BuiltinBatch().Get(args[0]); err == nil {
+				return g.submitBatch(cmd, bj, input, starting, params)
+			}
+			if err := noBatchFlags(cmd); err != nil {
+				return err
+			}
 			job, err := jobs.Builtin().Get(args[0])
 			if err != nil {
 				return usageError{err}
@@ -130,6 +140,7 @@ Follow them with 'sparkwire status', 'sparkwire watch' and 'sparkwire results'.`
 	f.StringVar(&starting, "starting-offsets", "", "earliest (default) or latest")
 	f.StringArrayVar(&params, "param", nil, "job parameter name=value (repeatable)")
 	f.BoolVar(&wait, "wait", false, "wait until the queries end (with --trigger available-now or once)")
+	addBatchFlags(f)
 	return cmd
 }
 
