@@ -25,11 +25,17 @@ func CloneWithSessionID(id string) CloneOption {
 }
 
 // CloneSession asks the server to copy the session into a new one (Spark 4.1's
-// CloneSession call) and returns a Session connected to the copy, with the settings this
-// one was dialled with. The copy starts with this session's SQL configuration, temporary
-// views, registered functions and artifacts; from then on the two are independent:
-// changes to one do not show in the other. Streaming queries and cached results are not
-// copied. Close the returned Session when done, as any other.
+// CloneSession call) and returns a Session connected to the copy, dialled with the
+// settings of this one. The copy starts with this session's server-side state: SQL
+// configuration, temporary views and registered functions (Spark 4.1.2 does not carry the
+// current catalog over: the copy starts in spark_catalog); from then on the two are
+// independent, changes to one do not show in the other. Close the returned Session when
+// done, as any other.
+//
+// A transient failure is retried like every call; if an answer was lost and the retry
+// finds the new id taken, the server's error is returned. If the server copied the
+// session but connecting to the copy fails, the copy stays on the server until its idle
+// timeout.
 func (s *Session) CloneSession(ctx context.Context, opts ...CloneOption) (*Session, error) {
 	if err := s.usable(); err != nil {
 		return nil, err

@@ -582,6 +582,9 @@ func TestCloneSessionAndIsModifiable(t *testing.T) {
 	if err := s.Range(0, 4, 1).CreateTempView(ctx, view); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.Catalog().SetCurrentCatalog(ctx, "lake"); err != nil {
+		t.Fatal(err)
+	}
 	id := connect.NewSessionID()
 	clone, err := s.CloneSession(ctx, connect.CloneWithSessionID(id))
 	if err != nil {
@@ -599,6 +602,14 @@ func TestCloneSessionAndIsModifiable(t *testing.T) {
 	}
 	if v, ok, err := clone.Conf().Get(ctx, "spark.sql.shuffle.partitions"); err != nil || !ok || v != "7" {
 		t.Errorf("setting in the clone: %q %v %v", v, ok, err)
+	}
+	// Spark 4.1.2 does not carry the current catalog over: the clone starts in the session
+	// catalog, and the session stays where it was.
+	if cur, err := clone.Catalog().CurrentCatalog(ctx); err != nil || cur != "spark_catalog" {
+		t.Errorf("current catalog of the clone: %q, %v", cur, err)
+	}
+	if cur, err := s.Catalog().CurrentCatalog(ctx); err != nil || cur != "lake" {
+		t.Errorf("current catalog of the session after the clone: %q, %v", cur, err)
 	}
 	if n := catCount(t, ctx, clone.Table(view)); n != 4 {
 		t.Errorf("view in the clone: %d rows", n)

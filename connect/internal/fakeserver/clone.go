@@ -9,9 +9,9 @@ import (
 )
 
 // CloneSession implements sparkpb.SparkConnectServiceServer: the new session (the id the
-// request names, or a new one) starts with a copy of the configuration, the current
-// catalog and database, and the temporary views of the session cloned. A new id that a
-// session already uses is refused, as on Spark.
+// request names, or a new one) starts with a copy of the configuration and the temporary
+// views of the session cloned, in spark_catalog.default as on Spark 4.1.2. A new id that
+// a session already uses is refused, as on Spark.
 func (s *Server) CloneSession(ctx context.Context, req *sparkpb.CloneSessionRequest) (*sparkpb.CloneSessionResponse, error) {
 	if err := s.record(req, req.ClientObservedServerSideSessionId); err != nil {
 		return nil, err
@@ -43,9 +43,6 @@ func (s *Server) CloneSession(ctx context.Context, req *sparkpb.CloneSessionRequ
 		s.conf[to] = map[string]string{}
 	}
 	c := s.catalogLocked()
-	if cur, ok := c.current[from]; ok {
-		c.current[to] = cur
-	}
 	if v := c.views[from]; v != nil {
 		c.views[to] = maps.Clone(v)
 	}
