@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strings"
 
 	"github.com/sparkwire/sparkwire/connect/internal/sparkpb"
 	"github.com/sparkwire/sparkwire/connect/types"
@@ -39,13 +40,8 @@ var notFoundClasses = map[string]bool{
 // isNotFound reports whether an error class (possibly with a subclass, "A.B") names a
 // missing object.
 func isNotFound(errorClass string) bool {
-	for i := 0; i < len(errorClass); i++ {
-		if errorClass[i] == '.' {
-			errorClass = errorClass[:i]
-			break
-		}
-	}
-	return notFoundClasses[errorClass]
+	class, _, _ := strings.Cut(errorClass, ".")
+	return notFoundClasses[class]
 }
 
 // CatalogMetadata describes a catalog, as [Catalog.ListCatalogs] returns it.
