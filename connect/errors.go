@@ -75,8 +75,12 @@ func (e *SparkError) Error() string {
 func (e *SparkError) GRPCStatus() *status.Status { return status.New(e.Code, e.Message) }
 
 // Is lets errors.Is(err, ErrSessionChanged) hold for the server's own report of a changed
-// session (INVALID_HANDLE.SESSION_CHANGED), as it does when the client notices the change.
+// session (INVALID_HANDLE.SESSION_CHANGED), as it does when the client notices the change,
+// and errors.Is(err, ErrNotFound) for a missing table, view, database, catalog or function.
 func (e *SparkError) Is(target error) bool {
+	if target == ErrNotFound {
+		return isNotFound(e.ErrorClass)
+	}
 	return target == ErrSessionChanged && strings.HasPrefix(e.ErrorClass, "INVALID_HANDLE.SESSION_CHANGED")
 }
 

@@ -53,6 +53,11 @@ func Dial(ctx context.Context, url string, opts ...Option) (*Session, error) {
 	} else if !isUUID(cfg.conn.SessionID) {
 		return nil, fmt.Errorf("%w: session id %q is not a UUID", ErrConnectionString, cfg.conn.SessionID)
 	}
+	return dial(ctx, cfg)
+}
+
+// dial opens a connection and a session with a complete configuration.
+func dial(ctx context.Context, cfg *config) (*Session, error) {
 	dialOpts := []grpc.DialOption{
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(cfg.conn.MaxMessageSize)),
 	}

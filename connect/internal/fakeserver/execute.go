@@ -41,7 +41,13 @@ func (s *Server) batches(plan *sparkpb.Plan) ([]arrow.RecordBatch, error) {
 }
 
 func (s *Server) runQuery(plan *sparkpb.Plan, op *Operation) error {
-	recs, err := s.batches(plan)
+	var recs []arrow.RecordBatch
+	var err error
+	if cat, limit := catalogRoot(plan); cat != nil {
+		recs, err = s.catalogAnswer(op.session, cat, limit)
+	} else {
+		recs, err = s.batches(plan)
+	}
 	defer func() {
 		for _, r := range recs {
 			r.Release()
@@ -93,6 +99,8 @@ func (s *Server) runCommand(ctx context.Context, cmd *sparkpb.Command, op *Opera
 		}}); err != nil {
 			return err
 		}
+	case *sparkpb.Command_CreateDataframeView:
+		s.registerView(op.session, c.CreateDataframeView)
 	case *sparkpb.Command_WriteStreamOperationStart:
 		if err := op.Send(s.startQuery(c.WriteStreamOperationStart)); err != nil {
 			return err

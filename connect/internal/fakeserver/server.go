@@ -58,6 +58,7 @@ type Server struct {
 	result       func(*sparkpb.Plan) ([]arrow.RecordBatch, error)
 	cuts         []cut
 	failures     []error
+	catalog      *catalogState // made at first use; see catalog.go
 
 	onExecute        func(context.Context, *sparkpb.ExecutePlanRequest, *Operation) error
 	onAnalyze        func(context.Context, *sparkpb.AnalyzePlanRequest) (*sparkpb.AnalyzePlanResponse, error)
@@ -67,6 +68,7 @@ type Server struct {
 	onFetchError     func(context.Context, *sparkpb.FetchErrorDetailsRequest) (*sparkpb.FetchErrorDetailsResponse, error)
 	onReleaseSession func(context.Context, *sparkpb.ReleaseSessionRequest) (*sparkpb.ReleaseSessionResponse, error)
 	onReattach       func(context.Context, *sparkpb.ReattachExecuteRequest, func(*sparkpb.ExecutePlanResponse) error) error
+	onCloneSession   func(context.Context, *sparkpb.CloneSessionRequest) (*sparkpb.CloneSessionResponse, error)
 }
 
 type opKey struct{ session, op string }
