@@ -58,6 +58,8 @@ type Server struct {
 	result       func(*sparkpb.Plan) ([]arrow.RecordBatch, error)
 	cuts         []cut
 	failures     []error
+	progress     []*sparkpb.ExecutePlanResponse_ExecutionProgress // see SetProgress
+	hold         chan struct{}                                    // see HoldQueries
 
 	onExecute        func(context.Context, *sparkpb.ExecutePlanRequest, *Operation) error
 	onAnalyze        func(context.Context, *sparkpb.AnalyzePlanRequest) (*sparkpb.AnalyzePlanResponse, error)
