@@ -32,7 +32,7 @@ func (s *Session) InterruptAll(ctx context.Context) ([]string, error) {
 // [Session.AddTag] and [WithOperationTags]) and returns their ids. An invalid tag gives an
 // error wrapping [ErrInvalidTag].
 func (s *Session) InterruptTag(ctx context.Context, tag string) ([]string, error) {
-	if err := checkTag(tag); err != nil {
+	if err := ValidateTag(tag); err != nil {
 		return nil, err
 	}
 	return s.interrupt(ctx, &sparkpb.InterruptRequest{

@@ -13,9 +13,10 @@ import (
 // accept: an empty one, or one with a comma (Spark joins job tags with commas).
 var ErrInvalidTag = errors.New("spark connect: invalid operation tag")
 
-// checkTag returns an error wrapping ErrInvalidTag for a tag Spark rejects, as PySpark's
-// and Spark's own checks do.
-func checkTag(tag string) error {
+// ValidateTag returns an error wrapping [ErrInvalidTag] for a tag Spark rejects (empty, or
+// with a comma), as PySpark's and Spark's own checks do, and nil for a valid one: for
+// checking tags early, before [WithOperationTags] puts them in a context.
+func ValidateTag(tag string) error {
 	switch {
 	case tag == "":
 		return fmt.Errorf("%w: a tag must not be empty", ErrInvalidTag)
@@ -45,7 +46,7 @@ func (s *Session) AddTag(tag string) error {
 	if s == nil {
 		return ErrClosed
 	}
-	if err := checkTag(tag); err != nil {
+	if err := ValidateTag(tag); err != nil {
 		return err
 	}
 	s.tags.mu.Lock()
@@ -63,7 +64,7 @@ func (s *Session) RemoveTag(tag string) error {
 	if s == nil {
 		return ErrClosed
 	}
-	if err := checkTag(tag); err != nil {
+	if err := ValidateTag(tag); err != nil {
 		return err
 	}
 	s.tags.mu.Lock()
@@ -121,7 +122,7 @@ func (s *Session) operationTags(ctx context.Context, explicit []string) ([]strin
 	var out []string
 	for _, group := range [][]string{explicit, s.Tags(), ctxTags} {
 		for _, t := range group {
-			if err := checkTag(t); err != nil {
+			if err := ValidateTag(t); err != nil {
 				return nil, err
 			}
 			if !slices.Contains(out, t) {

@@ -29,3 +29,25 @@ func (s *Server) SetProgress(reports ...connect.ExecutionProgress) {
 // action's context): a long-running query for tests of interrupts. Queries interrupted
 // fail as on Spark, with an error matching [connect.ErrInterrupted].
 func (s *Server) HoldQueries() (release func()) { return s.fake.HoldQueries() }
+
+// Operation is an operation that a session started (an ExecutePlan request): its id and
+// its tags, as the request carried them.
+type Operation struct {
+	ID   string
+	Tags []string
+	// Command reports an operation that runs a command (SQL statements, writes, streaming
+	// commands), not a query.
+	Command bool
+}
+
+// Operations returns the operations that sessions started, queries and commands, in the
+// order they arrived: a test checks the tags its code puts on them, or finds an operation
+// to interrupt. A request that a client sent again appears again.
+func (s *Server) Operations() []Operation {
+	reqs := s.fake.ExecuteRequests()
+	out := make([]Operation, len(reqs))
+	for i, r := range reqs {
+		out[i] = Operation{ID: r.GetOperationId(), Tags: r.GetTags(), Command: r.GetPlan().GetCommand() != nil}
+	}
+	return out
+}
