@@ -216,7 +216,9 @@ func TestInterrupts(t *testing.T) {
 				return &sparkpb.InterruptRequest{InterruptType: sparkpb.InterruptRequest_INTERRUPT_TYPE_TAG,
 					Interrupt: &sparkpb.InterruptRequest_OperationTag{OperationTag: "job-1"}}
 			}},
-		{"operation", func(ctx context.Context, s *Session, id string) ([]string, error) { return s.InterruptOperation(ctx, id) },
+		{"operation", func(ctx context.Context, s *Session, id string) ([]string, error) {
+			return s.InterruptOperation(ctx, id)
+		},
 			func(id string) *sparkpb.InterruptRequest {
 				return &sparkpb.InterruptRequest{InterruptType: sparkpb.InterruptRequest_INTERRUPT_TYPE_OPERATION_ID,
 					Interrupt: &sparkpb.InterruptRequest_OperationId{OperationId: id}}
