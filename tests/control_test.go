@@ -209,6 +209,20 @@ func TestControlProgress(t *testing.T) {
 		t.Errorf("stages %d, a stage done %v, last report %+v", maxStages, sawDone, last)
 	}
 	t.Logf("partial report seen: %v; last: %d/%d tasks in %d stages", sawPartial, last.CompletedTasks(), last.Tasks(), len(last.Stages))
+
+	// A command reports its progress too: a write (to Spark's noop sink) of the same query.
+	var writeReports []connect.ExecutionProgress
+	var writeOp string
+	wctx := connect.WithOperationTrace(ctx, &connect.OperationTrace{
+		Started:  func(id string) { writeOp = id },
+		Progress: func(p connect.ExecutionProgress) { writeReports = append(writeReports, p) },
+	})
+	if err := df.Write().Format("noop").Mode(connect.SaveModeOverwrite).Save(wctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(writeReports) < 2 || writeReports[len(writeReports)-1].CompletedTasks() < 4 || writeReports[0].OperationID != writeOp {
+		t.Fatalf("write reports %+v", writeReports)
+	}
 }
 
 // The CLI: a statement run with sparkwire sql --tag in a named session is cancelled from
@@ -262,6 +276,39 @@ func TestControlCLI(t *testing.T) {
 	}
 	if out, errOut, code := run(ctx, "cancel", "--session", id, "--all"); code != 0 || out != "" || !strings.Contains(errOut, "no running operation matched") {
 		t.Fatalf("cancel with nothing running: %d %q %q", code, out, errOut)
+	}
+
+	// stop JOB interrupts the operations tagged with the job's name (a batch step of the
+	// job, a submit --wait), even when the job has no streaming query left.
+	job := uniqueName("ctl_job")
+	go func() {
+		out, errOut, code := run(ctx, "sql", "--session", id, "--tag", "sparkwire-job-"+job, slowSQL)
+		done <- res{out, errOut, code}
+	}()
+	var stopped string
+	if err := waitFor(ctx, 60*time.Second, func() (bool, error) {
+		out, errOut, code := run(ctx, "stop", job, "--session", id)
+		if code == 0 {
+			stopped = out
+			return true, nil
+		}
+		if !strings.Contains(errOut, "no active query or job named") {
+			return false, fmt.Errorf("stop exited %d: %s %s", code, out, errOut)
+		}
+		return false, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(stopped, "interrupted operation ") || strings.Count(stopped, "\n") != 1 {
+		t.Fatalf("stop printed %q", stopped)
+	}
+	select {
+	case r := <-done:
+		if r.code != 1 || !strings.Contains(r.errOut, "OPERATION_CANCELED") {
+			t.Fatalf("the job's sql exited %d:\n%s\n%s", r.code, r.out, r.errOut)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the job's sql did not exit after stop")
 	}
 
 	// Progress: reports every 200 ms in the named session, then a multi-stage query.
