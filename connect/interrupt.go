@@ -84,8 +84,8 @@ type OperationTrace struct {
 	// block. (An interrupt that overtakes the request on its way interrupts nothing.)
 	Started func(operationID string)
 	// Progress is called with the execution progress reports that Spark sends while an
-	// operation runs (every spark.connect.progress.reportInterval, 2 s by default, and at
-	// the end of each stage). It is called on a goroutine of its own, one call at a time,
+	// operation runs (about every spark.connect.progress.reportInterval, 2 s by default, which
+	// a session may set lower with Conf().Set). It is called on a goroutine of its own, one call at a time,
 	// so that a slow callback never holds up the reading of results: when it falls behind,
 	// the reports it missed are skipped and it gets the latest. The last call returns
 	// before the action does (for Collect, before the reader reports the end, an error, or
