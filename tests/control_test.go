@@ -326,3 +326,25 @@ func TestControlCLI(t *testing.T) {
 	}
 	t.Logf("progress lines:\n%s", errOut)
 }
+
+// A command is interrupted as a query is: a long write, tagged through its context.
+func TestControlInterruptWrite(t *testing.T) {
+	ctx := testCtx(t, 2*time.Minute)
+	s, _ := session(t, ctx)
+	df, err := s.SQL(ctx, "SELECT id FROM range(0, 100000000000, 1, 2)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag := uniqueName("ctl_write")
+	started := make(chan string, 1)
+	wctx := connect.WithOperationTrace(connect.WithOperationTags(ctx, tag), &connect.OperationTrace{Started: func(id string) { started <- id }})
+	errc := make(chan error, 1)
+	go func() { errc <- df.Write().Format("noop").Mode(connect.SaveModeOverwrite).Save(wctx) }()
+	opID := <-started
+	t0 := time.Now()
+	ids := interruptUntil(t, ctx, func() ([]string, error) { return s.InterruptTag(ctx, tag) })
+	if !slices.Equal(ids, []string{opID}) {
+		t.Fatalf("interrupted %q, want the write's operation %s", ids, opID)
+	}
+	awaitInterrupted(t, errc, t0)
+}
