@@ -222,27 +222,6 @@ func TestSQLProgress(t *testing.T) {
 	}
 }
 
-// -v prints the id of each operation sql starts, for cancel --operation.
-func TestSQLVerboseOperationIDs(t *testing.T) {
-	c := newTestCLI(t)
-	c.setResult(people(t))
-	r := c.run("sql", "--connect", c.srv.URL(), "-v", "--format", "csv", "SELECT * FROM t")
-	if r.code != 0 || r.stdout != "id,name\n1,ada\n2,\n" {
-		t.Fatalf("sql: %s", r)
-	}
-	var printed []string
-	for _, l := range strings.Split(strings.TrimSpace(r.stderr), "\n") {
-		printed = append(printed, strings.TrimPrefix(l, "sparkwire: operation "))
-	}
-	var want []string
-	for _, op := range c.srv.Operations() {
-		want = append(want, op.ID)
-	}
-	if strings.Join(printed, ",") != strings.Join(want, ",") || len(want) != 2 {
-		t.Fatalf("printed %q, want the operations %q", printed, want)
-	}
-}
-
 // On a terminal the bar waits a moment, redraws one line in place, and erases it before
 // the result is written.
 func TestProgressBarTerminal(t *testing.T) {

@@ -25,8 +25,7 @@ func newSQLCommand(g *globals) *cobra.Command {
 		Use:   "sql QUERY",
 		Short: "Run a SQL statement on Spark Connect and print the result",
 		Example: `  sparkwire sql "SELECT id, id * 2 AS twice FROM range(5)"
-  sparkwire sql --format json "SHOW TABLES"
-  sparkwire sql --session "$ID" --tag nightly -v "SELECT ..."   # cancel it with sparkwire cancel`,
+  sparkwire sql --format json "SHOW TABLES"`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("sql takes one argument, the query (quote it)")
@@ -49,12 +48,6 @@ func newSQLCommand(g *globals) *cobra.Command {
 			defer cancel()
 			bar := newProgressBar(g.stderr(), progress)
 			ctx = bar.trace(connect.WithOperationTags(ctx, tags...))
-			if g.verbose {
-				// The ids for 'sparkwire cancel --operation'.
-				ctx = connect.WithOperationTrace(ctx, &connect.OperationTrace{Started: func(id string) {
-					fmt.Fprintf(g.stderr(), "sparkwire: operation %s\n", id)
-				}})
-			}
 			err := runSQL(ctx, g, bar.guard(cmd.OutOrStdout()), args[0], format, limit)
 			bar.stop()
 			if err != nil {
