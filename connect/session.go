@@ -31,6 +31,7 @@ type Session struct {
 	version string
 	bus     *listenerBus
 	closed  atomic.Bool
+	tags    tagSet // operation tags, see AddTag
 }
 
 // ErrSessionChanged is wrapped by the error of a call that found a different server-side
@@ -206,7 +207,7 @@ func (s *Session) execute(ctx context.Context, plan *sparkpb.Plan, tags ...strin
 	if err != nil {
 		return nil, err
 	}
-	return s.wire.Execute(ctx, plan, tags...)
+	return s.startOperation(ctx, plan, tags)
 }
 
 // executeCommand runs a command to completion and returns its non-data responses.
@@ -218,7 +219,7 @@ func (s *Session) executeCommand(ctx context.Context, cmd *sparkpb.Command) ([]*
 	if err != nil {
 		return nil, err
 	}
-	return s.wire.Command(ctx, cmd)
+	return s.runCommand(ctx, cmd)
 }
 
 // convert turns a gRPC error into a sparkwire error and, with WithErrorStackTraces, fetches

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -127,6 +129,8 @@ written: it reads the input topic between --starting-offsets and --ending-offset
 				CheckpointDir: checkpoint, StartingOffsets: starting, Params: p,
 			}
 			return g.inJobSession(cmd, func(ctx context.Context, s *connect.Session) error {
+				// The job's operations carry its tag, for stop (and cancel) to interrupt.
+				ctx = connect.WithOperationTags(ctx, jobTag(cmp.Or(name, job.Name)))
 				return submit(ctx, s, cmd.OutOrStdout(), job, c, wait)
 			})
 		},
@@ -155,7 +159,13 @@ func submit(ctx context.Context, s *connect.Session, out io.Writer, job *jobs.Jo
 	if !wait {
 		return nil
 	}
-	return run.AwaitTermination(ctx)
+	err = run.AwaitTermination(ctx)
+	if errors.Is(err, connect.ErrInterrupted) {
+		// sparkwire stop (or cancel) interrupted the wait: the job was stopped.
+		fmt.Fprintln(out, "interrupted: the job was stopped")
+		return nil
+	}
+	return err
 }
 
 // findQueries returns the active queries named or identified by ref; a job's name matches
@@ -247,26 +257,43 @@ func newStopCommand(g *globals) *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.inJobSession(cmd, func(ctx context.Context, s *connect.Session) error {
-				qs, err := findQueries(ctx, s, args[0])
-				if err != nil {
-					return err
-				}
-				for _, q := range qs {
-					if err := q.Stop(ctx); err != nil {
-						return err
-					}
-					fmt.Fprintf(cmd.OutOrStdout(), "stopped %s (%s)\n", q.Name(), q.ID())
-				}
-				return nil
+				return stop(ctx, s, cmd.OutOrStdout(), args[0])
 			})
 		},
 	}
 }
 
+// stop stops the active queries that ref names, then interrupts the operations still
+// running for it (those that submit tagged with the job's name: a submit --wait, a batch
+// step); either one found is enough.
+func stop(ctx context.Context, s *connect.Session, out io.Writer, ref string) error {
+	qs, findErr := findQueries(ctx, s, ref)
+	for _, q := range qs {
+		if err := q.Stop(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "stopped %s (%s)\n", q.Name(), q.ID())
+	}
+	var ids []string
+	if connect.ValidateTag(jobTag(ref)) == nil {
+		var err error
+		if ids, err = s.InterruptTag(ctx, jobTag(ref)); err != nil {
+			return err
+		}
+	}
+	for _, id := range ids {
+		fmt.Fprintf(out, "interrupted operation %s\n", id)
+	}
+	if len(qs) == 0 && len(ids) == 0 {
+		return findErr
+	}
+	return nil
+}
+
 func newResultsCommand(g *globals) *cobra.Command {
 	var (
-		format string
-		limit  int
+		format, progress string
+		limit            int
 	)
 	cmd := &cobra.Command{
 		Use:   "results JOB|QUERY",
@@ -286,12 +313,20 @@ IPC stream (--format arrow, to a pipe or file).`,
 			default:
 				return usagef("--format must be table, json, csv or arrow, not %q", format)
 			}
+			if err := checkProgressMode(progress); err != nil {
+				return err
+			}
+			bar := newProgressBar(g.stderr(), progress)
+			defer bar.stop()
 			return g.inJobSession(cmd, func(ctx context.Context, s *connect.Session) error {
-				return printDataFrame(ctx, cmd.OutOrStdout(), s.Table(args[0]), format, limit)
+				err := printDataFrame(bar.trace(ctx), bar.guard(cmd.OutOrStdout()), s.Table(args[0]), format, limit)
+				bar.stop() // before an error is reported
+				return err
 			})
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "table", "table, json, csv or arrow")
+	cmd.Flags().StringVar(&progress, "progress", "auto", "show the read's progress on stderr: auto (when stderr is a terminal), always or never")
 	cmd.Flags().IntVarP(&limit, "limit", "n", 20, "at most this many rows (table, json, csv)")
 	return cmd
 }

@@ -63,6 +63,9 @@ func (s *Server) runQuery(plan *sparkpb.Plan, op *Operation) error {
 	if err := op.Send(&sparkpb.ExecutePlanResponse{Schema: SchemaType(schema)}); err != nil {
 		return err
 	}
+	if err := s.beforeResult(op.Context(), op); err != nil {
+		return err
+	}
 	if len(recs) == 0 {
 		resp, err := emptyBatch(schema)
 		if err != nil {

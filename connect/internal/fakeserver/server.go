@@ -58,7 +58,9 @@ type Server struct {
 	result       func(*sparkpb.Plan) ([]arrow.RecordBatch, error)
 	cuts         []cut
 	failures     []error
-	catalog      *catalogState // made at first use; see catalog.go
+	catalog      *catalogState                                    // made at first use; see catalog.go
+	progress     []*sparkpb.ExecutePlanResponse_ExecutionProgress // see SetProgress
+	hold         chan struct{}                                    // see HoldQueries
 
 	onExecute        func(context.Context, *sparkpb.ExecutePlanRequest, *Operation) error
 	onAnalyze        func(context.Context, *sparkpb.AnalyzePlanRequest) (*sparkpb.AnalyzePlanResponse, error)
