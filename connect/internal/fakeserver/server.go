@@ -58,6 +58,7 @@ type Server struct {
 	result       func(*sparkpb.Plan) ([]arrow.RecordBatch, error)
 	cuts         []cut
 	failures     []error
+	art          *artifactState // created on first use (artifacts.go)
 
 	onExecute        func(context.Context, *sparkpb.ExecutePlanRequest, *Operation) error
 	onAnalyze        func(context.Context, *sparkpb.AnalyzePlanRequest) (*sparkpb.AnalyzePlanResponse, error)
