@@ -39,12 +39,13 @@ type localRelationConf struct {
 	threshold, chunkRows, chunkBytes, batchBytes int64
 }
 
-// Spark 4.1's defaults, for servers that do not report a setting.
+// defaultLocalRelationConf holds Spark 4.1.2's defaults, for a server that does not report
+// a setting.
 var defaultLocalRelationConf = localRelationConf{
-	threshold:  64 << 20,
+	threshold:  1 << 20,
 	chunkRows:  10000,
 	chunkBytes: 16 << 20,
-	batchBytes: 128 << 20,
+	batchBytes: 1 << 30,
 }
 
 // localCache is a session's state of cached local relations.

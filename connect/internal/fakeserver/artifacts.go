@@ -34,9 +34,9 @@ func (s *Server) artifacts() *artifactState {
 	return s.art
 }
 
-// FailArtifactStreams makes the next n AddArtifacts calls fail with err after the server
-// received afterRequests requests of each; whatever those requests carried is discarded,
-// as a server does with a call that failed. A status error with codes.Unavailable looks
+// FailArtifactStreams makes each of the next n AddArtifacts calls fail with err when its
+// request number afterRequests+1 arrives (that request is recorded too); whatever the call
+// carried is discarded, as a server does with a call that failed. A status error with codes.Unavailable looks
 // like a transport failure, which a client retries.
 func (s *Server) FailArtifactStreams(n, afterRequests int, err error) {
 	s.mu.Lock()
