@@ -1,0 +1,216 @@
+package tests
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sparkwire/sparkwire/connect"
+	"github.com/sparkwire/sparkwire/connect/types"
+	"github.com/sparkwire/sparkwire/docker/stack"
+)
+
+// End-to-end tests of shipping code and data to the server: artifacts, JVM UDFs from a jar
+// the test compiles, a JDBC driver uploaded as a jar, and local relations too large to
+// inline. Names on the shared server are art_<random>.
+
+// artName returns a name unique to one use: art_<what>_<random>.
+func artName(what string) string {
+	return fmt.Sprintf("art_%s_%x", what, rand.Uint64())
+}
+
+// sparkClassPath returns the jars to compile JVM code for the server against: those the
+// image is built from (docker/spark/target/jars, filled by docker/scripts/images.sh), or
+// else the same Spark modules in the local Maven repository.
+func sparkClassPath(t *testing.T) string {
+	t.Helper()
+	if dir, err := filepath.Abs("../docker/spark/target/jars"); err == nil {
+		if _, err := os.Stat(filepath.Join(dir, "spark-sql-api_2.13-"+stack.SparkVersion+".jar")); err == nil {
+			return filepath.Join(dir, "*")
+		}
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := filepath.Join(home, ".m2", "repository")
+	var jars []string
+	for _, m := range []string{"spark-sql", "spark-sql-api", "spark-catalyst", "spark-core", "spark-common-utils"} {
+		p := filepath.Join(repo, "org/apache/spark", m+"_2.13", stack.SparkVersion, m+"_2.13-"+stack.SparkVersion+".jar")
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("no Spark jars to compile against: neither docker/spark/target/jars (run docker/scripts/images.sh) nor %s", p)
+		}
+		jars = append(jars, p)
+	}
+	scala, _ := filepath.Glob(filepath.Join(repo, "org/scala-lang/scala-library/2.13.*/scala-library-2.13.*.jar"))
+	if len(scala) == 0 {
+		t.Fatal("no scala-library 2.13 jar in the local Maven repository")
+	}
+	sort.Strings(scala)
+	jars = append(jars, scala[len(scala)-1])
+	return strings.Join(jars, string(os.PathListSeparator))
+}
+
+// udfSources are the JVM functions of the test jar: a UDF1, a UDF2, and a UDAF.
+var udfSources = map[string]string{
+	"art/PlusOne.java": `package art;
+import org.apache.spark.sql.api.java.UDF1;
+public class PlusOne implements UDF1<Long, Long> {
+  public Long call(Long x) { return x == null ? null : x + 1; }
+}`,
+	"art/Tag.java": `package art;
+import org.apache.spark.sql.api.java.UDF2;
+public class Tag implements UDF2<String, Integer, String> {
+  public String call(String s, Integer n) { return s == null ? null : s + "#" + n; }
+}`,
+	"art/SumSquares.java": `package art;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.expressions.MutableAggregationBuffer;
+import org.apache.spark.sql.expressions.UserDefinedAggregateFunction;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+@SuppressWarnings("deprecation")
+public class SumSquares extends UserDefinedAggregateFunction {
+  public StructType inputSchema() { return new StructType().add("x", DataTypes.LongType); }
+  public StructType bufferSchema() { return new StructType().add("s", DataTypes.LongType); }
+  public DataType dataType() { return DataTypes.LongType; }
+  public boolean deterministic() { return true; }
+  public void initialize(MutableAggregationBuffer b) { b.update(0, 0L); }
+  public void update(MutableAggregationBuffer b, Row in) {
+    if (!in.isNullAt(0)) { long x = in.getLong(0); b.update(0, b.getLong(0) + x * x); }
+  }
+  public void merge(MutableAggregationBuffer b, Row o) { b.update(0, b.getLong(0) + o.getLong(0)); }
+  public Object evaluate(Row b) { return b.getLong(0); }
+}`,
+}
+
+// buildUDFJar compiles udfSources with the machine's JDK, for Java 17 (the server's JVM),
+// and returns the path of the jar.
+func buildUDFJar(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	src, classes := filepath.Join(dir, "src"), filepath.Join(dir, "classes")
+	var files []string
+	for name, code := range udfSources {
+		p := filepath.Join(src, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(code), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, p)
+	}
+	run := func(name string, args ...string) {
+		t.Helper()
+		out, err := exec.Command(name, args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+		}
+	}
+	run("javac", append([]string{"--release", "17", "-nowarn", "-cp", sparkClassPath(t), "-d", classes}, files...)...)
+	jar := filepath.Join(dir, artName("udfs")+".jar")
+	run("jar", "cf", jar, "-C", classes, ".")
+	return jar
+}
+
+func TestArtifactsJavaUDFsFromACompiledJar(t *testing.T) {
+	ctx := testCtx(t, 3*time.Minute)
+	s, _ := session(t, ctx)
+	jar := buildUDFJar(t)
+	if err := s.AddArtifacts(ctx, jar); err != nil {
+		t.Fatalf("add jar: %v", err)
+	}
+	plusOne, tag, sumSq := artName("plus_one"), artName("tag"), artName("sum_sq")
+	if err := s.RegisterJavaUDF(ctx, plusOne, "art.PlusOne", types.Long); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RegisterJavaUDF(ctx, tag, "art.Tag", nil); err != nil { // type from the class
+		t.Fatal(err)
+	}
+	if err := s.RegisterJavaUDAF(ctx, sumSq, "art.SumSquares"); err != nil {
+		t.Fatal(err)
+	}
+
+	// Through SQL.
+	df, err := s.SQL(ctx, fmt.Sprintf("SELECT id, %s(id) AS p, %s(CAST(id AS STRING), CAST(id * 10 AS INT)) AS t FROM range(-2, 4) ORDER BY id", plusOne, tag))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want [][]any
+	for id := int64(-2); id < 4; id++ {
+		want = append(want, []any{id, id + 1, fmt.Sprintf("%d#%d", id, id*10)})
+	}
+	if got := rowValues(t, ctx, df); !reflect.DeepEqual(got, want) {
+		t.Errorf("SQL:\n got %v\nwant %v", got, want)
+	}
+
+	// Through columns, NULL included.
+	df = s.Range(0, 5, 1).Select(connect.Col("id"), connect.CallFunction(plusOne, connect.Col("id")).Alias("p")).
+		Union(mustSQL(t, ctx, s, "SELECT CAST(NULL AS BIGINT) AS id, "+plusOne+"(CAST(NULL AS BIGINT)) AS p")).
+		OrderBy(connect.Col("id"))
+	want = [][]any{{nil, nil}}
+	for id := int64(0); id < 5; id++ {
+		want = append(want, []any{id, id + 1})
+	}
+	if got := rowValues(t, ctx, df); !reflect.DeepEqual(got, want) {
+		t.Errorf("columns:\n got %v\nwant %v", got, want)
+	}
+
+	// The UDAF, grouped, by SQL and by column.
+	var sq [3]int64
+	for x := int64(1); x <= 100; x++ {
+		sq[x%3] += x * x
+	}
+	df = s.Range(1, 101, 1).GroupBy(connect.Expr("id % 3").Alias("k")).
+		Agg(connect.CallFunction(sumSq, connect.Col("id")).Alias("s")).OrderBy(connect.Col("k"))
+	want = [][]any{{int64(0), sq[0]}, {int64(1), sq[1]}, {int64(2), sq[2]}}
+	if got := rowValues(t, ctx, df); !reflect.DeepEqual(got, want) {
+		t.Errorf("UDAF:\n got %v\nwant %v", got, want)
+	}
+	df = mustSQL(t, ctx, s, fmt.Sprintf("SELECT %s(id) FROM range(1, 101)", sumSq))
+	if got := rowValues(t, ctx, df); !reflect.DeepEqual(got, [][]any{{sq[0] + sq[1] + sq[2]}}) {
+		t.Errorf("UDAF in SQL: got %v, want %d", got, sq[0]+sq[1]+sq[2])
+	}
+
+	// A class that is not there is the server's error, at registration.
+	err = s.RegisterJavaUDF(ctx, artName("missing"), "art.NoSuchClass", types.Long)
+	var se *connect.SparkError
+	if !errors.As(err, &se) {
+		t.Errorf("registering a missing class: err = %v, want a SparkError", err)
+	}
+}
+
+// mustSQL runs a SQL query and returns its DataFrame.
+func mustSQL(t *testing.T, ctx context.Context, s *connect.Session, query string) *connect.DataFrame {
+	t.Helper()
+	df, err := s.SQL(ctx, query)
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return df
+}
+
+// rowValues returns df's rows as value slices, in the order the server returns them.
+func rowValues(t *testing.T, ctx context.Context, df *connect.DataFrame) [][]any {
+	t.Helper()
+	rows, err := df.Rows(ctx)
+	if err != nil {
+		t.Fatalf("collect: %v", err)
+	}
+	out := make([][]any, len(rows))
+	for i, r := range rows {
+		out[i] = r.Values()
+	}
+	return out
+}
