@@ -214,3 +214,89 @@ func rowValues(t *testing.T, ctx context.Context, df *connect.DataFrame) [][]any
 	}
 	return out
 }
+
+// h2Version is the H2 database whose JDBC driver the JDBC test uploads.
+const h2Version = "2.5.252"
+
+// h2Jar returns the H2 driver jar from the local Maven repository, resolving it from Maven
+// Central with mvn when it is not there yet.
+func h2Jar(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	home, err := os.UserHomeDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	jar := filepath.Join(home, ".m2", "repository", "com", "h2database", "h2", h2Version, "h2-"+h2Version+".jar")
+	if _, err := os.Stat(jar); err == nil {
+		return jar
+	}
+	out, err := exec.CommandContext(ctx, "mvn", "-q", "-B", "dependency:get", "-Dartifact=com.h2database:h2:"+h2Version).CombinedOutput()
+	if err != nil {
+		t.Fatalf("resolve the H2 driver with mvn: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(jar); err != nil {
+		t.Fatalf("mvn resolved the H2 driver, but %s is missing: %v", jar, err)
+	}
+	return jar
+}
+
+func TestArtifactsJDBCWithAnUploadedDriver(t *testing.T) {
+	ctx := testCtx(t, 3*time.Minute)
+	s, _ := session(t, ctx)
+	if err := s.AddArtifacts(ctx, h2Jar(t, ctx)); err != nil {
+		t.Fatalf("add the H2 driver: %v", err)
+	}
+	// An in-memory database in the server's JVM that lives until the JVM ends.
+	url := "jdbc:h2:mem:" + artName("db") + ";DB_CLOSE_DELAY=-1"
+	props := map[string]string{"driver": "org.h2.Driver", "user": "sa", "password": ""}
+	table := strings.ToUpper(artName("orders"))
+
+	const n = 60
+	var want [][]any
+	for i := int64(1); i <= n; i++ {
+		var note any = fmt.Sprintf("note %d, é", i)
+		if i%7 == 0 {
+			note = nil
+		}
+		want = append(want, []any{i, float64(i) * 1.25, note})
+	}
+	input := mustSQL(t, ctx, s, fmt.Sprintf(`SELECT id, CAST(id * 1.25 AS DOUBLE) AS amount,
+		CASE WHEN id %% 7 = 0 THEN NULL ELSE concat('note ', id, ', é') END AS note
+		FROM range(1, %d) ORDER BY id`, n+1))
+	if err := input.Write().Mode(connect.SaveModeErrorIfExists).JDBC(ctx, url, table, props); err != nil {
+		t.Fatalf("write jdbc: %v", err)
+	}
+
+	sorted := func(df *connect.DataFrame) *connect.DataFrame { return df.OrderBy(connect.Col("ID")) }
+	check := func(what string, df *connect.DataFrame, want [][]any) {
+		t.Helper()
+		if got := rowValues(t, ctx, sorted(df)); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s:\n got %v\nwant %v", what, got, want)
+		}
+	}
+	check("read", s.Read().JDBC(url, table, props), want)
+
+	parted := s.Read().JDBCPartitioned(url, table, "ID", 1, n, 4, props)
+	check("partitioned read", parted, want)
+	parts, err := parted.Select(connect.CallFunction("spark_partition_id").Alias("p")).Distinct().Count(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if parts != 4 {
+		t.Errorf("partitioned read made %d partitions, want 4", parts)
+	}
+
+	check("read with predicates", s.Read().JDBCPredicates(url, table, []string{`"id" <= 20`, `"id" > 20 AND "id" <= 40`, `"id" > 40`}, props), want)
+	// Predicates that leave rows out read only the rows they match. They are H2's SQL, where
+	// the columns Spark created are quoted lower-case names.
+	check("read with two predicates", s.Read().JDBCPredicates(url, table, []string{`"id" < 3`, `"id" > 58`}, props),
+		[][]any{want[0], want[1], want[58], want[59]})
+
+	// Appending writes the rows again; the server's count checks it.
+	if err := input.Write().Mode(connect.SaveModeAppend).JDBC(ctx, url, table, props); err != nil {
+		t.Fatalf("append jdbc: %v", err)
+	}
+	if c, err := s.Read().JDBC(url, table, props).Count(ctx); err != nil || c != 2*n {
+		t.Errorf("after append: %d rows (%v), want %d", c, err, 2*n)
+	}
+}
