@@ -146,10 +146,11 @@ func (s *Session) addLocalFiles(ctx context.Context, op, prefix string, paths []
 }
 
 // CopyFromLocalToFS copies a local file to dest, an absolute path without a scheme on the
-// server's default file system (Hadoop's fs.defaultFS). The server refuses unless it allows
-// such copies: with a local default file system it needs
-// spark.connect.copyFromLocalToFs.allowDestLocal set to true, a static setting of the
-// server. It is meant for tests and development.
+// server's default file system (Hadoop's fs.defaultFS). When that file system is the
+// server's local disk, Spark refuses the copy unless the static setting
+// spark.connect.copyFromLocalToFs.allowDestLocal or the session's
+// spark.sql.artifact.copyFromLocalToFs.allowDestLocal is true. It is meant for tests and
+// development.
 func (s *Session) CopyFromLocalToFS(ctx context.Context, local, dest string) error {
 	if err := s.usable(); err != nil {
 		return err

@@ -300,3 +300,84 @@ func TestArtifactsJDBCWithAnUploadedDriver(t *testing.T) {
 		t.Errorf("after append: %d rows (%v), want %d", c, err, 2*n)
 	}
 }
+
+// artLines writes n numbered lines to a new local file and returns its path and lines.
+func artLines(t *testing.T, name string, n int) (string, []string) {
+	t.Helper()
+	lines := make([]string, n)
+	for i := range lines {
+		lines[i] = fmt.Sprintf("line %06d of %s: ünïcode", i, name)
+	}
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p, lines
+}
+
+// textValues reads the single-column rows of df as strings, in order.
+func textValues(t *testing.T, ctx context.Context, df *connect.DataFrame) []string {
+	t.Helper()
+	var out []string
+	for _, r := range rowValues(t, ctx, df) {
+		s, _ := r[0].(string)
+		out = append(out, s)
+	}
+	return out
+}
+
+func TestArtifactsCopyFromLocalToFS(t *testing.T) {
+	ctx := testCtx(t, 2*time.Minute)
+	s, _ := session(t, ctx)
+	local, lines := artLines(t, "lines.txt", 4000) // about 150 KiB: a chunked artifact
+	dest := "/tmp/" + artName("copy") + "/lines.txt"
+
+	// The server's default file system is local: the copy needs the server's permission,
+	// which the static spark.connect.copyFromLocalToFs.allowDestLocal (false in the image)
+	// or the session's spark.sql.artifact.copyFromLocalToFs.allowDestLocal gives.
+	err := s.CopyFromLocalToFS(ctx, local, dest)
+	var se *connect.SparkError
+	if !errors.As(err, &se) {
+		t.Fatalf("copy to the local file system without permission: err = %v, want the server's refusal", err)
+	}
+	if err := s.Conf().Set(ctx, "spark.sql.artifact.copyFromLocalToFs.allowDestLocal", "true"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CopyFromLocalToFS(ctx, local, dest); err != nil {
+		t.Fatalf("copy: %v", err)
+	}
+	got := textValues(t, ctx, s.Read().Format("text").Load(dest))
+	if !reflect.DeepEqual(got, lines) {
+		t.Errorf("read back %d lines, want the %d copied (first %q)", len(got), len(lines), got[:min(1, len(got))])
+	}
+}
+
+func TestArtifactsAddFiles(t *testing.T) {
+	ctx := testCtx(t, 2*time.Minute)
+	s, _ := session(t, ctx)
+	small, smallLines := artLines(t, artName("small")+".txt", 10)
+	big, bigLines := artLines(t, artName("big")+".txt", 5000) // about 190 KiB: chunked
+	if err := s.AddFiles(ctx, small, big); err != nil {
+		t.Fatal(err)
+	}
+	// Spark keeps a session's files under SparkFiles' root directory, in a directory of the
+	// session's own; the file names are unique to this test.
+	root, _ := rowValues(t, ctx, mustSQL(t, ctx, s, "SELECT reflect('org.apache.spark.SparkFiles', 'getRootDirectory')"))[0][0].(string)
+	if root == "" {
+		t.Fatal("no SparkFiles root directory")
+	}
+	for p, want := range map[string][]string{small: smallLines, big: bigLines} {
+		got := textValues(t, ctx, s.Read().Format("text").Load("file:"+root+"/*/"+filepath.Base(p)))
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: read back %d lines, want the %d sent", filepath.Base(p), len(got), len(want))
+		}
+	}
+	// Spark 4.1 reports only cached data in ArtifactStatus: files are "missing".
+	st, err := s.ArtifactStatus(ctx, "files/"+filepath.Base(small))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st["files/"+filepath.Base(small)] {
+		t.Errorf("ArtifactStatus reports a file; Spark 4.1 reports only cache/ artifacts")
+	}
+}
