@@ -381,3 +381,89 @@ func TestArtifactsAddFiles(t *testing.T) {
 		t.Errorf("ArtifactStatus reports a file; Spark 4.1 reports only cache/ artifacts")
 	}
 }
+
+// bigRows returns n rows (id, name, score, tags) and their schema, with NULLs here and there.
+func bigRows(n int) (*types.StructType, [][]any) {
+	schema := types.Struct(types.Field("id", types.Long), types.Field("name", types.String),
+		types.Field("score", types.Double), types.Field("tags", types.ArrayType{Element: types.Integer, ContainsNull: true}))
+	rows := make([][]any, n)
+	for i := range rows {
+		var name any = fmt.Sprintf("name-%d-%s", i, strings.Repeat("x", i%17))
+		if i%11 == 0 {
+			name = nil
+		}
+		rows[i] = []any{int64(i), name, float64(i) / 8, []any{int32(i), nil, int32(-i)}}
+	}
+	return schema, rows
+}
+
+// checkBig collects df ordered by id and compares it, value by value, with rows.
+func checkBig(t *testing.T, ctx context.Context, df *connect.DataFrame, rows [][]any) {
+	t.Helper()
+	got := rowValues(t, ctx, df.OrderBy(connect.Col("id")))
+	if len(got) != len(rows) {
+		t.Fatalf("%d rows, want %d", len(got), len(rows))
+	}
+	for i, r := range got {
+		want := []any{rows[i][0], rows[i][1], rows[i][2], []any{int32(i), nil, int32(-i)}}
+		if !reflect.DeepEqual(r, want) {
+			t.Fatalf("row %d: got %v, want %v", i, r, want)
+		}
+	}
+}
+
+func TestArtifactsLargeLocalRelationsBelowALoweredThreshold(t *testing.T) {
+	ctx := testCtx(t, 3*time.Minute)
+	s, _ := session(t, ctx)
+	for k, v := range map[string]string{
+		"spark.sql.session.localRelationCacheThreshold": "65536",
+		"spark.sql.session.localRelationChunkSizeRows":  "5000",
+	} {
+		if err := s.Conf().Set(ctx, k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	schema, rows := bigRows(30000) // about 1.3 MB of Arrow data: 6 chunks
+	df := s.CreateDataFrameFromRows(schema, rows)
+	checkBig(t, ctx, df, rows)
+	if c, err := df.Filter(connect.Col("name").IsNull()).Count(ctx); err != nil || c != 30000/11+1 {
+		t.Errorf("NULL names: %d (%v), want %d", c, err, 30000/11+1)
+	}
+
+	// The server checks the size of cached relations against localRelationSizeLimit, and
+	// only of those: a limit below the data fails the cached relation, not an inline one.
+	if err := s.Conf().Set(ctx, "spark.sql.session.localRelationSizeLimit", "256k"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.CreateDataFrameFromRows(schema, rows[:20000]).Count(ctx)
+	var se *connect.SparkError
+	if !errors.As(err, &se) || !strings.Contains(se.Error(), "Cached local relation size") {
+		t.Errorf("cached relation over the size limit: err = %v, want the server's size check of cached relations", err)
+	}
+	if err := s.Conf().Set(ctx, "spark.sql.session.localRelationCacheThreshold", "1073741824"); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := s.CreateDataFrameFromRows(schema, rows[:20000]).Count(ctx); err != nil || c != 20000 {
+		t.Errorf("inline relation over the size limit: %d rows (%v), want 20000", c, err)
+	}
+}
+
+func TestArtifactsLargeLocalRelationAboveTheServersDefault(t *testing.T) {
+	ctx := testCtx(t, 3*time.Minute)
+	s, _ := session(t, ctx)
+	v, _, err := s.Conf().Get(ctx, "spark.sql.session.localRelationCacheThreshold")
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema, rows := bigRows(150000) // about 7 MB of Arrow data, 15 chunks of 10000 rows
+	start := time.Now()
+	df := s.CreateDataFrameFromRows(schema, rows)
+	checkBig(t, ctx, df, rows)
+	t.Logf("150000 rows above the server's threshold (%s bytes): created, cached and read back in %s", v, time.Since(start).Round(time.Millisecond))
+	// A second action finds the chunks on the server and sends none.
+	start = time.Now()
+	if c, err := df.Count(ctx); err != nil || c != 150000 {
+		t.Errorf("count: %d (%v)", c, err)
+	}
+	t.Logf("second action: %s", time.Since(start).Round(time.Millisecond))
+}
