@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"archive/zip"
 	"context"
 	"errors"
 	"fmt"
@@ -466,4 +467,40 @@ func TestArtifactsLargeLocalRelationAboveTheServersDefault(t *testing.T) {
 		t.Errorf("count: %d (%v)", c, err)
 	}
 	t.Logf("second action: %s", time.Since(start).Round(time.Millisecond))
+}
+
+func TestArtifactsAddArchives(t *testing.T) {
+	ctx := testCtx(t, 2*time.Minute)
+	s, _ := session(t, ctx)
+	name := artName("bundle") + ".zip"
+	p := filepath.Join(t.TempDir(), name)
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	lines := []string{"first", "second, é", "third"}
+	w, err := zw.Create("inner/data.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write([]byte(strings.Join(lines, "\n") + "\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddArchives(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	// Spark unpacks an archive into a directory named after it, in the session's directory
+	// under SparkFiles' root.
+	root, _ := rowValues(t, ctx, mustSQL(t, ctx, s, "SELECT reflect('org.apache.spark.SparkFiles', 'getRootDirectory')"))[0][0].(string)
+	got := textValues(t, ctx, s.Read().Format("text").Load("file:"+root+"/*/"+name+"/inner/data.txt"))
+	if !reflect.DeepEqual(got, lines) {
+		t.Errorf("unpacked file holds %q, want %q", got, lines)
+	}
 }
