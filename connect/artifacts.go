@@ -123,11 +123,16 @@ func (s *Session) addLocalFiles(ctx context.Context, op, prefix string, paths []
 		return fmt.Errorf("%s: no paths", op)
 	}
 	arts := make([]artifact, 0, len(paths))
+	seen := map[string]string{}
 	for _, p := range paths {
 		name := filepath.Base(p)
 		if p == "" || name == "." || name == string(filepath.Separator) {
 			return fmt.Errorf("%s: %q is not a file path", op, p)
 		}
+		if other, ok := seen[name]; ok {
+			return fmt.Errorf("%s: %s and %s would have the same name on the server, %s", op, other, p, prefix+name)
+		}
+		seen[name] = p
 		if check != nil {
 			if err := check(name); err != nil {
 				return fmt.Errorf("%s: %w", op, err)
@@ -158,7 +163,7 @@ func (s *Session) CopyFromLocalToFS(ctx context.Context, local, dest string) err
 	if u, err := url.Parse(dest); err != nil || u.Scheme != "" {
 		return fmt.Errorf("copy to file system: destination %q must be a path without a scheme", dest)
 	}
-	if !path.IsAbs(dest) || path.Clean(dest) != dest {
+	if !path.IsAbs(dest) || path.Clean(dest) != dest || dest == "/" {
 		return fmt.Errorf("copy to file system: destination %q must be a clean absolute path", dest)
 	}
 	a, err := fileArtifact(local, artifactForwardPrefix+dest)

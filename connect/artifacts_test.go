@@ -192,6 +192,7 @@ func TestAddArtifactsChecksInputBeforeSending(t *testing.T) {
 	dir := t.TempDir()
 	txt, _ := writeFile(t, dir, "notes.txt", 10)
 	jar, _ := writeFile(t, dir, "ok.jar", 10)
+	jar2, _ := writeFile(t, t.TempDir(), "ok.jar", 20)
 	ctx := fakeCtx(t)
 	for name, err := range map[string]error{
 		"no paths":        s.AddArtifacts(ctx),
@@ -204,6 +205,8 @@ func TestAddArtifactsChecksInputBeforeSending(t *testing.T) {
 		"unclean dest":    s.CopyFromLocalToFS(ctx, txt, "/tmp/../etc/x"),
 		"missing local":   s.CopyFromLocalToFS(ctx, filepath.Join(dir, "nope"), "/tmp/x"),
 		"empty path":      s.AddFiles(ctx, ""),
+		"same name twice": s.AddArtifacts(ctx, jar, jar2),
+		"root dest":       s.CopyFromLocalToFS(ctx, txt, "/"),
 		"nil session":     (*Session)(nil).AddArtifacts(ctx, jar),
 		"zero session":    (&Session{}).CopyFromLocalToFS(ctx, txt, "/tmp/x"),
 		"nil session udf": (*Session)(nil).RegisterJavaUDF(ctx, "f", "a.B", nil),
@@ -343,5 +346,29 @@ func TestReadJDBCPlans(t *testing.T) {
 		if df.Err() == nil {
 			t.Errorf("%s: no error", name)
 		}
+	}
+}
+
+func TestParseConfSize(t *testing.T) {
+	for _, c := range []struct {
+		in    string
+		bytes bool
+		want  int64
+	}{
+		{"1048576", true, 1 << 20}, {"3221225472b", true, 3 << 30}, {"64k", true, 64 << 10}, {"16MB", true, 16 << 20},
+		{" 2g ", true, 2 << 30}, {"10000", false, 10000},
+	} {
+		got, err := parseConfSize(c.in, c.bytes)
+		if err != nil || got != c.want {
+			t.Errorf("parseConfSize(%q) = %d, %v; want %d", c.in, got, err, c.want)
+		}
+	}
+	for _, in := range []string{"", "abc", "10x", "1.5m"} {
+		if _, err := parseConfSize(in, true); err == nil {
+			t.Errorf("parseConfSize(%q): no error", in)
+		}
+	}
+	if _, err := parseConfSize("10k", false); err == nil {
+		t.Error("a count with a unit: no error")
 	}
 }
