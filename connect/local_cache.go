@@ -291,6 +291,16 @@ func (s *Session) cacheLocalRelation(ctx context.Context, lr *sparkpb.LocalRelat
 		if err := flush(); err != nil {
 			return nil, err
 		}
+		// Checked afterwards: the server holds every chunk the plan will name.
+		held, err := s.ArtifactStatus(ctx, unknown...)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range unknown {
+			if !held[n] {
+				return nil, fmt.Errorf("the server does not hold %s after its upload", n)
+			}
+		}
 	}
 	s.local.mu.Lock()
 	defer s.local.mu.Unlock()

@@ -2,6 +2,7 @@ package connect
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -90,6 +91,10 @@ func TestCreateDataFrameAboveTheThresholdSendsCachedChunks(t *testing.T) {
 		}
 	}
 	checkCRCs(t, srv.AddArtifactsRequests())
+	// Asked before the upload which chunks the server lacks, and checked afterwards.
+	if st := srv.ArtifactStatusRequests(); len(st) != 2 || len(st[0].GetNames()) != 4 || len(st[1].GetNames()) != 4 {
+		t.Errorf("artifact status requests %v, want two of the 4 chunks", st)
+	}
 
 	// The same data again: the session knows the server holds the chunks.
 	uploads, statuses, confs := len(srv.AddArtifactsRequests()), len(srv.ArtifactStatusRequests()), len(srv.ConfigRequests())
@@ -180,5 +185,21 @@ func TestCachedChunksTheServerLostAreSentAgain(t *testing.T) {
 	ids, _ := decodeChunks(t, srv, s2, root.GetChunkedCachedLocalRelation().GetDataHashes())
 	if len(ids) != 500 {
 		t.Errorf("%d rows in the second session's chunks", len(ids))
+	}
+}
+
+func TestCachedChunksThatKeepFailingTheirCRCFailTheAction(t *testing.T) {
+	srv, s := dialGolden(t)
+	ctx := goldenCtx(t)
+	if err := s.Conf().Set(ctx, "spark.sql.session.localRelationCacheThreshold", "1024"); err != nil {
+		t.Fatal(err)
+	}
+	srv.CorruptChunks(100)
+	_, err := rowsDF(t, s, 500).Count(ctx)
+	if !errors.Is(err, ErrArtifactCRC) {
+		t.Errorf("err = %v, want ErrArtifactCRC", err)
+	}
+	if n := len(srv.ExecuteRequests()); n != 0 {
+		t.Errorf("%d plans sent with chunks the server does not hold", n)
 	}
 }
