@@ -31,7 +31,8 @@ type Session struct {
 	version string
 	bus     *listenerBus
 	closed  atomic.Bool
-	tags    tagSet // operation tags, see AddTag
+	tags    tagSet     // operation tags, see AddTag
+	local   localCache // large local relations sent as cached artifacts (local_cache.go)
 }
 
 // ErrSessionChanged is wrapped by the error of a call that found a different server-side
@@ -185,8 +186,11 @@ func (s *Session) analyze(ctx context.Context, req *sparkpb.AnalyzePlanRequest) 
 	if err := s.usable(); err != nil {
 		return nil, err
 	}
-	req, err := resolveNumericColumns(ctx, s, req)
+	req, err := cacheLocalRelations(ctx, s, req)
 	if err != nil {
+		return nil, err
+	}
+	if req, err = resolveNumericColumns(ctx, s, req); err != nil {
 		return nil, err
 	}
 	return s.wire.Analyze(ctx, req)
@@ -203,8 +207,11 @@ func (s *Session) execute(ctx context.Context, plan *sparkpb.Plan, tags ...strin
 	if err := s.usable(); err != nil {
 		return nil, err
 	}
-	plan, err := resolveNumericColumns(ctx, s, plan)
+	plan, err := cacheLocalRelations(ctx, s, plan)
 	if err != nil {
+		return nil, err
+	}
+	if plan, err = resolveNumericColumns(ctx, s, plan); err != nil {
 		return nil, err
 	}
 	return s.startOperation(ctx, plan, tags)
@@ -215,8 +222,11 @@ func (s *Session) executeCommand(ctx context.Context, cmd *sparkpb.Command) ([]*
 	if err := s.usable(); err != nil {
 		return nil, err
 	}
-	cmd, err := resolveNumericColumns(ctx, s, cmd)
+	cmd, err := cacheLocalRelations(ctx, s, cmd)
 	if err != nil {
+		return nil, err
+	}
+	if cmd, err = resolveNumericColumns(ctx, s, cmd); err != nil {
 		return nil, err
 	}
 	return s.runCommand(ctx, cmd)

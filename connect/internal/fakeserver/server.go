@@ -61,6 +61,7 @@ type Server struct {
 	catalog      *catalogState                                    // made at first use; see catalog.go
 	progress     []*sparkpb.ExecutePlanResponse_ExecutionProgress // see SetProgress
 	hold         chan struct{}                                    // see HoldQueries
+	art          *artifactState                                   // created on first use (artifacts.go)
 
 	onExecute        func(context.Context, *sparkpb.ExecutePlanRequest, *Operation) error
 	onAnalyze        func(context.Context, *sparkpb.AnalyzePlanRequest) (*sparkpb.AnalyzePlanResponse, error)
