@@ -31,6 +31,8 @@ type Session struct {
 	version string
 	bus     *listenerBus
 	closed  atomic.Bool
+	// observed holds the Observations of DataFrames built on this session.
+	observed observations
 }
 
 // ErrSessionChanged is wrapped by the error of a call that found a different server-side

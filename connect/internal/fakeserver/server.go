@@ -58,6 +58,7 @@ type Server struct {
 	result       func(*sparkpb.Plan) ([]arrow.RecordBatch, error)
 	cuts         []cut
 	failures     []error
+	observed     func(*sparkpb.Plan) []*sparkpb.ExecutePlanResponse_ObservedMetrics
 
 	onExecute        func(context.Context, *sparkpb.ExecutePlanRequest, *Operation) error
 	onAnalyze        func(context.Context, *sparkpb.AnalyzePlanRequest) (*sparkpb.AnalyzePlanResponse, error)

@@ -1,0 +1,40 @@
+package fakeserver
+
+import (
+	"google.golang.org/protobuf/proto"
+
+	"github.com/sparkwire/sparkwire/connect/internal/sparkpb"
+)
+
+// SetObservedMetrics sets the observed metrics that a query (a root plan) reports after its
+// result, as Spark does for the CollectMetrics relations of the plan: f returns them for a
+// plan, and an empty answer sends no observed-metrics response. The server fills plan_id
+// with the plan's root id when it is zero. nil restores the default, no metrics.
+func (s *Server) SetObservedMetrics(f func(plan *sparkpb.Plan) []*sparkpb.ExecutePlanResponse_ObservedMetrics) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.observed = f
+}
+
+// observedMetrics returns the response with the observed metrics of plan, or nil.
+func (s *Server) observedMetrics(plan *sparkpb.Plan) *sparkpb.ExecutePlanResponse {
+	s.mu.Lock()
+	f := s.observed
+	s.mu.Unlock()
+	if f == nil {
+		return nil
+	}
+	ms := f(plan)
+	if len(ms) == 0 {
+		return nil
+	}
+	resp := &sparkpb.ExecutePlanResponse{}
+	for _, m := range ms {
+		m = proto.Clone(m).(*sparkpb.ExecutePlanResponse_ObservedMetrics)
+		if m.PlanId == 0 {
+			m.PlanId = plan.GetRoot().GetCommon().GetPlanId()
+		}
+		resp.ObservedMetrics = append(resp.ObservedMetrics, m)
+	}
+	return resp
+}
