@@ -94,8 +94,6 @@ func scriptMetrics(srv *fakeserver.Server, byName map[string]*sparkpb.ExecutePla
 	})
 }
 
-func lit(l sparkpb.Expression_Literal) *sparkpb.Expression_Literal { return &l }
-
 func TestObservationGet(t *testing.T) {
 	srv, s := dialGolden(t)
 	answerWith(t, srv, int64Batch("id", 1, 2, 3))
@@ -212,27 +210,27 @@ func TestLiteralValue(t *testing.T) {
 		want any
 	}{
 		{"null", &sparkpb.Expression_Literal{}, nil},
-		{"bool", lit(sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Boolean{Boolean: true}}), true},
-		{"byte", lit(sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Byte{Byte: -3}}), int8(-3)},
-		{"short", lit(sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Short{Short: 300}}), int16(300)},
-		{"int", lit(sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Integer{Integer: 7}}), int32(7)},
-		{"float", lit(sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Float{Float: 1.5}}), float32(1.5)},
-		{"string", lit(sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_String_{String_: "x"}}), "x"},
-		{"binary", lit(sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Binary{Binary: []byte{1, 2}}}), []byte{1, 2}},
-		{"decimal", lit(sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Decimal_{Decimal: &sparkpb.Expression_Literal_Decimal{
+		{"bool", (&sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Boolean{Boolean: true}}), true},
+		{"byte", (&sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Byte{Byte: -3}}), int8(-3)},
+		{"short", (&sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Short{Short: 300}}), int16(300)},
+		{"int", (&sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Integer{Integer: 7}}), int32(7)},
+		{"float", (&sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Float{Float: 1.5}}), float32(1.5)},
+		{"string", (&sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_String_{String_: "x"}}), "x"},
+		{"binary", (&sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Binary{Binary: []byte{1, 2}}}), []byte{1, 2}},
+		{"decimal", (&sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Decimal_{Decimal: &sparkpb.Expression_Literal_Decimal{
 			Value: "-12.34", Precision: &prec, Scale: &scale}}}), types.Decimal{Unscaled: big.NewInt(-123400), Scale: 4}},
-		{"date", lit(sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Date{Date: 1}}), time.Date(1970, 1, 2, 0, 0, 0, 0, time.UTC)},
-		{"timestamp", lit(sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Timestamp{Timestamp: 1_500_000}}), time.Unix(1, 500_000_000).UTC()},
-		{"interval", lit(sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_DayTimeInterval{DayTimeInterval: 2_000_000}}), 2 * time.Second},
-		{"year-month", lit(sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_YearMonthInterval{YearMonthInterval: 14}}), types.YearMonthInterval(14)},
-		{"array", lit(sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Array_{Array: &sparkpb.Expression_Literal_Array{
+		{"date", (&sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Date{Date: 1}}), time.Date(1970, 1, 2, 0, 0, 0, 0, time.UTC)},
+		{"timestamp", (&sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Timestamp{Timestamp: 1_500_000}}), time.Unix(1, 500_000_000).UTC()},
+		{"interval", (&sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_DayTimeInterval{DayTimeInterval: 2_000_000}}), 2 * time.Second},
+		{"year-month", (&sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_YearMonthInterval{YearMonthInterval: 14}}), types.YearMonthInterval(14)},
+		{"array", (&sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Array_{Array: &sparkpb.Expression_Literal_Array{
 			Elements: []*sparkpb.Expression_Literal{{LiteralType: &sparkpb.Expression_Literal_Integer{Integer: 1}}, {}}}}}), []any{int32(1), nil}},
-		{"specialized", lit(sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_SpecializedArray_{SpecializedArray: &sparkpb.Expression_Literal_SpecializedArray{
+		{"specialized", (&sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_SpecializedArray_{SpecializedArray: &sparkpb.Expression_Literal_SpecializedArray{
 			ValueType: &sparkpb.Expression_Literal_SpecializedArray_Longs{Longs: &sparkpb.Longs{Values: []int64{4, 5}}}}}}), []any{int64(4), int64(5)}},
-		{"map", lit(sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Map_{Map: &sparkpb.Expression_Literal_Map{
+		{"map", (&sparkpb.Expression_Literal{LiteralType: &sparkpb.Expression_Literal_Map_{Map: &sparkpb.Expression_Literal_Map{
 			Keys:   []*sparkpb.Expression_Literal{{LiteralType: &sparkpb.Expression_Literal_String_{String_: "k"}}},
 			Values: []*sparkpb.Expression_Literal{{LiteralType: &sparkpb.Expression_Literal_Long{Long: 9}}}}}}), map[any]any{"k": int64(9)}},
-		{"struct", lit(sparkpb.Expression_Literal{DataType: structType, LiteralType: &sparkpb.Expression_Literal_Struct_{Struct: &sparkpb.Expression_Literal_Struct{
+		{"struct", (&sparkpb.Expression_Literal{DataType: structType, LiteralType: &sparkpb.Expression_Literal_Struct_{Struct: &sparkpb.Expression_Literal_Struct{
 			Elements: []*sparkpb.Expression_Literal{{LiteralType: &sparkpb.Expression_Literal_Long{Long: 1}}, {LiteralType: &sparkpb.Expression_Literal_String_{String_: "b"}}}}}}),
 			Row{names: []string{"a", "b"}, values: []any{int64(1), "b"}}},
 	}

@@ -20,12 +20,14 @@ import (
 //     delay ([Job.WatermarkDelay]) behind the newest event time in the same batch: the
 //     events that a watermark set by this batch alone would drop.
 //
-// Late is what one batch can measure. Spark's own watermark is set by the newest event
-// time of the batches before (so an event can be behind it without being late in its own
-// batch, and the other way round), and an observation cannot see it; the events that a
-// stateful operator dropped behind the real watermark are in the progress report's
-// StateOperators[i].NumRowsDroppedByWatermark. Counting late events keeps the batch's event
-// times in memory (8 bytes an event) while the batch runs.
+// Late is what one batch can measure, and it measures out-of-order arrival well while a
+// batch spans less event time than the delay (a live stream); a batch that reads a backlog
+// spanning more than that counts in-order events as late too. Spark's own watermark is
+// set by the newest event time of the batches before (so an event can be behind it without
+// being late in its own batch, and the other way round), and an observation cannot see
+// it; the events that a stateful operator dropped behind the real watermark are in the
+// progress report's StateOperators[i].NumRowsDroppedByWatermark. Counting late events
+// keeps the batch's event times in memory (8 bytes an event) while the batch runs.
 const QualityObservation = "quality"
 
 // The metrics of [QualityObservation].
