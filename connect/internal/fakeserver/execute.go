@@ -160,8 +160,11 @@ func (s *Server) queryCommand(c *sparkpb.StreamingQueryCommand) *sparkpb.Execute
 			StatusMessage: msg, IsActive: active,
 		}}
 	case *sparkpb.StreamingQueryCommand_LastProgress, *sparkpb.StreamingQueryCommand_RecentProgress:
+		_, last := c.GetCommand().(*sparkpb.StreamingQueryCommand_LastProgress)
 		res.ResultType = &sparkpb.StreamingQueryCommandResult_RecentProgress{
-			RecentProgress: &sparkpb.StreamingQueryCommandResult_RecentProgressResult{},
+			RecentProgress: &sparkpb.StreamingQueryCommandResult_RecentProgressResult{
+				RecentProgressJson: s.progressOfLocked(c.GetQueryId().GetId(), last),
+			},
 		}
 	case *sparkpb.StreamingQueryCommand_Stop:
 		if q != nil {

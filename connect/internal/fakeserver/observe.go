@@ -38,3 +38,24 @@ func (s *Server) observedMetrics(plan *sparkpb.Plan) *sparkpb.ExecutePlanRespons
 	}
 	return resp
 }
+
+// SetProgress sets the progress reports (Spark's StreamingQueryProgress JSON, oldest first)
+// that the recent_progress and last_progress commands return for the query with the given
+// id; last_progress returns the last one. No reports (the default) answers with none.
+func (s *Server) SetProgress(queryID string, progressJSON ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.progress == nil {
+		s.progress = map[string][]string{}
+	}
+	s.progress[queryID] = append([]string(nil), progressJSON...)
+}
+
+// progressOfLocked returns the reports a progress command answers with; s.mu is held.
+func (s *Server) progressOfLocked(queryID string, last bool) []string {
+	reports := s.progress[queryID]
+	if last && len(reports) > 1 {
+		reports = reports[len(reports)-1:]
+	}
+	return append([]string(nil), reports...)
+}

@@ -59,6 +59,7 @@ type Server struct {
 	cuts         []cut
 	failures     []error
 	observed     func(*sparkpb.Plan) []*sparkpb.ExecutePlanResponse_ObservedMetrics
+	progress     map[string][]string // progress reports by query id
 
 	onExecute        func(context.Context, *sparkpb.ExecutePlanRequest, *Operation) error
 	onAnalyze        func(context.Context, *sparkpb.AnalyzePlanRequest) (*sparkpb.AnalyzePlanResponse, error)

@@ -1,0 +1,9 @@
+package connecttest
+
+// SetProgress sets the progress reports (Spark's StreamingQueryProgress JSON, oldest first)
+// that StreamingQuery.RecentProgress returns for the query with the given id, and the last
+// of which LastProgress returns. By default a query has none. Listener events are separate:
+// send them with PublishProgress.
+func (s *Server) SetProgress(queryID string, progressJSON ...string) {
+	s.fake.SetProgress(queryID, progressJSON...)
+}
