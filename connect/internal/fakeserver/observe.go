@@ -2,6 +2,7 @@ package fakeserver
 
 import (
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/sparkwire/sparkwire/connect/internal/sparkpb"
 )
@@ -58,4 +59,32 @@ func (s *Server) progressOfLocked(queryID string, last bool) []string {
 		reports = reports[len(reports)-1:]
 	}
 	return append([]string(nil), reports...)
+}
+
+// CollectMetricsNames returns the names of the CollectMetrics relations in plan, at any
+// depth: the observations a Spark server reports metrics for.
+func CollectMetricsNames(plan *sparkpb.Plan) []string {
+	var names []string
+	var walk func(m protoreflect.Message)
+	walk = func(m protoreflect.Message) {
+		if cm, ok := m.Interface().(*sparkpb.CollectMetrics); ok {
+			names = append(names, cm.GetName())
+		}
+		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+			switch {
+			case fd.IsList() && fd.Message() != nil:
+				for i := 0; i < v.List().Len(); i++ {
+					walk(v.List().Get(i).Message())
+				}
+			case fd.IsMap():
+			case fd.Message() != nil:
+				walk(v.Message())
+			}
+			return true
+		})
+	}
+	if plan != nil {
+		walk(plan.ProtoReflect())
+	}
+	return names
 }
