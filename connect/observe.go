@@ -30,10 +30,13 @@ func (df *DataFrame) Observe(name string, metrics ...Column) *DataFrame {
 }
 
 // ObserveWith is [DataFrame.Observe] with an [Observation] that collects the metrics: once
-// a batch action over the returned DataFrame (or over a DataFrame built on it) has read
-// its result to the end, o.Get returns the values. An Observation observes one DataFrame:
-// using it a second time gives a DataFrame whose actions fail. Observations do not work on
-// streaming DataFrames (Spark rejects them there); use Observe and the progress reports.
+// a batch action over the returned DataFrame (or over a DataFrame built on it) has
+// finished, o.Get returns the values. The actions that deliver them are those that read a
+// result to its end (Rows, Count, Show, First, a Collect reader read to the end) and the
+// commands that run the plan (writes, such as Write().Save). An Observation observes one
+// DataFrame: using it a second time gives a DataFrame whose actions fail. A streaming
+// query reports its metrics in its progress, not to an Observation: starting one over an
+// observed DataFrame makes Get return ErrNoMetrics; use Observe there.
 func (df *DataFrame) ObserveWith(o *Observation, metrics ...Column) *DataFrame {
 	if o == nil {
 		return df.derive(func(*sparkpb.Relation) (*sparkpb.Relation, error) {
@@ -276,6 +279,21 @@ func (ro *resultObservations) end(err error) {
 		o.fail(err)
 		delete(ro.pending, name)
 	}
+}
+
+// observedCommand delivers the observed metrics of a command's responses (a write of an
+// observed DataFrame) to the Observations of the command's plan.
+func (s *Session) observedCommand(cmd *sparkpb.Command, resps []*sparkpb.ExecutePlanResponse, err error) {
+	ro := s.observationsFor(&sparkpb.Plan{OpType: &sparkpb.Plan_Command{Command: cmd}})
+	if ro == nil {
+		return
+	}
+	for _, r := range resps {
+		if m := r.GetObservedMetrics(); len(m) > 0 {
+			ro.receive(m)
+		}
+	}
+	ro.end(err)
 }
 
 // observationsFor returns the routing of observed metrics for an execution of plan, or

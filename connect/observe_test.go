@@ -250,3 +250,31 @@ func TestLiteralValue(t *testing.T) {
 		})
 	}
 }
+
+// A write of an observed DataFrame delivers the metrics from the command's responses; a
+// streaming query started over one reports none to the Observation.
+func TestObservationWriteAndStream(t *testing.T) {
+	srv, s := dialGolden(t)
+	ctx := goldenCtx(t)
+	scriptMetrics(srv, map[string]*sparkpb.ExecutePlanResponse_ObservedMetrics{
+		"written": {Name: "written", Keys: []string{"rows"}, Values: []*sparkpb.Expression_Literal{{LiteralType: &sparkpb.Expression_Literal_Long{Long: 5}}}},
+	})
+	o := NewObservation("written")
+	if err := s.Range(0, 5, 1).ObserveWith(o, CallFunction("count", Lit(int32(1))).Alias("rows")).Write().Format("parquet").Save(ctx, "/tmp/x"); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := o.Get(ctx); err != nil || m["rows"] != int64(5) {
+		t.Errorf("after the write: %v, %v", m, err)
+	}
+
+	st := NewObservation("streamed")
+	q, err := s.ReadStream().Format("rate").Load().ObserveWith(st, CallFunction("count", Lit(int32(1))).Alias("n")).
+		WriteStream().Format("memory").QueryName("obs_stream").Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Stop(ctx)
+	if _, err := st.Get(ctx); !errors.Is(err, ErrNoMetrics) {
+		t.Errorf("Observation of a streaming query: %v", err)
+	}
+}

@@ -211,11 +211,13 @@ func (s *Session) executeCommand(ctx context.Context, cmd *sparkpb.Command) ([]*
 	if err := s.usable(); err != nil {
 		return nil, err
 	}
-	cmd, err := resolveNumericColumns(ctx, s, cmd)
+	resolved, err := resolveNumericColumns(ctx, s, cmd)
 	if err != nil {
 		return nil, err
 	}
-	return s.wire.Command(ctx, cmd)
+	resps, err := s.wire.Command(ctx, resolved)
+	s.observedCommand(cmd, resps, err)
+	return resps, err
 }
 
 // convert turns a gRPC error into a sparkwire error and, with WithErrorStackTraces, fetches

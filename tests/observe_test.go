@@ -85,6 +85,32 @@ func TestObserveBatch(t *testing.T) {
 			t.Errorf("%s is a %T, want %T", k, got[k], v)
 		}
 	}
+
+	// A write delivers the metrics too; reading the files back gives the rows observed.
+	wobs := connect.NewObservation("obs_write")
+	path := "/tmp/" + uniqueName("obs_write")
+	err = df.Where("ok").ObserveWith(wobs, F.Count(connect.Lit(1)).Alias("rows"), F.Sum(connect.Col("id")).Alias("sum_id")).
+		Write().Format("parquet").Save(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var okSum int64
+	for _, r := range data {
+		if r.Ok {
+			okSum += r.ID
+		}
+	}
+	got, err = wobs.Get(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["rows"] != int64(len(data)-100) || got["sum_id"] != okSum {
+		t.Errorf("write observed %v, want rows %d, sum_id %d", got, len(data)-100, okSum)
+	}
+	back, err := s.Read().Format("parquet").Load(path).Count(ctx)
+	if err != nil || back != got["rows"] {
+		t.Errorf("read back %d rows (%v), observed %v", back, err, got["rows"])
+	}
 }
 
 // kafkaOffset decodes a Kafka source's offsets (topic → partition → offset, as JSON in a

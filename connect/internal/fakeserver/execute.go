@@ -117,6 +117,12 @@ func (s *Server) runCommand(ctx context.Context, cmd *sparkpb.Command, op *Opera
 		if c.StreamingQueryListenerBusCommand.GetRemoveListenerBusListener() {
 			s.removeBuses(op.session)
 		}
+	default: // writes and other commands that run a plan report its observations
+		if resp := s.observedMetrics(&sparkpb.Plan{OpType: &sparkpb.Plan_Command{Command: cmd}}); resp != nil {
+			if err := op.Send(resp); err != nil {
+				return err
+			}
+		}
 	}
 	return op.Complete()
 }

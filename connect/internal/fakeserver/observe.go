@@ -8,8 +8,9 @@ import (
 )
 
 // SetObservedMetrics sets the observed metrics that a query (a root plan) reports after its
-// result, as Spark does for the CollectMetrics relations of the plan: f returns them for a
-// plan, and an empty answer sends no observed-metrics response. The server fills plan_id
+// result, and a command other than the streaming ones (a write) before it completes, as
+// Spark does for the CollectMetrics relations of the plan: f returns them for a plan, and
+// an empty answer sends no observed-metrics response. The server fills plan_id
 // with the plan's root id when it is zero. nil restores the default, no metrics.
 func (s *Server) SetObservedMetrics(f func(plan *sparkpb.Plan) []*sparkpb.ExecutePlanResponse_ObservedMetrics) {
 	s.mu.Lock()
