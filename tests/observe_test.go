@@ -262,7 +262,7 @@ func TestObserveJobQuality(t *testing.T) {
 	input := newTopic(t, ctx, 1)
 	gen := func() producers.Generator { return producers.NewClickstream(50) }
 	opts := func(seed uint64) []producers.StreamOption {
-		return []producers.StreamOption{producers.WithSeed(seed), producers.WithInterval(50*time.Millisecond),
+		return []producers.StreamOption{producers.WithSeed(seed), producers.WithInterval(50 * time.Millisecond),
 			producers.WithLateness(0.1, 5*time.Minute), producers.WithMalformed(0.05)}
 	}
 	events1, m1 := jobInput(t, ctx, input, gen, 800, opts(7)...)
