@@ -38,14 +38,9 @@ func (df *DataFrame) Observe(name string, metrics ...Column) *DataFrame {
 // query reports its metrics in its progress, not to an Observation: starting one over an
 // observed DataFrame makes Get return ErrNoMetrics; use Observe there.
 func (df *DataFrame) ObserveWith(o *Observation, metrics ...Column) *DataFrame {
-	if o == nil {
+	if o == nil || o.ready == nil {
 		return df.derive(func(*sparkpb.Relation) (*sparkpb.Relation, error) {
-			return nil, errors.New("spark connect: observe with a nil Observation")
-		})
-	}
-	if !o.used.CompareAndSwap(false, true) {
-		return df.derive(func(*sparkpb.Relation) (*sparkpb.Relation, error) {
-			return nil, fmt.Errorf("spark connect: observation %q already observes a DataFrame; an Observation can be used once", o.name)
+			return nil, errors.New("spark connect: observe with an Observation not made by NewObservation")
 		})
 	}
 	return df.observe(o.name, metrics, o)
@@ -62,6 +57,10 @@ func (df *DataFrame) observe(name string, metrics []Column, o *Observation) *Dat
 		ex, err := exprs(metrics)
 		if err != nil {
 			return nil, err
+		}
+		// Claimed last, so that a DataFrame that could not be built leaves it free.
+		if o != nil && !o.used.CompareAndSwap(false, true) {
+			return nil, fmt.Errorf("spark connect: observation %q already observes a DataFrame; an Observation can be used once", name)
 		}
 		return &sparkpb.Relation{RelType: &sparkpb.Relation_CollectMetrics{CollectMetrics: &sparkpb.CollectMetrics{
 			Input: in, Name: name, Metrics: ex,

@@ -46,7 +46,7 @@ func TestObserveErrors(t *testing.T) {
 	}{
 		{"no name", s.Range(0, 1, 1).Observe("", Col("id")), "needs a name"},
 		{"no metrics", s.Range(0, 1, 1).Observe("m"), "at least one metric"},
-		{"nil observation", s.Range(0, 1, 1).ObserveWith(nil, Col("id")), "nil Observation"},
+		{"nil observation", s.Range(0, 1, 1).ObserveWith(nil, Col("id")), "not made by NewObservation"},
 		{"bad metric", s.Range(0, 1, 1).Observe("m", Lit(make(chan int))), "chan"},
 	}
 	for _, tc := range cases {
@@ -57,7 +57,13 @@ func TestObserveErrors(t *testing.T) {
 		})
 	}
 	o := NewObservation("once")
-	_ = s.Range(0, 1, 1).ObserveWith(o, Col("id"))
+	// A DataFrame that cannot be built does not use the Observation up.
+	if err := s.Range(0, 1, 1).Limit(-1).ObserveWith(o, Col("id")).Err(); err == nil {
+		t.Error("no error from a bad DataFrame")
+	}
+	if err := s.Range(0, 1, 1).ObserveWith(o, Col("id")).Err(); err != nil {
+		t.Errorf("first use: %v", err)
+	}
 	if _, err := s.Range(0, 1, 1).ObserveWith(o, Col("id")).Rows(ctx); err == nil || !strings.Contains(err.Error(), "used once") {
 		t.Errorf("second use: %v", err)
 	}
