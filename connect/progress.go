@@ -25,8 +25,6 @@ type QueryProgress struct {
 	StateOperators []StateOperatorProgress    `json:"stateOperators"`
 	Sources        []SourceProgress           `json:"sources"`
 	Sink           SinkProgress               `json:"sink"`
-	// ObservedMetric has the batch's observations (see [DataFrame.Observe]) as Spark wrote
-	// them, by name; ObservedMetrics decodes them.
 	ObservedMetric map[string]json.RawMessage `json:"observedMetrics,omitempty"`
 
 	// Extra holds top-level fields this version does not decode.
