@@ -216,7 +216,9 @@ func (df *DataFrame) Collect(ctx context.Context) (*RecordReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newRecordReader(e, df.s.mem), nil
+	rr := newRecordReader(e, df.s.mem)
+	rr.observed = df.s.observationsFor(p)
+	return rr, nil
 }
 
 // Count returns the number of rows.

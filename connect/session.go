@@ -33,6 +33,8 @@ type Session struct {
 	closed  atomic.Bool
 	tags    tagSet     // operation tags, see AddTag
 	local   localCache // large local relations sent as cached artifacts (local_cache.go)
+	// observed holds the Observations of DataFrames built on this session.
+	observed observations
 }
 
 // ErrSessionChanged is wrapped by the error of a call that found a different server-side
@@ -222,14 +224,16 @@ func (s *Session) executeCommand(ctx context.Context, cmd *sparkpb.Command) ([]*
 	if err := s.usable(); err != nil {
 		return nil, err
 	}
-	cmd, err := cacheLocalRelations(ctx, s, cmd)
+	resolved, err := cacheLocalRelations(ctx, s, cmd)
 	if err != nil {
 		return nil, err
 	}
-	if cmd, err = resolveNumericColumns(ctx, s, cmd); err != nil {
+	if resolved, err = resolveNumericColumns(ctx, s, resolved); err != nil {
 		return nil, err
 	}
-	return s.runCommand(ctx, cmd)
+	resps, err := s.runCommand(ctx, resolved)
+	s.observedCommand(cmd, resps, err)
+	return resps, err
 }
 
 // convert turns a gRPC error into a sparkwire error and, with WithErrorStackTraces, fetches

@@ -31,7 +31,8 @@ type QueryStartedEvent struct {
 	Timestamp time.Time `json:"timestamp"`
 }
 
-// QueryProgressEvent carries the progress report of a finished micro-batch.
+// QueryProgressEvent carries the progress report of a finished micro-batch, with the
+// batch's observed metrics (Progress.ObservedMetrics).
 type QueryProgressEvent struct {
 	Progress QueryProgress `json:"progress"`
 }

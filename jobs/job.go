@@ -62,6 +62,10 @@ type Job struct {
 	Key string
 	// Defaults are the job's parameters and their default values.
 	Defaults Params
+	// WatermarkDelay is the delay of the watermark that Transform sets on the event time
+	// (default DefaultWatermarkDelay); the run's quality metrics count events further
+	// behind than this as late (see QualityObservation).
+	WatermarkDelay string
 	// Transform builds the result from the stream of well-formed events.
 	Transform func(s *connect.Session, events *connect.DataFrame, p Params) (*connect.DataFrame, error)
 	// Outputs are further results (optional), each written to a topic and a memory table of
@@ -316,7 +320,7 @@ func (j *Job) Start(ctx context.Context, s *connect.Session, c Config) (*Run, er
 	if err != nil {
 		return nil, err
 	}
-	parsed := j.Parsed(s, c)
+	parsed := j.observeQuality(j.Parsed(s, c))
 	events := parsed.Where("reason IS NULL").Drop("raw", "reason")
 	result, err := j.Transform(s, events, p)
 	if err == nil {

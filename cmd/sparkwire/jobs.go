@@ -190,7 +190,7 @@ func findQueries(ctx context.Context, s *connect.Session, ref string) ([]*connec
 func newStatusCommand(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "status [QUERY|JOB]",
-		Short: "Show the active streaming queries: rates, latest batch, watermark",
+		Short: "Show the active streaming queries: rates, latest batch, watermark, malformed and late events",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.inJobSession(cmd, func(ctx context.Context, s *connect.Session) error {
@@ -216,7 +216,7 @@ func status(ctx context.Context, s *connect.Session, out io.Writer, args []strin
 		return nil
 	}
 	w := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "QUERY\tSTATUS\tBATCH\tINPUT ROWS/S\tPROCESSED ROWS/S\tBATCH MS\tSTATE ROWS\tWATERMARK\tID")
+	fmt.Fprintln(w, "QUERY\tSTATUS\tBATCH\tINPUT ROWS/S\tPROCESSED ROWS/S\tBATCH MS\tSTATE ROWS\tWATERMARK\tMALFORMED\tLATE\tID")
 	for _, q := range qs {
 		st, err := q.Status(ctx)
 		if err != nil {
@@ -227,6 +227,7 @@ func status(ctx context.Context, s *connect.Session, out io.Writer, args []strin
 			return err
 		}
 		batch, in, proc, dur, state, wm := "-", "-", "-", "-", "-", "-"
+		malformed, late := qualityCells(p)
 		if p != nil {
 			batch = strconv.FormatInt(p.BatchID, 10)
 			in, proc = fmt.Sprintf("%.1f", p.InputRowsPerSecond), fmt.Sprintf("%.1f", p.ProcessedRowsPerSecond)
@@ -240,7 +241,7 @@ func status(ctx context.Context, s *connect.Session, out io.Writer, args []strin
 				wm = t.Format(time.DateTime)
 			}
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", q.Name(), st.Message, batch, in, proc, dur, state, wm, q.ID())
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", q.Name(), st.Message, batch, in, proc, dur, state, wm, malformed, late, q.ID())
 	}
 	return w.Flush()
 }

@@ -40,6 +40,7 @@ type Server struct {
 	mu     sync.Mutex
 	recs   []arrow.RecordBatch
 	closed bool
+	obs    observations
 }
 
 // NewServer starts a server.

@@ -84,6 +84,11 @@ func (s *Server) runQuery(plan *sparkpb.Plan, op *Operation) error {
 			return err
 		}
 	}
+	if resp := s.observedMetrics(plan); resp != nil {
+		if err := op.Send(resp); err != nil {
+			return err
+		}
+	}
 	return op.Complete()
 }
 
@@ -122,6 +127,12 @@ func (s *Server) runCommand(ctx context.Context, cmd *sparkpb.Command, op *Opera
 		}
 		if c.StreamingQueryListenerBusCommand.GetRemoveListenerBusListener() {
 			s.removeBuses(op.session)
+		}
+	default: // writes and other commands that run a plan report its observations
+		if resp := s.observedMetrics(&sparkpb.Plan{OpType: &sparkpb.Plan_Command{Command: cmd}}); resp != nil {
+			if err := op.Send(resp); err != nil {
+				return err
+			}
 		}
 	}
 	return op.Complete()
@@ -166,8 +177,11 @@ func (s *Server) queryCommand(c *sparkpb.StreamingQueryCommand) *sparkpb.Execute
 			StatusMessage: msg, IsActive: active,
 		}}
 	case *sparkpb.StreamingQueryCommand_LastProgress, *sparkpb.StreamingQueryCommand_RecentProgress:
+		_, last := c.GetCommand().(*sparkpb.StreamingQueryCommand_LastProgress)
 		res.ResultType = &sparkpb.StreamingQueryCommandResult_RecentProgress{
-			RecentProgress: &sparkpb.StreamingQueryCommandResult_RecentProgressResult{},
+			RecentProgress: &sparkpb.StreamingQueryCommandResult_RecentProgressResult{
+				RecentProgressJson: s.progressOfLocked(c.GetQueryId().GetId(), last),
+			},
 		}
 	case *sparkpb.StreamingQueryCommand_Stop:
 		if q != nil {
