@@ -188,8 +188,9 @@ func (c Column) Negate() Column { return CallFunction("negative", c) }
 // Eq returns c = other.
 func (c Column) Eq(other any) Column { return c.op("==", other) }
 
-// NotEq returns c != other.
-func (c Column) NotEq(other any) Column { return c.op("!=", other) }
+// NotEq returns c != other, sent as not(c == other) as Spark has no function named "!=" (SQL's
+// != and <> parse to the same negated equality).
+func (c Column) NotEq(other any) Column { return c.Eq(other).Not() }
 
 // Gt returns c > other.
 func (c Column) Gt(other any) Column { return c.op(">", other) }

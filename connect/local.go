@@ -254,6 +254,11 @@ func appendValue(b array.Builder, t types.DataType, nullable bool, v any) error 
 		b.AppendNull()
 		return nil
 	}
+	// A non-nil pointer stands for the value it points to (a nil one is NULL, above), as
+	// with Lit and the fields of CreateDataFrameOf.
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer {
+		return appendValue(b, t, nullable, rv.Elem().Interface())
+	}
 	mismatch := func() error {
 		return fmt.Errorf("value %v (%T) does not fit the type %s", v, v, t.DDL())
 	}
