@@ -221,8 +221,15 @@ func (c Column) IsNull() Column { return CallFunction("isNull", c) }
 // IsNotNull is true where c is not NULL.
 func (c Column) IsNotNull() Column { return CallFunction("isNotNull", c) }
 
-// IsIn is true where c equals one of the values (Columns or Go values).
+// IsIn is true where c equals one of the values (Columns or Go values). With a single
+// *DataFrame of one column, it is SQL's c IN (subquery); see DataFrame.Scalar for how a
+// subquery refers to the outer query.
 func (c Column) IsIn(values ...any) Column {
+	if len(values) == 1 {
+		if df, ok := values[0].(*DataFrame); ok {
+			return df.inSubquery(c)
+		}
+	}
 	args := []Column{c}
 	for _, v := range values {
 		o, ok := v.(Column)

@@ -31,6 +31,8 @@ type Session struct {
 	version string
 	bus     *listenerBus
 	closed  atomic.Bool
+	// subqueries holds the relations that live subquery Columns refer to (subquery.go).
+	subqueries subqueryRefs
 }
 
 // ErrSessionChanged is wrapped by the error of a call that found a different server-side

@@ -21,11 +21,15 @@ func Named(name string, value any) NamedArg { return NamedArg{Name: name, Value:
 // its first action.
 //
 // Parameters are positional (? markers) or named (:name markers, given with [Named]); a
-// parameter is a Go value (see [Lit]) or a [Column].
+// parameter is a Go value (see [Lit]) or a [Column]. DataFrames go into the text as tables
+// with [Ref] ({name} markers).
 func (s *Session) SQL(ctx context.Context, query string, args ...any) (*DataFrame, error) {
 	rel := &sparkpb.SQL{Query: query}
+	var refs []DataFrameArg
 	for i, a := range args {
 		switch a := a.(type) {
+		case DataFrameArg:
+			refs = append(refs, a)
 		case NamedArg:
 			e, err := argExpr(a.Value)
 			if err != nil {
@@ -47,6 +51,17 @@ func (s *Session) SQL(ctx context.Context, query string, args ...any) (*DataFram
 		return nil, fmt.Errorf("sql: positional and named parameters cannot be mixed")
 	}
 	input := &sparkpb.Relation{RelType: &sparkpb.Relation_Sql{Sql: rel}}
+	if len(refs) > 0 {
+		if err := s.usable(); err != nil {
+			return nil, err
+		}
+		q, views, err := s.sqlWithRefs(query, refs)
+		if err != nil {
+			return nil, err
+		}
+		rel.Query = q
+		input = withRelations(s, input, views)
+	}
 	resps, err := s.executeCommand(ctx, &sparkpb.Command{CommandType: &sparkpb.Command_SqlCommand{
 		SqlCommand: &sparkpb.SqlCommand{Input: input},
 	}})
