@@ -142,11 +142,15 @@ type TableArg struct {
 	err  error
 }
 
-// AsTable returns the DataFrame as a table argument of a table-valued function (a
-// user-defined table function, or a builtin one that takes a table, such as stack):
+// AsTable returns the DataFrame as a table argument of a table-valued function: a
+// user-defined table function, or a builtin that takes a table, such as stack. Spark takes
+// table arguments in a table-valued function call (a relation, as Session.TVF builds, or
+// SQL's FROM f(TABLE(...)), for which see Ref); in a projection such as Select the server
+// refuses them. PARTITION BY and WITH SINGLE PARTITION are for user-defined table
+// functions; Spark 4.1 fails builtins given them with an internal error:
 //
 //	s.SQL(ctx, "SELECT * FROM stack(1, TABLE({t}))", connect.Ref("t", df))
-//	connect.CallFunction("my_udtf", df.AsTable().PartitionBy(connect.Col("k")).Column())
+//	df.AsTable().PartitionBy(connect.Col("k")).OrderBy(connect.Col("ts")).Column()
 func (df *DataFrame) AsTable() TableArg {
 	return TableArg{df: df, opts: &sparkpb.SubqueryExpression_TableArgOptions{}}
 }
