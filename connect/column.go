@@ -462,7 +462,8 @@ func (c Column) BitwiseXOR(other any) Column { return c.op("^", other) }
 func (c Column) Pow(other any) Column { return c.op("power", other) }
 
 // Outer marks c as a reference to a column of the outer query, inside the right side of
-// a LateralJoin or a subquery. Spark Connect resolves such references on the server (by
-// name, or by DataFrame with DataFrame.Col), so the expression is sent as it is; Outer
-// documents the intent, as PySpark's outer() does.
+// a LateralJoin or a subquery (DataFrame.Scalar, Exists, Column.IsIn with a DataFrame).
+// Spark Connect resolves such references on the server, so the expression is sent as it
+// is; Outer documents the intent, as PySpark's outer() does. In a subquery, name the outer
+// column with Col: Spark 4.1 does not resolve DataFrame-qualified outer references there.
 func (c Column) Outer() Column { return c }

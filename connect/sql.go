@@ -2,6 +2,7 @@ package connect
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/sparkwire/sparkwire/connect/internal/sparkpb"
@@ -51,15 +52,23 @@ func (s *Session) SQL(ctx context.Context, query string, args ...any) (*DataFram
 		return nil, fmt.Errorf("sql: positional and named parameters cannot be mixed")
 	}
 	input := &sparkpb.Relation{RelType: &sparkpb.Relation_Sql{Sql: rel}}
+	if err := s.usable(); err != nil {
+		return nil, err
+	}
+	var views []*sparkpb.Relation
 	if len(refs) > 0 {
-		if err := s.usable(); err != nil {
-			return nil, err
-		}
-		q, views, err := s.sqlWithRefs(query, refs)
+		q, v, err := s.sqlWithRefs(query, refs)
 		if err != nil {
 			return nil, err
 		}
-		rel.Query = q
+		rel.Query, views = q, v
+	}
+	var ids []int64
+	if collectSubqueryIDs(input.ProtoReflect(), true, &ids); len(ids) > 0 {
+		// Spark takes only Ref's views next to a statement, not subquery plans.
+		return nil, errSubqueryParameter
+	}
+	if len(views) > 0 {
 		input = withRelations(s, input, views)
 	}
 	resps, err := s.executeCommand(ctx, &sparkpb.Command{CommandType: &sparkpb.Command_SqlCommand{
@@ -75,6 +84,8 @@ func (s *Session) SQL(ctx context.Context, query string, args ...any) (*DataFram
 	}
 	return nil, fmt.Errorf("spark connect: sql: the server returned no result relation")
 }
+
+var errSubqueryParameter = errors.New("sql: a subquery Column cannot be a parameter; pass its DataFrame with Ref and write (SELECT ... FROM {name}) in the query")
 
 func argExpr(v any) (*sparkpb.Expression, error) {
 	c, ok := v.(Column)

@@ -102,3 +102,27 @@ func TestSQLRefErrors(t *testing.T) {
 		t.Errorf("query sent: %q", got)
 	}
 }
+
+// Spark takes no subquery plans next to a SQL statement (only Ref's views): a subquery
+// Column as a parameter is refused before anything is sent.
+func TestSQLSubqueryParameter(t *testing.T) {
+	srv, s := dialGolden(t)
+	sub := s.Range(0, 5, 1).Select(CallFunction("max", Col("id")))
+	before := sentRequests(srv)
+	for _, args := range [][]any{
+		{Named("m", sub.Scalar())},
+		{sub.Scalar().Plus(1)},
+		{Ref("a", s.Range(0, 3, 1)), Named("m", Col("x").IsIn(sub))},
+	} {
+		q := "SELECT ?"
+		if len(args) == 2 {
+			q = "SELECT * FROM {a} WHERE :m"
+		}
+		if _, err := s.SQL(goldenCtx(t), q, args...); !errors.Is(err, errSubqueryParameter) {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+	if sentRequests(srv) != before {
+		t.Error("a request was sent")
+	}
+}

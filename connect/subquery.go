@@ -252,14 +252,15 @@ func (t TableArg) Column() Column {
 
 // withSubqueryRelations wraps rel, which has just been given its plan id, in a WithRelations
 // node holding the relations of the subqueries its own expressions refer to (not those of
-// its inputs, which carry their own). rel is returned as it is when it has none.
+// its inputs, which carry their own), once each, in order of first appearance. rel is
+// returned as it is when it has none.
 func (s *Session) withSubqueryRelations(rel *sparkpb.Relation) (*sparkpb.Relation, error) {
 	var ids []int64
 	collectSubqueryIDs(rel.ProtoReflect(), true, &ids)
 	if len(ids) == 0 {
 		return rel, nil
 	}
-	refs := make([]*sparkpb.Relation, 0, len(ids))
+	var refs []*sparkpb.Relation
 	seen := map[int64]bool{}
 	for _, id := range ids {
 		if seen[id] {
