@@ -189,7 +189,8 @@ func goNames(dir, prefix string) (map[string]bool, error) {
 }
 
 // check returns the problems of the mapping: PySpark names without exactly one row, rows
-// for names PySpark does not have, and present Go names that do not exist.
+// for names PySpark does not have, present Go names that do not exist, and pending rows
+// whose Go names all exist (the branch that adds them has been merged).
 func check(py []string, rows []Row, known map[string]bool) error {
 	var errs []error
 	seen := map[string]int{}
@@ -204,6 +205,9 @@ func check(py []string, rows []Row, known map[string]bool) error {
 		seen[r.Py] = r.Line
 		if !listed[r.Py] {
 			errs = append(errs, fmt.Errorf("%s:%d: %s is not in %s", mappingFile, r.Line, r.Py, namesFile))
+		}
+		if r.Status == Pending && allKnown(r.Go, known) {
+			errs = append(errs, fmt.Errorf("%s:%d: %s: %s exist now; drop \"pending:\" from the row", mappingFile, r.Line, r.Py, strings.Join(r.Go, ", ")))
 		}
 		if r.Status != Present {
 			continue
@@ -220,6 +224,15 @@ func check(py []string, rows []Row, known map[string]bool) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+func allKnown(names []string, known map[string]bool) bool {
+	for _, n := range names {
+		if !known[n] {
+			return false
+		}
+	}
+	return len(names) > 0
 }
 
 // generate reads the names, the mapping and the Go source, checks them and returns API.md.

@@ -25,7 +25,7 @@ func TestCommittedAPI(t *testing.T) {
 }
 
 func TestCheckFindsProblems(t *testing.T) {
-	py := []string{"DataFrame.select", "DataFrame.toPandas", "DataFrame.observe", "Column.alias"}
+	py := []string{"DataFrame.select", "DataFrame.toPandas", "DataFrame.observe", "Column.alias", "Column.over"}
 	rows, err := parseMapping([]byte(`
 # comment
 DataFrame.select    DataFrame.Select, DataFrame.Nope | remark
@@ -33,6 +33,7 @@ DataFrame.toPandas  n/a: Python-only
 DataFrame.observe   pending: DataFrame.Observe | another branch
 DataFrame.extra     Col
 DataFrame.select    DataFrame.Select
+Column.alias        pending: Col | merged since
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +47,8 @@ DataFrame.select    DataFrame.Select
 		"Go name DataFrame.Nope does not exist",
 		"DataFrame.extra is not in",
 		"DataFrame.select mapped twice",
-		"no row for Column.alias",
+		"no row for Column.over",
+		`Column.alias: Col exist now; drop "pending:"`,
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
