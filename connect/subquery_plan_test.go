@@ -249,3 +249,32 @@ func TestColumnTransform(t *testing.T) {
 		t.Errorf("zero column: %v (func called: %v)", err, called)
 	}
 }
+
+// Subqueries in an aggregate and in a join condition are carried by those nodes.
+func TestSubqueryInAggregateAndJoin(t *testing.T) {
+	srv, s := dialGolden(t)
+	sub := s.Range(0, 2, 1)
+	scalar := sparkpb.SubqueryExpression_SUBQUERY_TYPE_SCALAR
+	agg := s.Range(0, 3, 1).GroupBy(Col("id")).Agg(CallFunction("sum", Col("id")).Plus(sub.Scalar()))
+	got := planOf(t, srv, agg)
+	checkProto(t, "aggregate", noIDs(got), withRelationsRel(
+		&sparkpb.Relation{RelType: &sparkpb.Relation_Aggregate{Aggregate: &sparkpb.Aggregate{
+			Input: rangeRel(3), GroupType: sparkpb.Aggregate_GROUP_TYPE_GROUPBY,
+			GroupingExpressions:  []*sparkpb.Expression{attrExpr("id")},
+			AggregateExpressions: []*sparkpb.Expression{callExpr("+", callExpr("sum", attrExpr("id")), subqueryExpr(planID(sub), scalar))},
+		}}},
+		rangeRel(2)))
+	checkReferences(t, got, planID(sub))
+
+	l, r := s.Table("l"), s.Table("r")
+	join := l.Join(r, l.Col("a").Eq(r.Col("c")).And(sub.Exists()), InnerJoin)
+	got = planOf(t, srv, join)
+	checkProto(t, "join", noIDs(got), withRelationsRel(
+		&sparkpb.Relation{RelType: &sparkpb.Relation_Join{Join: &sparkpb.Join{
+			Left: tableRel("l"), Right: tableRel("r"), JoinType: sparkpb.Join_JOIN_TYPE_INNER,
+			JoinCondition: callExpr("and", callExpr("==", attrExprOf("a", planID(l)), attrExprOf("c", planID(r))),
+				subqueryExpr(planID(sub), sparkpb.SubqueryExpression_SUBQUERY_TYPE_EXISTS)),
+		}}},
+		rangeRel(2)))
+	checkReferences(t, got, planID(sub))
+}
