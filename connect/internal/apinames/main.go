@@ -309,7 +309,7 @@ func render(py []string, rows []Row) []byte {
 			default:
 				goCol, note = codeList(r.Go), r.Note
 			}
-			fmt.Fprintf(&b, "| `%s` | %s | %s |\n", name, goCol, note)
+			fmt.Fprintf(&b, "| `%s` | %s | %s |\n", name, goCol, strings.ReplaceAll(note, "|", `\|`))
 		}
 	}
 	return b.Bytes()
