@@ -136,6 +136,49 @@ func TestSubqueryScalar(t *testing.T) {
 	sqCheck(t, ctx, "b > (SELECT avg(d) FROM r)", l.Filter(connect.Col("b").Gt(r.Select(functions.Avg(connect.Col("d"))).Scalar())), want)
 }
 
+// A subquery whose DataFrame holds a subquery itself, and a column of a DataFrame that
+// carries subqueries, taken with its Col.
+func TestSubqueryNested(t *testing.T) {
+	ctx := testCtx(t, 2*time.Minute)
+	s, _ := session(t, ctx)
+	l := sqValues(t, ctx, s, sqL, "a", "b")
+	r := sqValues(t, ctx, s, sqR, "c", "d")
+
+	// The largest d below the largest b; then the rows of l whose b exceeds it.
+	var maxB, second float64
+	for _, lr := range sqL {
+		if b, ok := lr[1].(float64); ok {
+			maxB = max(maxB, b)
+		}
+	}
+	for _, rr := range sqR {
+		if d, ok := rr[1].(float64); ok && d < maxB {
+			second = max(second, d)
+		}
+	}
+	var want [][]any
+	for _, lr := range sqL {
+		if b, ok := lr[1].(float64); ok && b > second {
+			want = append(want, []any{lr[0], lr[1]})
+		}
+	}
+	inner := r.Filter(connect.Col("d").Lt(l.Select(functions.Max(connect.Col("b"))).Scalar())).Select(functions.Max(connect.Col("d")))
+	sqCheck(t, ctx, "b > (SELECT max(d) FROM r WHERE d < (SELECT max(b) FROM l))", l.Filter(connect.Col("b").Gt(inner.Scalar())), want)
+
+	withMax := l.Select(connect.Col("a"), r.Select(functions.Max(connect.Col("c"))).Scalar().Alias("m"))
+	var maxC int32
+	for _, rr := range sqR {
+		if c, ok := rr[0].(int32); ok {
+			maxC = max(maxC, c)
+		}
+	}
+	want = nil
+	for _, lr := range sqL {
+		want = append(want, []any{lr[0], maxC})
+	}
+	sqCheck(t, ctx, "DataFrame.Col of a DataFrame with a subquery", withMax.Select(withMax.Col("a"), withMax.Col("m")), want)
+}
+
 func TestSubqueryExistsAndIn(t *testing.T) {
 	ctx := testCtx(t, 2*time.Minute)
 	s, _ := session(t, ctx)
