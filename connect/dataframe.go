@@ -29,6 +29,10 @@ func (s *Session) newDataFrame(rel *sparkpb.Relation) *DataFrame {
 		rel.Common = &sparkpb.RelationCommon{}
 	}
 	rel.Common.PlanId = &id
+	rel, err := s.withSubqueryRelations(rel)
+	if err != nil {
+		return &DataFrame{s: s, err: err}
+	}
 	return &DataFrame{s: s, rel: rel}
 }
 

@@ -35,6 +35,8 @@ type Session struct {
 	local   localCache // large local relations sent as cached artifacts (local_cache.go)
 	// observed holds the Observations of DataFrames built on this session.
 	observed observations
+	// subqueries holds the relations that live subquery Columns refer to (subquery.go).
+	subqueries subqueryRefs
 }
 
 // ErrSessionChanged is wrapped by the error of a call that found a different server-side
