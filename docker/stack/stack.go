@@ -61,6 +61,9 @@ type Stack struct {
 	sparkBrokers string
 	authToken    string
 	masterUIURL  string
+	// WithKafkaSASLSSL
+	secureBrokers      []string
+	sparkSecureBrokers string
 
 	mu         sync.Mutex
 	network    *testcontainers.DockerNetwork
@@ -111,6 +114,9 @@ func Start(ctx context.Context, opts ...Option) (*Stack, error) {
 			if kafkaErr == nil {
 				kafkaErr = waitKafka(ctx, s.brokers)
 			}
+			if kafkaErr == nil && cfg.kafkaSASLSSL != nil {
+				kafkaErr = s.secureEndpoints(ctx, cfg.kafkaSASLSSL)
+			}
 		})
 	}
 	wg.Go(func() {
@@ -147,7 +153,14 @@ func Start(ctx context.Context, opts ...Option) (*Stack, error) {
 }
 
 func startKafka(ctx context.Context, cfg *config, nw *testcontainers.DockerNetwork, loopback bool) (*testcontainers.DockerContainer, error) {
-	c, err := testcontainers.Run(ctx, KafkaImage,
+	var secure []testcontainers.ContainerCustomizer
+	if cfg.kafkaSASLSSL != nil {
+		if err := cfg.kafkaSASLSSL.validate(); err != nil {
+			return nil, err
+		}
+		secure = cfg.kafkaSASLSSL.customizers(loopback)
+	}
+	c, err := testcontainers.Run(ctx, KafkaImage, append([]testcontainers.ContainerCustomizer{
 		testcontainers.WithLogger(cfg.logger),
 		network.WithNetwork([]string{kafkaAlias}, nw),
 		testcontainers.WithLabels(cfg.labels(nw.Name)),
@@ -168,6 +181,13 @@ func startKafka(ctx context.Context, cfg *config, nw *testcontainers.DockerNetwo
 					if err != nil {
 						return fmt.Errorf("kafka endpoint: %w", err)
 					}
+					if cfg.kafkaSASLSSL != nil {
+						extra, err := advertisedSecure(ctx, c)
+						if err != nil {
+							return err
+						}
+						ep += extra
+					}
 					if err := c.CopyToContainer(ctx, []byte(ep+"\n"), advertisedFile, 0o644); err != nil {
 						return fmt.Errorf("copy advertised address: %w", err)
 					}
@@ -176,7 +196,7 @@ func startKafka(ctx context.Context, cfg *config, nw *testcontainers.DockerNetwo
 			},
 		}),
 		testcontainers.WithWaitStrategy(wait.ForLog("Kafka Server started").WithStartupTimeout(readyTimeout)),
-	)
+	}, secure...)...)
 	if err != nil {
 		return c, fmt.Errorf("start kafka: %w", err)
 	}
