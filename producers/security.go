@@ -254,7 +254,10 @@ func (p *Producer) securityError(ctx context.Context, err error) error {
 	case errors.As(err, &recErr) && p.cfg.tls != nil:
 		return fmt.Errorf("%w at %s: the broker does not speak TLS (a PLAINTEXT listener?): %w", ErrTLS, strings.Join(p.brokers, ","), err)
 	}
-	if closedEarly(err) {
+	// The connection was made and then failed: the broker closed it, or answered with
+	// bytes that are not Kafka's (a TLS alert to plaintext). Ask the listener whether it
+	// speaks TLS. A refused or silent broker is not probed: the cause is known.
+	if connectedThenFailed(err) {
 		for _, b := range p.brokers {
 			reached, tlsOK := probeTLS(ctx, b, p.cfg.connectTimeout)
 			switch {
@@ -268,10 +271,23 @@ func (p *Producer) securityError(ctx context.Context, err error) error {
 	return nil
 }
 
-// closedEarly reports an error of a connection the peer closed or reset before answering.
-func closedEarly(err error) bool {
+// connectedThenFailed reports an error of a connection that was made and then failed:
+// closed or reset by the peer, or an answer that is not Kafka's (franz-go's "invalid large
+// response size", which a TLS alert sent to a plaintext client causes). Refused
+// connections, unknown hosts and timeouts are not.
+func connectedThenFailed(err error) bool {
+	var opErr *net.OpError
+	var dnsErr *net.DNSError
+	var netErr net.Error
+	switch {
+	case errors.As(err, &opErr) && opErr.Op == "dial", errors.As(err, &dnsErr),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, context.Canceled), errors.As(err, &netErr) && netErr.Timeout():
+		return false
+	}
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
-		errors.Is(err, net.ErrClosed) || strings.Contains(err.Error(), "EOF")
+		errors.Is(err, net.ErrClosed) || strings.Contains(err.Error(), "EOF") ||
+		strings.Contains(err.Error(), "invalid large response size")
 }
 
 // probeTLS reports whether addr accepts a TCP connection and whether a TLS handshake with

@@ -265,3 +265,57 @@ func TestUntrustedCertificate(t *testing.T) {
 		t.Fatalf("got %v, want ErrTLS saying the certificate is not trusted", err)
 	}
 }
+
+// A JVM broker answers a plaintext client on its TLS port with a TLS alert, which franz-go
+// reads as an absurd response size: that too is reported as a broker expecting TLS.
+func TestPlaintextProducerGetsTLSAlert(t *testing.T) {
+	certPEM, keyPEM := selfSigned(t)
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := serve(t, l, func(c net.Conn) {
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		first := make([]byte, 1)
+		if _, err := io.ReadFull(c, first); err != nil {
+			return
+		}
+		if first[0] == 0x16 { // a TLS handshake: the producer's probe
+			_ = tls.Server(&prefixConn{Conn: c, prefix: first}, &tls.Config{Certificates: []tls.Certificate{cert}}).Handshake()
+			return
+		}
+		// Kafka's bytes: answer as the JVM does, with a fatal TLS alert (unexpected_message).
+		_, _ = c.Write([]byte{0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x0a})
+		_, _ = io.Copy(io.Discard, c)
+	})
+	p, err := NewProducer([]string{addr}, "t", WithConnectTimeout(3*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, err = p.Run(ctx, newTestStream(t, "iot"))
+	if !errors.Is(err, ErrTLS) || !strings.Contains(err.Error(), "expects TLS") {
+		t.Fatalf("got %v, want ErrTLS saying the broker expects TLS", err)
+	}
+}
+
+// prefixConn is a connection whose first bytes were already read.
+type prefixConn struct {
+	net.Conn
+	prefix []byte
+}
+
+func (c *prefixConn) Read(b []byte) (int, error) {
+	if len(c.prefix) > 0 {
+		n := copy(b, c.prefix)
+		c.prefix = c.prefix[n:]
+		return n, nil
+	}
+	return c.Conn.Read(b)
+}
