@@ -397,4 +397,17 @@ func TestKafkaSASLSSL(t *testing.T) {
 		}
 		t.Logf("%d events over SASL_SSL -> %d windows, %d quarantined", n, len(want), quarantined)
 	})
+
+	// The broker's and the Spark server's logs, at the images' log levels (Spark: WARN,
+	// Spark Connect: INFO), hold no password either.
+	logs, err := st.Logs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs, "Spark Connect server started") || !strings.Contains(logs, "Kafka Server started") {
+		t.Error("the container logs are incomplete: the check below proves little")
+	}
+	if i := strings.Index(logs, saslSentinel); i >= 0 {
+		t.Errorf("container logs show a password: ...%s...", logs[max(0, i-300):min(len(logs), i+50)])
+	}
 }
