@@ -152,6 +152,11 @@ func (j *BatchJob) Run(ctx context.Context, s *connect.Session, c BatchConfig) (
 	if err != nil {
 		return nil, err
 	}
+	if c.Security != nil {
+		if err := RedactSecrets(ctx, s); err != nil {
+			return nil, fmt.Errorf("batch job %s: %w", j.Name, err)
+		}
+	}
 	result, err := j.result(s, c, p)
 	if err != nil {
 		return nil, err

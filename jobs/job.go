@@ -323,6 +323,11 @@ func (j *Job) Start(ctx context.Context, s *connect.Session, c Config) (*Run, er
 	if err != nil {
 		return nil, err
 	}
+	if c.Security != nil {
+		if err := RedactSecrets(ctx, s); err != nil {
+			return nil, fmt.Errorf("job %s: %w", j.Name, err)
+		}
+	}
 	parsed := j.Parsed(s, c)
 	events := parsed.Where("reason IS NULL").Drop("raw", "reason")
 	result, err := j.Transform(s, events, p)

@@ -1,12 +1,14 @@
 package jobs
 
 import (
+	"context"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/sparkwire/sparkwire/connect"
 	"github.com/sparkwire/sparkwire/producers"
 )
 
@@ -116,4 +118,37 @@ func (k *KafkaSecurity) sparkOptions() map[string]string {
 // with Java's StreamTokenizer, which takes backslash escapes).
 func jaasEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s)
+}
+
+// SecretRedactionRegex matches the secrets a [KafkaSecurity] puts in Spark's options: the
+// quoted password of a JAAS configuration and a PEM private key. It is in Java's regex
+// syntax.
+const SecretRedactionRegex = `password="(?:[^"\\]|\\.)*"|-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----`
+
+// redactionConf is the session setting with which Spark redacts parts of the strings it
+// produces, such as explain output.
+const redactionConf = "spark.sql.redaction.string.regex"
+
+// RedactSecrets makes Spark redact the Kafka secrets (see [SecretRedactionRegex]) in the
+// plan strings it produces for the session, by adding the pattern to the session's
+// spark.sql.redaction.string.regex (kept, if set). Spark redacts a Kafka source's options
+// where it prints them as options, but extended explain output also shows the source's
+// DataSource description with the options in full (seen with Spark 4.1.2). Job.Start and
+// BatchJob.Run call it when their Config has Security.
+func RedactSecrets(ctx context.Context, s *connect.Session) error {
+	old, ok, err := s.Conf().Get(ctx, redactionConf)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", redactionConf, err)
+	}
+	if ok && strings.Contains(old, SecretRedactionRegex) {
+		return nil
+	}
+	v := SecretRedactionRegex
+	if ok && old != "" {
+		v = "(?:" + old + ")|" + v
+	}
+	if err := s.Conf().Set(ctx, redactionConf, v); err != nil {
+		return fmt.Errorf("set %s: %w", redactionConf, err)
+	}
+	return nil
 }

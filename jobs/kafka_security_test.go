@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"maps"
 	"math/big"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -194,6 +195,9 @@ func TestSecuredJobPlans(t *testing.T) {
 					t.Errorf("printed config shows the password: %s", out)
 				}
 			}
+			if v, ok, err := s.Conf().Get(testCtx(t), "spark.sql.redaction.string.regex"); err != nil || !ok || v != SecretRedactionRegex {
+				t.Errorf("the session's string redaction is %q (%v, %v), want %q", v, ok, err, SecretRedactionRegex)
+			}
 			if got := run.Config.Security.String(); !strings.Contains(got, "SCRAM-SHA-256") || !strings.Contains(got, "[REDACTED]") {
 				t.Errorf("Security prints %q", got)
 			}
@@ -230,5 +234,36 @@ func TestSecuredBatchJob(t *testing.T) {
 	_, err := job.Result(s, BatchConfig{Brokers: "kafka:9092", Security: bad})
 	if err == nil || !strings.Contains(err.Error(), "without TLS") || strings.Contains(err.Error(), "s3ntinel") {
 		t.Errorf("SASL without TLS: %v", err)
+	}
+}
+
+// The redaction pattern covers the JAAS password (escaped quotes included) and a PEM key,
+// and RedactSecrets keeps a pattern the session already has, once.
+func TestRedactSecrets(t *testing.T) {
+	ca, key := testCert(t)
+	sec := &KafkaSecurity{TLS: &producers.TLS{CA: ca, ClientCert: ca, ClientKey: producers.Secret(key)},
+		SASL: &producers.SASL{Mechanism: producers.SASLPlain, User: "alice", Password: sentinel}}
+	re := regexp.MustCompile(SecretRedactionRegex) // Java's syntax, within what RE2 reads alike
+	for k, v := range sec.sparkOptions() {
+		red := re.ReplaceAllString(v, "*****")
+		if strings.Contains(red, "s3ntinel") || strings.Contains(red, string(key[30:60])) {
+			t.Errorf("%s not redacted: %s", k, red)
+		}
+		if k == "kafka.ssl.truststore.certificates" && red != v {
+			t.Errorf("the CA certificate should stay: %s", red)
+		}
+	}
+	_, s := serve(t)
+	ctx := testCtx(t)
+	if err := s.Conf().Set(ctx, "spark.sql.redaction.string.regex", "secret"); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := RedactSecrets(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if v, _, err := s.Conf().Get(ctx, "spark.sql.redaction.string.regex"); err != nil || v != "(?:secret)|"+SecretRedactionRegex {
+		t.Errorf("redaction pattern %q, %v", v, err)
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 
+	"github.com/sparkwire/sparkwire/connect"
 	"github.com/sparkwire/sparkwire/docker/stack"
 	"github.com/sparkwire/sparkwire/jobs"
 	"github.com/sparkwire/sparkwire/producers"
@@ -363,6 +364,15 @@ func TestKafkaSASLSSL(t *testing.T) {
 		}
 		t.Cleanup(func() { _ = run.Stop(context.Background()) })
 		noSentinel(t, "run config", fmt.Sprintf("%v %+v", run.Config, *run.Config.Security))
+		// Spark's explain output of the secured source shows the options redacted.
+		plan, err := jobs.PageViews().Parsed(s, run.Config).Explain(ctx, connect.ExplainExtended)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(plan, "kafka") {
+			t.Errorf("explain output does not show the Kafka source:\n%s", plan)
+		}
+		noSentinel(t, "Spark's explain output", plan)
 		if err := run.ProcessAllAvailable(ctx); err != nil {
 			noSentinel(t, "job error", err.Error())
 			t.Fatal(err)
