@@ -323,11 +323,6 @@ func (j *Job) Start(ctx context.Context, s *connect.Session, c Config) (*Run, er
 	if err != nil {
 		return nil, err
 	}
-	if c.Security != nil {
-		if err := RedactSecrets(ctx, s); err != nil {
-			return nil, fmt.Errorf("job %s: %w", j.Name, err)
-		}
-	}
 	parsed := j.Parsed(s, c)
 	events := parsed.Where("reason IS NULL").Drop("raw", "reason")
 	result, err := j.Transform(s, events, p)
@@ -346,6 +341,11 @@ func (j *Job) Start(ctx context.Context, s *connect.Session, c Config) (*Run, er
 		}
 		if err != nil {
 			return nil, fmt.Errorf("job %s, output %s: %w", j.Name, o.Name, err)
+		}
+	}
+	if c.Security != nil {
+		if err := RedactSecrets(ctx, s); err != nil {
+			return nil, fmt.Errorf("job %s: %w", j.Name, err)
 		}
 	}
 	run := &Run{Job: j, Config: c}
