@@ -112,6 +112,24 @@ func (c *KafkaSASLSSL) jaas() string {
 	return b.String()
 }
 
+// option returns the container settings of the secure listeners; none for nil.
+func (c *KafkaSASLSSL) option(loopback bool) testcontainers.CustomizeRequestOption {
+	return func(req *testcontainers.GenericContainerRequest) error {
+		if c == nil {
+			return nil
+		}
+		if err := c.validate(); err != nil {
+			return err
+		}
+		for _, o := range c.customizers(loopback) {
+			if err := o.Customize(req); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
 // customizers returns the container settings of the secure listeners.
 func (c *KafkaSASLSSL) customizers(loopback bool) []testcontainers.ContainerCustomizer {
 	keystore := append(append(slices.Clone(c.KeyPEM), '\n'), c.CertPEM...)

@@ -1,8 +1,11 @@
 package stack
 
 import (
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/testcontainers/testcontainers-go"
 )
 
 func TestKafkaSASLSSLValidate(t *testing.T) {
@@ -39,5 +42,26 @@ func TestKafkaSASLSSLValidate(t *testing.T) {
 	}
 	if got := (ScramUser{"SCRAM-SHA-256", "alice", "secret"}).String(); strings.Contains(got, "secret") {
 		t.Errorf("ScramUser prints %q", got)
+	}
+}
+
+// Without the option the Kafka container request is unchanged; with it, the secure port,
+// the files and the settings are added; a bad configuration fails the request.
+func TestKafkaSASLSSLOption(t *testing.T) {
+	var req testcontainers.GenericContainerRequest
+	if err := (*KafkaSASLSSL)(nil).option(true)(&req); err != nil || len(req.ExposedPorts) != 0 || len(req.Env) != 0 || len(req.Files) != 0 {
+		t.Fatalf("nil option changed the request: %v %+v", err, req)
+	}
+	c := &KafkaSASLSSL{CertPEM: []byte("cert"), KeyPEM: []byte("-----BEGIN PRIVATE KEY-----"), PlainUsers: map[string]string{"bob": "pw"}}
+	if err := c.option(false)(&req); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(req.ExposedPorts, kafkaSecurePort) || len(req.Files) != 2 ||
+		!strings.Contains(req.Env["KAFKA_CFG_LISTENER_SECURITY_PROTOCOL_MAP"], "SASLHOST:SASL_SSL") ||
+		!strings.Contains(req.Env["KAFKA_OPTS"], secureJAASPath) {
+		t.Errorf("request %+v", req)
+	}
+	if err := (&KafkaSASLSSL{}).option(false)(&testcontainers.GenericContainerRequest{}); err == nil {
+		t.Error("an empty configuration should fail")
 	}
 }

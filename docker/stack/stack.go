@@ -153,19 +153,13 @@ func Start(ctx context.Context, opts ...Option) (*Stack, error) {
 }
 
 func startKafka(ctx context.Context, cfg *config, nw *testcontainers.DockerNetwork, loopback bool) (*testcontainers.DockerContainer, error) {
-	var secure []testcontainers.ContainerCustomizer
-	if cfg.kafkaSASLSSL != nil {
-		if err := cfg.kafkaSASLSSL.validate(); err != nil {
-			return nil, err
-		}
-		secure = cfg.kafkaSASLSSL.customizers(loopback)
-	}
-	c, err := testcontainers.Run(ctx, KafkaImage, append([]testcontainers.ContainerCustomizer{
+	c, err := testcontainers.Run(ctx, KafkaImage,
 		testcontainers.WithLogger(cfg.logger),
 		network.WithNetwork([]string{kafkaAlias}, nw),
 		testcontainers.WithLabels(cfg.labels(nw.Name)),
 		testcontainers.WithExposedPorts(kafkaExternalPort),
 		publishOnLoopback(loopback, kafkaExternalPort),
+		cfg.kafkaSASLSSL.option(loopback), // WithKafkaSASLSSL; nothing without it
 		testcontainers.WithEnv(map[string]string{
 			"ADVERTISED_FILE":    advertisedFile,
 			"INTERNAL_HOST_PORT": kafkaInternalAddr,
@@ -196,7 +190,7 @@ func startKafka(ctx context.Context, cfg *config, nw *testcontainers.DockerNetwo
 			},
 		}),
 		testcontainers.WithWaitStrategy(wait.ForLog("Kafka Server started").WithStartupTimeout(readyTimeout)),
-	}, secure...)...)
+	)
 	if err != nil {
 		return c, fmt.Errorf("start kafka: %w", err)
 	}
