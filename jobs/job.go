@@ -178,11 +178,17 @@ type Config struct {
 	Params Params
 	// NoMemorySink leaves out the memory table (its state lives on the server).
 	NoMemorySink bool
+	// Security is how Spark's Kafka source and sink reach a secured listener (TLS, SASL);
+	// nil: plaintext.
+	Security *KafkaSecurity
 }
 
 func (j *Job) withDefaults(c Config) (Config, Params, error) {
 	if c.Brokers == "" {
 		return c, nil, errors.New("job config: Brokers is required")
+	}
+	if err := c.Security.Validate(); err != nil {
+		return c, nil, fmt.Errorf("job config: %w", err)
 	}
 	if c.InputTopic == "" {
 		c.InputTopic = j.Input.Name
@@ -309,6 +315,7 @@ func (j *Job) Parsed(s *connect.Session, c Config) *connect.DataFrame {
 		Option("subscribe", c.InputTopic).
 		Option("startingOffsets", c.StartingOffsets).
 		Option("failOnDataLoss", "false").
+		Options(c.Security.sparkOptions()).
 		Load()
 	return parseEvents(raw, j.Input)
 }
@@ -340,6 +347,11 @@ func (j *Job) Start(ctx context.Context, s *connect.Session, c Config) (*Run, er
 			return nil, fmt.Errorf("job %s, output %s: %w", j.Name, o.Name, err)
 		}
 	}
+	if c.Security != nil {
+		if err := RedactSecrets(ctx, s); err != nil {
+			return nil, fmt.Errorf("job %s: %w", j.Name, err)
+		}
+	}
 	run := &Run{Job: j, Config: c}
 	start := func(w *connect.DataStreamWriter, name string) (*connect.StreamingQuery, error) {
 		if c.Trigger != nil {
@@ -356,7 +368,8 @@ func (j *Job) Start(ctx context.Context, s *connect.Session, c Config) (*Run, er
 		return start(df.WriteStream().Format("kafka").OutputMode(mode).
 			Option("kafka.bootstrap.servers", c.Brokers).
 			Option("topic", topic).
-			Option("checkpointLocation", c.CheckpointDir+"/"+name), name)
+			Option("checkpointLocation", c.CheckpointDir+"/"+name).
+			Options(c.Security.sparkOptions()), name)
 	}
 	if run.Results, err = kafkaSink(kafkaRecords(result, j.Key), c.OutputTopic, c.Name+"_kafka", j.Mode); err != nil {
 		return nil, err
