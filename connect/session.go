@@ -69,6 +69,9 @@ func Dial(ctx context.Context, url string, opts ...Option) (*Session, error) {
 	if cfg.conn.Token != "" {
 		dialOpts = append(dialOpts, grpc.WithPerRPCCredentials(bearer{token: cfg.conn.Token, secure: useTLS}))
 	}
+	if ka := cfg.keepalive.dialOption(); ka != nil {
+		dialOpts = append(dialOpts, ka)
+	}
 	dialOpts = append(dialOpts, cfg.dialOptions...)
 	conn, err := grpc.NewClient(cfg.conn.Address(), dialOpts...)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -60,6 +61,29 @@ type Client struct {
 	mu           sync.Mutex
 	serverSideID string
 	closed       bool
+
+	stats clientStats
+}
+
+// clientStats counts the recoveries of a client's calls.
+type clientStats struct {
+	retries    atomic.Int64
+	reattaches atomic.Int64
+}
+
+// Stats are counts of a client's recoveries since it was made.
+type Stats struct {
+	// Retries counts calls tried again after a transient failure (a refused, reset or lost
+	// connection), each try once: ExecutePlan resends and reattaches included.
+	Retries int64
+	// Reattaches counts ReattachExecute streams opened to resume a result: after a failure
+	// or after the server ended a stream early on purpose.
+	Reattaches int64
+}
+
+// Stats returns the client's counts so far.
+func (c *Client) Stats() Stats {
+	return Stats{Retries: c.stats.retries.Load(), Reattaches: c.stats.reattaches.Load()}
 }
 
 // New returns a client for the session described by cfg.
@@ -135,7 +159,7 @@ func (c *Client) observedID() *string {
 // unary runs one call with the retry policy; op names it in errors.
 func unary[Resp any](ctx context.Context, c *Client, op string, call func(context.Context) (Resp, error)) (Resp, error) {
 	var zero Resp
-	r := newRetrier(c.cfg.Retry)
+	r := c.newRetrier()
 	for {
 		resp, err := call(c.outgoing(ctx))
 		if err == nil {
@@ -152,6 +176,14 @@ func unary[Resp any](ctx context.Context, c *Client, op string, call func(contex
 		}
 		return zero, c.cfg.Convert(ctx, op, err)
 	}
+}
+
+// newRetrier returns a retrier with the client's policy that counts its retries in the
+// client's stats.
+func (c *Client) newRetrier() *retrier {
+	r := newRetrier(c.cfg.Retry)
+	r.onRetry = func() { c.stats.retries.Add(1) }
+	return r
 }
 
 // Analyze sends an AnalyzePlan request, with the session's fields filled in.

@@ -31,6 +31,8 @@ type Execution struct {
 	retry  *retrier
 	// emptyEnds counts the streams in a row that ended cleanly without a response.
 	emptyEnds int
+	// reattaches counts the ReattachExecute streams opened.
+	reattaches int
 
 	complete bool
 	finished bool
@@ -58,7 +60,7 @@ func (c *Client) Execute(ctx context.Context, plan *sparkpb.Plan, tags ...string
 		}},
 	}
 	sctx, cancel := context.WithCancel(ctx)
-	e := &Execution{c: c, ctx: sctx, cancel: cancel, req: req, retry: newRetrier(c.cfg.Retry)}
+	e := &Execution{c: c, ctx: sctx, cancel: cancel, req: req, retry: c.newRetrier()}
 	if err := e.open(); err != nil {
 		cancel()
 		return nil, c.cfg.Convert(ctx, "execute", err)
@@ -88,6 +90,8 @@ func (e *Execution) open() error {
 	if e.lastID != "" {
 		req.LastResponseId = &e.lastID
 	}
+	e.reattaches++
+	e.c.stats.reattaches.Add(1)
 	stream, err := e.c.rpc.ReattachExecute(e.c.outgoing(e.ctx), req)
 	if err != nil {
 		return err
@@ -95,6 +99,9 @@ func (e *Execution) open() error {
 	e.stream = stream
 	return nil
 }
+
+// Reattaches returns how many ReattachExecute streams the operation opened so far.
+func (e *Execution) Reattaches() int { return e.reattaches }
 
 // maxEmptyEnds bounds how often in a row a stream may end cleanly without a single
 // response before the operation is given up (a server that never makes progress).
