@@ -7,44 +7,48 @@ import (
 	"google.golang.org/grpc/keepalive"
 )
 
-// Keepalive says how a session notices a dead connection to the server: a network that
-// went silent (a cable pulled, a firewall dropping packets, a host gone) sends no reset, so
-// without pings a call waits until the network returns. While a call is in flight and the
-// connection has been silent for Time, the client sends an HTTP/2 ping; if no answer comes
-// within Timeout it closes the connection, and the call fails over to the retry policy
-// (a result resumes where it broke off on a new connection). A dead peer is therefore
-// noticed within about Time+Timeout of its last word.
+// Keepalive says how a session notices a dead connection to the server. A network that
+// goes silent (a cable pulled, a firewall or proxy dropping packets, a host gone) sends no
+// reset, so without keepalive a call waits until the network returns. With keepalive, while
+// a call is in flight and nothing has come from the server for Time, the client sends an
+// HTTP/2 ping; if no answer comes within Timeout it closes the connection, and the call goes
+// to the retry policy (a result resumes where it broke off, on a new connection). A dead
+// peer is noticed about Time+Timeout after its last word: 20 s with the defaults.
 //
-// Pings go out only while a call is in flight (never on an idle session), because Spark's
-// server (grpc-java's defaults: permitKeepAliveTime 5 minutes, permitKeepAliveWithoutCalls
-// false; Spark 4.1 changes neither) answers pings on an idle connection with GOAWAY
-// "too_many_pings". With a call in flight the server counts pings that come sooner than 5
-// minutes after another as strikes, and closes the connection at the third, but it forgets
-// the strikes each time it sends anything. So pings are only safe while the server talks at
-// least every three pings: Spark sends result batches, progress messages every 2 s while a
-// query's tasks finish, and ends every result stream after
-// spark.connect.execute.reattachable.senderMaxStreamDuration (2 minutes), so the default
-// Time of 30 s leaves at most three pings in any two minutes of silence. Lower Time only
-// against a server that permits it (grpc-java's permitKeepAliveTime, which Spark 4.1 does
-// not expose).
+// Spark's server does not allow frequent pings: its gRPC server (grpc-java, whose
+// permitKeepAliveTime of 5 minutes and permitKeepAliveWithoutCalls=false Spark 4.1 keeps
+// and does not expose) counts a ping that comes sooner than 5 minutes after the last one as
+// a strike unless it wrote something in between, and at the third strike sends the client
+// away (GOAWAY ENHANCE_YOUR_CALM "too_many_pings"), failing every call on the connection. So
+// the session pings only while a call is in flight (never on an idle session), and keeps the
+// server talking instead: whenever calls are in flight and the server has said nothing for
+// Time/2, the session asks it for its version (a small AnalyzePlan call), whose answer both
+// resets the server's count and shows the client that the connection lives, so that pings
+// go out only when the server stops answering. Results and actions rarely need it (Spark
+// sends a progress message every 2 s while a plan runs); a listener-bus stream waiting for
+// query events does (without the probe, a 10 s keepalive was sent away after 20 s of
+// silence). The cost is one small call per Time/2 while such a call is open. Against a
+// server that permits frequent pings (or behind a proxy that answers them) the probe is
+// harmless.
 type Keepalive struct {
 	// Time is the silence on a connection with a call in flight after which the client
-	// pings (default 30 s; gRPC raises anything below 10 s to 10 s). 0 turns keepalive off.
+	// probes (Time/2) and pings (Time) the server (default 10 s; gRPC raises pings below
+	// 10 s to 10 s). 0 turns keepalive and the probe off.
 	Time time.Duration
 	// Timeout is how long the client waits for a ping's answer (or any other bytes) before
 	// it closes the connection (default 10 s).
 	Timeout time.Duration
 }
 
-// DefaultKeepalive returns the keepalive of a session that sets none: Time 30 s, Timeout
-// 10 s, so a silent network is noticed within 40 s of the last bytes from the server.
+// DefaultKeepalive returns the keepalive of a session that sets none: Time 10 s, Timeout
+// 10 s, so a silent network is noticed within about 20 s of the last bytes from the server.
 func DefaultKeepalive() Keepalive {
-	return Keepalive{Time: 30 * time.Second, Timeout: 10 * time.Second}
+	return Keepalive{Time: 10 * time.Second, Timeout: 10 * time.Second}
 }
 
 // WithKeepalive sets how the session notices a dead connection (default
-// [DefaultKeepalive]); Keepalive{} turns pings off. A zero Timeout with a Time takes the
-// default Timeout.
+// [DefaultKeepalive]); Keepalive{} turns pings and probes off. A zero Timeout with a Time
+// takes the default Timeout.
 func WithKeepalive(k Keepalive) Option {
 	return optionFunc(func(c *config) { c.keepalive = k })
 }
@@ -62,4 +66,12 @@ func (k Keepalive) dialOption() grpc.DialOption {
 		Timeout:             k.Timeout,
 		PermitWithoutStream: false,
 	})
+}
+
+// probe returns the silence after which the session probes the server, 0 for none.
+func (k Keepalive) probe() time.Duration {
+	if k.Time <= 0 {
+		return 0
+	}
+	return k.Time / 2
 }

@@ -93,6 +93,7 @@ func Dial(ctx context.Context, url string, opts ...Option) (*Session, error) {
 		ClientType: clientType,
 		Headers:    cfg.conn.Headers,
 		Retry:      wire.RetryPolicy(cfg.retry),
+		Probe:      cfg.keepalive.probe(),
 		Convert:    s.convert,
 	})
 	s.bus = newListenerBus(s)

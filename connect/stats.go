@@ -12,6 +12,9 @@ type SessionStats struct {
 	// (ReattachExecute), after a failure or after the server ended a long stream on purpose
 	// (spark.connect.execute.reattachable.senderMaxStreamDuration, 2 minutes by default).
 	Reattaches int64
+	// Probes counts the server's answers to the probes that keep a connection with silent
+	// calls from needing keepalive pings (see [Keepalive]).
+	Probes int64
 }
 
 // Stats returns the session's counts so far. It is safe to call at any time, concurrently
@@ -21,7 +24,7 @@ func (s *Session) Stats() SessionStats {
 		return SessionStats{}
 	}
 	st := s.wire.Stats()
-	return SessionStats{Retries: st.Retries, Reattaches: st.Reattaches}
+	return SessionStats{Retries: st.Retries, Reattaches: st.Reattaches, Probes: st.Probes}
 }
 
 // Reattaches returns how many times the reader's result stream was resumed where it broke

@@ -28,6 +28,8 @@ type faultProxy struct {
 	heldAt   time.Time
 	closed   bool
 	wg       sync.WaitGroup
+	// down counts the bytes forwarded from the server to clients.
+	down atomic.Int64
 }
 
 // proxyPair is one client connection and, unless it was accepted during a blackhole, its
@@ -55,6 +57,9 @@ func newFaultProxy(t *testing.T, target string) *faultProxy {
 
 // Addr returns the proxy's host:port.
 func (p *faultProxy) Addr() string { return p.addr }
+
+// BytesDown returns the number of bytes forwarded from the server so far.
+func (p *faultProxy) BytesDown() int64 { return p.down.Load() }
 
 // Accepted returns the number of connections accepted so far.
 func (p *faultProxy) Accepted() int {
@@ -120,6 +125,9 @@ func (p *faultProxy) pipe(pair *proxyPair, dst, src net.Conn) {
 		if n > 0 && dst != nil && !pair.held.Load() {
 			if _, werr := dst.Write(buf[:n]); werr != nil {
 				break
+			}
+			if src == pair.server {
+				p.down.Add(int64(n))
 			}
 		}
 		if err != nil {

@@ -41,13 +41,15 @@ type checkedResult struct {
 	rows, lost, duplicated, wrong int64
 }
 
-// readChecked reads outageQuery(n) from rr, checking every value, and calls fault once after
-// the first tenth of the rows.
+// readChecked reads outageQuery(n) from rr, checking every value, and starts fault once
+// after the first tenth of the rows, on a goroutine of its own (the reads go on meanwhile),
+// which it waits for at the end.
 func readChecked(t *testing.T, rr *connect.RecordReader, n int, fault func()) checkedResult {
 	t.Helper()
 	seen := make([]bool, n)
 	var res checkedResult
 	faulted := false
+	faultDone := make(chan struct{})
 	for rr.Next() {
 		rec := rr.RecordBatch()
 		ids := rec.Column(0).(*array.Int64)
@@ -70,8 +72,11 @@ func readChecked(t *testing.T, rr *connect.RecordReader, n int, fault func()) ch
 		}
 		if !faulted && res.rows >= int64(n/10) {
 			faulted = true
-			fault()
+			go func() { defer close(faultDone); fault() }()
 		}
+	}
+	if faulted {
+		<-faultDone
 	}
 	for _, ok := range seen {
 		if !ok {

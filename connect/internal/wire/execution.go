@@ -61,7 +61,9 @@ func (c *Client) Execute(ctx context.Context, plan *sparkpb.Plan, tags ...string
 	}
 	sctx, cancel := context.WithCancel(ctx)
 	e := &Execution{c: c, ctx: sctx, cancel: cancel, req: req, retry: c.newRetrier()}
+	c.inFlight.Add(1)
 	if err := e.open(); err != nil {
+		c.inFlight.Add(-1)
 		cancel()
 		return nil, c.cfg.Convert(ctx, "execute", err)
 	}
@@ -168,6 +170,7 @@ func (e *Execution) failWith(err error) error {
 }
 
 func (e *Execution) received(resp *sparkpb.ExecutePlanResponse) (*sparkpb.ExecutePlanResponse, error) {
+	e.c.heard()
 	e.retry.reset()
 	e.emptyEnds = 0
 	if err := e.c.observe(resp.GetServerSideSessionId()); err != nil {
@@ -202,6 +205,7 @@ func (e *Execution) finish(interrupt bool) {
 		return
 	}
 	e.finished = true
+	e.c.inFlight.Add(-1)
 	e.cancel()
 	e.rel.finish(interrupt)
 }

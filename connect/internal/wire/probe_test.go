@@ -1,0 +1,94 @@
+package wire
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+
+	"github.com/sparkwire/sparkwire/connect/internal/fakeserver"
+	"github.com/sparkwire/sparkwire/connect/internal/sparkpb"
+)
+
+// versionProbes returns the AnalyzePlan requests that ask for the Spark version.
+func versionProbes(srv *fakeserver.Server) int {
+	n := 0
+	for _, r := range srv.AnalyzeRequests() {
+		if r.GetSparkVersion() != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// While a call is in flight and the server says nothing, the client probes it every probe
+// interval (and counts the answers); with nothing in flight, or once the call ended, it does
+// not.
+func TestProbeWhileCallSilent(t *testing.T) {
+	srv := fakeserver.New()
+	conn, err := grpc.NewClient("localhost:15002",
+		append(srv.DialOptions(), grpc.WithTransportCredentials(insecure.NewCredentials()))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const probe = 20 * time.Millisecond
+	c := New(conn, Config{SessionID: NewUUID(), UserID: "tester", ClientType: "wire-test", Probe: probe})
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = c.Close(ctx, false)
+		conn.Close()
+		srv.Close()
+	})
+	time.Sleep(10 * probe)
+	if n := versionProbes(srv); n != 0 {
+		t.Fatalf("%d probes with nothing in flight", n)
+	}
+	started := make(chan struct{})
+	srv.OnExecute(func(ctx context.Context, _ *sparkpb.ExecutePlanRequest, _ *fakeserver.Operation) error {
+		close(started)
+		<-ctx.Done() // silent until interrupted, as a listener-bus stream waiting for events
+		return ctx.Err()
+	})
+	e, err := c.Execute(testCtx(t), rootPlan())
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	waitFor(t, "three probes", func() bool { return versionProbes(srv) >= 3 && c.Stats().Probes >= 3 })
+	e.Close()
+	time.Sleep(2 * probe) // a probe under way may still land
+	n := versionProbes(srv)
+	time.Sleep(10 * probe)
+	if m := versionProbes(srv); m != n {
+		t.Fatalf("%d more probes after the call ended", m-n)
+	}
+	req := srv.AnalyzeRequests()[0]
+	if req.GetSessionId() != c.SessionID() || req.GetUserContext().GetUserId() != "tester" {
+		t.Errorf("probe %v", req)
+	}
+}
+
+// Stats count retries and reattaches of an execution whose stream breaks.
+func TestStatsCountRetriesAndReattaches(t *testing.T) {
+	srv, c := newClient(t, fastRetries)
+	results(srv, 5)
+	srv.CutStreams(2, 1, status.Error(codes.Unavailable, "connection reset"))
+	e, err := c.Execute(testCtx(t), rootPlan())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	for {
+		if _, err := e.Recv(); err != nil {
+			break
+		}
+	}
+	if st := c.Stats(); st.Retries != 2 || st.Reattaches != 2 || e.Reattaches() != 2 {
+		t.Fatalf("stats %+v, execution reattaches %d; want 2 retries and 2 reattaches", st, e.Reattaches())
+	}
+}
