@@ -15,14 +15,14 @@ import (
 // 2-minute watermark, in update mode.
 //
 // Result columns: window_start, window_end (timestamps), page (string), views (bigint);
-// the Kafka key is the page.
+// the Kafka key is "window_start|page" (a window's later count replaces its earlier one).
 func PageViews() *Job {
 	return &Job{
 		Name:        "pageviews",
 		Description: "Page views per page per 1-minute window (2-minute watermark, update mode).",
 		Input:       producers.NewClickstream(0).Schema(),
 		Mode:        connect.Update,
-		Key:         "page",
+		Key:         "window_start,page",
 		Transform: func(_ *connect.Session, events *connect.DataFrame, _ Params) (*connect.DataFrame, error) {
 			return events.
 				WithWatermark("event_time", "2 minutes").

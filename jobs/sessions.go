@@ -25,7 +25,7 @@ func Sessions() *Job {
 		Description: "Sessions per user, closed after a 30-second gap: events, page views, duration (2-minute watermark, append mode).",
 		Input:       producers.NewClickstream(0).Schema(),
 		Mode:        connect.Append,
-		Key:         "user_id",
+		Key:         "user_id,session_start",
 		Transform: func(_ *connect.Session, events *connect.DataFrame, _ Params) (*connect.DataFrame, error) {
 			isPage := connect.When(connect.Col("event_type").Eq("page_view"), 1).Otherwise(0)
 			return events.

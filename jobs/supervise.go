@@ -81,6 +81,12 @@ type Supervisor struct {
 	// ResetAfter is the running time after which a run counts as healthy, so that the next
 	// restart pauses InitialBackoff again (default 2 minutes).
 	ResetAfter time.Duration
+	// RestartOnStop makes a query that stopped without an error count as a failure and be
+	// restarted: for queries meant to run until the supervisor's context ends, which a
+	// server that shuts down, or another client, may stop cleanly. By default a clean stop
+	// ends that query's supervision, as queries with an AvailableNow or Once trigger stop
+	// by themselves.
+	RestartOnStop bool
 	// MaxRestarts, if positive, is the most restarts in a row (runs shorter than
 	// ResetAfter) before Run gives up and returns the last reason.
 	MaxRestarts int
@@ -97,6 +103,10 @@ type Supervisor struct {
 func Supervise(ctx context.Context, dial func(ctx context.Context) (*connect.Session, error), start Starter) error {
 	return (&Supervisor{Dial: dial, Start: start}).Run(ctx)
 }
+
+// ErrQueryStopped is the reason of a restart after a query stopped without an error, with
+// Supervisor.RestartOnStop.
+var ErrQueryStopped = errors.New("query stopped")
 
 // ErrGaveUp is wrapped by Run's error when MaxRestarts restarts in a row did not give a
 // healthy run.
@@ -255,6 +265,9 @@ func (sv *Supervisor) watch(ctx context.Context, s *connect.Session, queries []*
 				return false, fmt.Errorf("query %s ended: %w", q.Name(), err)
 			case ex != nil:
 				return false, ex
+			}
+			if sv.RestartOnStop {
+				return false, fmt.Errorf("%w: %s", ErrQueryStopped, q.Name())
 			}
 			delete(live, id) // stopped cleanly
 			if sv.Logger != nil {

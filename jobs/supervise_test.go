@@ -256,3 +256,25 @@ func TestSuperviseBadConfig(t *testing.T) {
 		t.Errorf("backoff(100) = %s", got)
 	}
 }
+
+// With RestartOnStop a query that stopped cleanly is restarted, with ErrQueryStopped as the
+// reason; without it, a run whose queries all stopped ends Run with nil.
+func TestSuperviseRestartOnStop(t *testing.T) {
+	h := newSuperviseHarness(t)
+	h.sv.RestartOnStop = true
+	h.run(t)
+	qs := h.nextStart(t)
+	if err := qs[0].Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if r := h.nextRestart(t); !errors.Is(r.Reason, ErrQueryStopped) {
+		t.Fatalf("restart reason %v", r.Reason)
+	}
+	h.nextStart(t)
+
+	h2 := newSuperviseHarness(t)
+	h2.sv.OnStart = func(_ *connect.Session, qs []*connect.StreamingQuery) { _ = qs[0].Stop(context.Background()) }
+	if err := h2.sv.Run(context.Background()); err != nil {
+		t.Fatalf("Run = %v, want nil after a clean stop", err)
+	}
+}

@@ -55,6 +55,13 @@ func newFaultProxy(t *testing.T, target string) *faultProxy {
 	return p
 }
 
+// SetTarget makes new connections go to target (host:port), as after a server moved.
+func (p *faultProxy) SetTarget(target string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.target = target
+}
+
 // Addr returns the proxy's host:port.
 func (p *faultProxy) Addr() string { return p.addr }
 
@@ -103,7 +110,10 @@ func (p *faultProxy) acceptLoop(ln net.Listener) {
 			go p.pipe(pair, nil, c)
 			continue
 		}
-		s, err := net.DialTimeout("tcp", p.target, 5*time.Second)
+		p.mu.Lock()
+		target := p.target
+		p.mu.Unlock()
+		s, err := net.DialTimeout("tcp", target, 5*time.Second)
 		if err != nil {
 			p.drop(pair)
 			continue

@@ -92,7 +92,10 @@ CLI's session) do not see them; 'run' prints their names and ids as it starts th
 				InitialBackoff: backoff,
 				MaxBackoff:     maxBackoff,
 				MaxRestarts:    maxRestarts,
-				Logger:         slog.New(slog.NewTextHandler(g.stderr(), nil)),
+				// Queries that run until stopped are restarted even when they stop cleanly
+				// (a server shutting down may stop them so); AvailableNow and Once end.
+				RestartOnStop: trigger != "available-now" && trigger != "once",
+				Logger:        slog.New(slog.NewTextHandler(g.stderr(), nil)),
 				OnStart: func(s *connect.Session, qs []*connect.StreamingQuery) {
 					for _, q := range qs {
 						fmt.Fprintf(out, "started %-32s id %s (session %s)\n", q.Name(), q.ID(), s.ID())
