@@ -175,7 +175,7 @@ func startKafka(ctx context.Context, cfg *config, nw *testcontainers.DockerNetwo
 				},
 			},
 		}),
-		testcontainers.WithWaitStrategy(wait.ForLog("Kafka Server started").WithStartupTimeout(readyTimeout)),
+		testcontainers.WithWaitStrategyAndDeadline(readyTimeout, wait.ForLog("Kafka Server started").WithStartupTimeout(readyTimeout)),
 	)
 	if err != nil {
 		return c, fmt.Errorf("start kafka: %w", err)
@@ -203,7 +203,7 @@ func startSpark(ctx context.Context, cfg *config, nw *testcontainers.DockerNetwo
 		testcontainers.WithExposedPorts(connectPort, uiPort),
 		publishOnLoopback(loopback, connectPort, uiPort),
 		testcontainers.WithEnv(env),
-		testcontainers.WithWaitStrategy(wait.ForLog("Spark Connect server started").WithStartupTimeout(readyTimeout)),
+		testcontainers.WithWaitStrategyAndDeadline(readyTimeout, wait.ForLog("Spark Connect server started").WithStartupTimeout(readyTimeout)),
 	}
 	if len(args) > 0 {
 		opts = append(opts, testcontainers.WithCmd(args...))
