@@ -161,10 +161,14 @@ func TestSupervisorSurvivesServerRestart(t *testing.T) {
 	// The output, read by another session as Spark reads a file sink's directory (the
 	// files its log committed), until it holds as many rows as were produced.
 	check, _ := sessionAt(t, ctx, st.ConnectURL())
-	out := check.Read().Format("json").Schema("v STRING, partition INT, offset BIGINT").Load(dir + "/out")
+	// A new DataFrame for every read: the server caches the plan of one it saw before, with
+	// the files listed then.
+	output := func() *connect.DataFrame {
+		return check.Read().Format("json").Schema("v STRING, partition INT, offset BIGINT").Load(dir + "/out")
+	}
 	var n int64
 	if err := waitFor(ctx, 6*time.Minute, func() (bool, error) {
-		n, err = out.Count(ctx)
+		n, err = output().Count(ctx)
 		return n >= supervisedEvents, nil
 	}); err != nil {
 		mu.Lock()
@@ -173,7 +177,7 @@ func TestSupervisorSurvivesServerRestart(t *testing.T) {
 		t.Fatalf("the output has %d rows, want %d (restarts %s): %v", n, supervisedEvents, rs, err)
 	}
 	time.Sleep(3 * time.Second) // a batch committing now would show up as duplicates
-	rows, err := out.Select(connect.Col("v")).Rows(ctx)
+	rows, err := output().Select(connect.Col("v")).Rows(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,8 @@ the job's key (the result row's identity), so a consumer that keeps the last rec
 sees each result once.
 
 The queries live in the run's own session, so 'sparkwire status' and 'stop' (which use the
-CLI's session) do not see them; 'run' prints their names and ids as it starts them.`,
+CLI's session) do not see them; 'run' prints their names and ids as it starts them. It runs
+until interrupted, or for --timeout if that flag is given.`,
 		Example: `  sparkwire run pageviews --trigger 5s
   sparkwire run payments_fraud --max-restarts 10`,
 		Args: func(_ *cobra.Command, args []string) error {

@@ -62,7 +62,22 @@ func (c *Client) Execute(ctx context.Context, plan *sparkpb.Plan, tags ...string
 	sctx, cancel := context.WithCancel(ctx)
 	e := &Execution{c: c, ctx: sctx, cancel: cancel, req: req, retry: c.newRetrier()}
 	c.inFlight.Add(1)
-	if err := e.open(); err != nil {
+	for {
+		err := e.open()
+		if err == nil {
+			break
+		}
+		// The request could not be sent (the server unreachable): send it again under the
+		// retry policy, as Recv would.
+		if sctx.Err() == nil && isTransient(err) {
+			ok, werr := e.retry.wait(sctx)
+			if werr == nil && ok {
+				continue
+			}
+			if werr != nil {
+				err = werr
+			}
+		}
 		c.inFlight.Add(-1)
 		cancel()
 		return nil, c.cfg.Convert(ctx, "execute", err)

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"context"
+	"net"
 	"testing"
 	"time"
 
@@ -91,4 +92,37 @@ func TestStatsCountRetriesAndReattaches(t *testing.T) {
 	if st := c.Stats(); st.Retries != 2 || st.Reattaches != 2 || e.Reattaches() != 2 {
 		t.Fatalf("stats %+v, execution reattaches %d; want 2 retries and 2 reattaches", st, e.Reattaches())
 	}
+}
+
+// An ExecutePlan that cannot be sent (nothing listens: the server is down or restarting) is
+// sent again under the retry policy, as a broken result stream is, instead of failing at
+// once.
+func TestExecuteRetriesWhenServerDown(t *testing.T) {
+	conn, err := grpc.NewClient(closedAddr(t), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	c := New(conn, Config{SessionID: NewUUID(), ClientType: "wire-test",
+		Retry: RetryPolicy{MaxRetries: 3, InitialBackoff: time.Millisecond, MaxBackoff: time.Millisecond}})
+	defer c.Close(context.Background(), false)
+	_, err = c.Execute(testCtx(t), rootPlan())
+	if status.Code(err) != codes.Unavailable {
+		t.Fatalf("err %v, want Unavailable", err)
+	}
+	if st := c.Stats(); st.Retries != 3 {
+		t.Fatalf("stats %+v, want 3 retries", st)
+	}
+}
+
+// closedAddr returns a loopback address nothing listens on.
+func closedAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
 }
