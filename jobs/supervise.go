@@ -92,7 +92,8 @@ type Supervisor struct {
 	MaxRestarts int
 	// Logger receives a line per start and per restart (default: none).
 	Logger *slog.Logger
-	// OnStart, if set, is called after each start with the run's session and queries.
+	// OnStart, if set, is called after each start with the run's session and queries, which
+	// stay valid until the next restart (the supervisor closes the session then).
 	OnStart func(s *connect.Session, queries []*connect.StreamingQuery)
 	// OnRestart, if set, is called before each restart's pause.
 	OnRestart func(Restart)
