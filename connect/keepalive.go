@@ -30,6 +30,12 @@ import (
 // silence). The cost is one small call per Time/2 while such a call is open. Against a
 // server that permits frequent pings (or behind a proxy that answers them) the probe is
 // harmless.
+//
+// The other side of quick detection: a server that answers nothing for longer than Timeout
+// (a JVM stuck in garbage collection under memory pressure) is taken for dead too; its calls
+// then retry under the retry policy, and fail if it stays unresponsive beyond the policy's
+// budget, where without keepalive they would have waited for it. Raise Timeout for servers
+// known to stall.
 type Keepalive struct {
 	// Time is the silence on a connection with a call in flight after which the client
 	// probes (Time/2) and pings (Time) the server (default 10 s; gRPC raises pings below
