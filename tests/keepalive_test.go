@@ -62,9 +62,11 @@ func TestKeepaliveDefaultsAcceptedByServer(t *testing.T) {
 		t.Fatalf("count: %d, %v", n, err)
 	}
 	st := s.Stats()
-	if st.Retries != 0 || st.Reattaches != 0 || p.Accepted() != 1 {
-		t.Errorf("%d retries, %d reattaches, %d connections (want 0, 0 and 1): the server sent the client away",
-			st.Retries, st.Reattaches, p.Accepted())
+	// Reattaches may happen on their own (the server ends long streams on purpose, every 5 s
+	// on the suite's own stack); a GOAWAY would show as a retry and a second connection.
+	if st.Retries != 0 || p.Accepted() != 1 {
+		t.Errorf("%d retries, %d connections (want 0 and 1): the server sent the client away",
+			st.Retries, p.Accepted())
 	}
 	if st.Probes == 0 {
 		t.Errorf("no probe answered during %s of a silent listener stream", listen)
