@@ -75,6 +75,9 @@ type Client struct {
 	// server last sent something (Unix nanoseconds), for the probe.
 	inFlight  atomic.Int64
 	lastHeard atomic.Int64
+	// quietStream is how long a result stream must have been open for its empty end to
+	// count as a quiet operation's rather than a server's that makes no progress.
+	quietStream time.Duration
 }
 
 // clientStats counts the recoveries of a client's calls.
@@ -116,6 +119,8 @@ func New(conn grpc.ClientConnInterface, cfg Config) *Client {
 		user:     &sparkpb.UserContext{UserId: cfg.UserID, UserName: cfg.UserID},
 		bg:       bg,
 		bgCancel: cancel,
+
+		quietStream: time.Second,
 	}
 	c.heard()
 	if cfg.Probe > 0 {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"google.golang.org/grpc"
 
@@ -29,8 +30,10 @@ type Execution struct {
 	sent   bool // the ExecutePlan request reached a stream (reattach rather than resend)
 	lastID string
 	retry  *retrier
-	// emptyEnds counts the streams in a row that ended cleanly without a response.
+	// emptyEnds counts the streams in a row that ended cleanly, without a response, soon
+	// after they opened; opened is when the current stream opened.
 	emptyEnds int
+	opened    time.Time
 	// reattaches counts the ReattachExecute streams opened.
 	reattaches int
 
@@ -96,7 +99,7 @@ func (e *Execution) open() error {
 		if err != nil {
 			return err
 		}
-		e.stream, e.sent = stream, true
+		e.stream, e.sent, e.opened = stream, true, time.Now()
 		return nil
 	}
 	req := &sparkpb.ReattachExecuteRequest{
@@ -113,7 +116,7 @@ func (e *Execution) open() error {
 	if err != nil {
 		return err
 	}
-	e.stream = stream
+	e.stream, e.opened = stream, time.Now()
 	return nil
 }
 
@@ -146,7 +149,14 @@ func (e *Execution) Recv() (*sparkpb.ExecutePlanResponse, error) {
 			e.stream = nil
 			if errors.Is(err, io.EOF) {
 				// The server ended the stream without ResultComplete, on purpose (its stream
-				// duration or size limit): reattach at once.
+				// duration or size limit): reattach at once. A stream that stayed open a
+				// while before it ended empty is a quiet operation (a listener bus waiting
+				// for events) meeting the duration limit, not a server that makes no
+				// progress: only quick empty ends count.
+				if time.Since(e.opened) >= e.c.quietStream {
+					e.emptyEnds = 0
+					continue
+				}
 				if e.emptyEnds++; e.emptyEnds <= maxEmptyEnds {
 					continue
 				}

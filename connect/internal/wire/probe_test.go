@@ -3,6 +3,7 @@ package wire
 import (
 	"context"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -125,4 +126,34 @@ func closedAddr(t *testing.T) string {
 	addr := l.Addr().String()
 	l.Close()
 	return addr
+}
+
+// A quiet operation (a listener bus waiting for events) whose streams the server keeps
+// ending empty after its stream duration limit goes on, however often that happens; only
+// streams that end empty at once count towards giving up.
+func TestQuietStreamsEndingEmptyGoOn(t *testing.T) {
+	srv, c := newClient(t, fastRetries)
+	c.quietStream = 5 * time.Millisecond
+	results(srv, 3)
+	var mu sync.Mutex
+	quiet := 0
+	srv.OnReattach(func(ctx context.Context, _ *sparkpb.ReattachExecuteRequest, _ func(*sparkpb.ExecutePlanResponse) error) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if quiet < 3*maxEmptyEnds {
+			quiet++
+			time.Sleep(10 * time.Millisecond) // open a while, then ended by the server, empty
+			return nil
+		}
+		return fakeserver.ErrUseDefault
+	})
+	srv.CutStreams(1, 0, nil)
+	e, err := c.Execute(testCtx(t), rootPlan())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := drain(t, e)
+	if err != nil || len(n) != 3 || n[0] != 0 || n[2] != 2 {
+		t.Fatalf("got %v, err %v after %d quiet streams", n, err, quiet)
+	}
 }
