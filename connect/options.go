@@ -27,10 +27,11 @@ type config struct {
 	dialOptions []grpc.DialOption
 	stackTraces bool
 	retry       RetryPolicy
+	keepalive   Keepalive
 }
 
 func newConfig(cs *ConnectionString, opts []Option) *config {
-	c := &config{conn: *cs, mem: memory.DefaultAllocator, retry: DefaultRetryPolicy()}
+	c := &config{conn: *cs, mem: memory.DefaultAllocator, retry: DefaultRetryPolicy(), keepalive: DefaultKeepalive()}
 	for _, o := range opts {
 		if o != nil {
 			o.apply(c)

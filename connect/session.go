@@ -80,6 +80,9 @@ func dial(ctx context.Context, cfg *config) (*Session, error) {
 	if cfg.conn.Token != "" {
 		dialOpts = append(dialOpts, grpc.WithPerRPCCredentials(bearer{token: cfg.conn.Token, secure: useTLS}))
 	}
+	if ka := cfg.keepalive.dialOption(); ka != nil {
+		dialOpts = append(dialOpts, ka)
+	}
 	dialOpts = append(dialOpts, cfg.dialOptions...)
 	conn, err := grpc.NewClient(cfg.conn.Address(), dialOpts...)
 	if err != nil {
@@ -101,6 +104,7 @@ func dial(ctx context.Context, cfg *config) (*Session, error) {
 		ClientType: clientType,
 		Headers:    cfg.conn.Headers,
 		Retry:      wire.RetryPolicy(cfg.retry),
+		Probe:      cfg.keepalive.probe(),
 		Convert:    s.convert,
 	})
 	s.bus = newListenerBus(s)

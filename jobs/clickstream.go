@@ -15,7 +15,7 @@ import (
 // 2-minute watermark, in update mode.
 //
 // Result columns: window_start, window_end (timestamps), page (string), views (bigint);
-// the Kafka key is the page.
+// the Kafka key is "window_start|page" (a window's later count replaces its earlier one).
 func PageViews() *Job {
 	return &Job{
 		Name:           "pageviews",
@@ -23,7 +23,7 @@ func PageViews() *Job {
 		Input:          producers.NewClickstream(0).Schema(),
 		WatermarkDelay: DefaultWatermarkDelay,
 		Mode:           connect.Update,
-		Key:            "page",
+		Key:            "window_start,page",
 		Transform: func(_ *connect.Session, events *connect.DataFrame, _ Params) (*connect.DataFrame, error) {
 			return events.
 				WithWatermark("event_time", DefaultWatermarkDelay).

@@ -58,7 +58,13 @@ type Job struct {
 	Input producers.Schema
 	// Mode is the output mode of the result.
 	Mode connect.OutputMode
-	// Key is the result column used as the key of the Kafka output records.
+	// Key names the result columns that identify a result row, separated by commas; the
+	// Kafka output record's key is their values as strings, joined by "|" when there are
+	// several. Choose them so that a later record with the same key replaces an earlier
+	// one: the window and the group of an aggregate in update mode, the event's own id for
+	// an output of events. The Kafka sink is at-least-once (a restarted query writes the
+	// micro-batch under way again, see [Supervisor]), so consumers deduplicate or upsert by
+	// this key.
 	Key string
 	// Defaults are the job's parameters and their default values.
 	Defaults Params
@@ -85,7 +91,7 @@ type Output struct {
 	Description string
 	// Mode is the output mode (default Append).
 	Mode connect.OutputMode
-	// Key is the column used as the key of the output's Kafka records.
+	// Key names the columns that identify an output row, as Job.Key does.
 	Key string
 	// Build builds the output from the stream of well-formed events (the same stream that
 	// Transform gets).
@@ -409,9 +415,23 @@ func (j *Job) Start(ctx context.Context, s *connect.Session, c Config) (*Run, er
 	return run, nil
 }
 
-// kafkaRecords turns a result into Kafka records: the key column as a string, and the
-// whole row as a JSON object.
+// kafkaRecords turns a result into Kafka records: the key (see recordKey), and the whole
+// row as a JSON object.
 func kafkaRecords(df *connect.DataFrame, key string) *connect.DataFrame {
-	return df.Select(connect.Col(key).Cast("string").Alias("key"),
-		F.ToJSON(F.Struct(connect.Col("*"))).Alias("value"))
+	return df.Select(recordKey(key).Alias("key"), F.ToJSON(F.Struct(connect.Col("*"))).Alias("value"))
+}
+
+// recordKey returns the Kafka record key of Job.Key's columns: one column's value as a
+// string, or several columns' values joined by "|" (timestamps as Spark casts them to
+// strings, "2006-01-02 15:04:05" in the session's time zone).
+func recordKey(key string) connect.Column {
+	names := strings.Split(key, ",")
+	if len(names) == 1 {
+		return connect.Col(strings.TrimSpace(key)).Cast("string")
+	}
+	cols := make([]connect.Column, len(names))
+	for i, n := range names {
+		cols[i] = connect.Col(strings.TrimSpace(n)).Cast("string")
+	}
+	return F.ConcatWs("|", cols...)
 }

@@ -140,8 +140,8 @@ func TestJobPageViews(t *testing.T) {
 		if err := json.Unmarshal(rec.Value, &v); err != nil {
 			t.Fatal(err)
 		}
-		if string(rec.Key) != v.Page {
-			t.Errorf("output key %q for page %q", rec.Key, v.Page)
+		if want := sparkTime(v.WindowStart) + "|" + v.Page; string(rec.Key) != want {
+			t.Errorf("output key %q, want %q", rec.Key, want)
 		}
 		k := windowKey{v.WindowStart.UTC(), v.Page}
 		fromKafka[k] = max(fromKafka[k], v.Views)

@@ -351,7 +351,11 @@ func waitConnect(ctx context.Context, url string) error {
 
 // ConnectURL returns the Spark Connect address for clients on the host, such as
 // "sc://localhost:32771". It carries no token: see [Stack.AuthToken].
-func (s *Stack) ConnectURL() string { return s.connectURL }
+func (s *Stack) ConnectURL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.connectURL
+}
 
 // AuthToken returns the token the Spark Connect server requires (see [WithAuthToken]), or ""
 // when it requires none.
@@ -359,7 +363,11 @@ func (s *Stack) AuthToken() string { return s.authToken }
 
 // SparkUIURL returns the address of the Spark web UI for browsers on the host, such as
 // "http://localhost:32773", or "" when unknown.
-func (s *Stack) SparkUIURL() string { return s.uiURL }
+func (s *Stack) SparkUIURL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.uiURL
+}
 
 // Brokers returns the Kafka bootstrap addresses for clients on the host, such as
 // ["localhost:32772"]. It is empty when the stack runs without Kafka.

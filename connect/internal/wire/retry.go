@@ -59,6 +59,8 @@ type retrier struct {
 	since   time.Time // the first failure since the last success; zero if none
 	// sleep waits for d or until ctx ends; tests replace it.
 	sleep func(ctx context.Context, d time.Duration) error
+	// onRetry, if set, is called before each retry (after the pause).
+	onRetry func()
 }
 
 func newRetrier(p RetryPolicy) *retrier { return &retrier{p: p, sleep: sleepCtx} }
@@ -90,6 +92,9 @@ func (r *retrier) wait(ctx context.Context) (bool, error) {
 	r.attempt++
 	if err := r.sleep(ctx, d); err != nil {
 		return false, err
+	}
+	if r.onRetry != nil {
+		r.onRetry()
 	}
 	return true, nil
 }
