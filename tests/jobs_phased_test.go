@@ -181,3 +181,178 @@ func sortedKeys[K comparable, V any](m map[K]V, less func(a, b K) int) []K {
 	slices.SortFunc(ks, less)
 	return ks
 }
+
+// phasedSession is a row of the sessions job.
+type phasedSession struct {
+	UserID       string    `json:"user_id"`
+	SessionStart time.Time `json:"session_start"`
+	SessionEnd   time.Time `json:"session_end"`
+	Events       int64     `json:"events"`
+	Pages        int64     `json:"pages"`
+	DurationMS   int64     `json:"duration_ms"`
+}
+
+type sessionKey struct {
+	User  string
+	Start time.Time
+}
+
+// The sessions job over three phases written while it runs and a last one that closes
+// every session: sessions carried in state from one phase to the next, events dropped by
+// the watermark, and after each phase exactly the sessions that the watermark has closed
+// are in the memory table, each once; at the end the output topic holds them too. The
+// numRowsDroppedByWatermark of each batch equals the distinct late (user, event time) rows
+// it read. Crafted users pin the rules: two events exactly the gap (30 s) apart make one
+// session, a millisecond more makes two, a millisecond less one; an event at exactly the
+// watermark is kept, one whose session would end exactly at the watermark is dropped, one
+// a millisecond later is kept.
+func TestJobSessionsPhased(t *testing.T) {
+	ctx := testCtx(t, 5*time.Minute)
+	s, _ := session(t, ctx)
+	const gap = 30 * time.Second
+	events := genEvents(t, producers.NewClickstream(100), 3600,
+		producers.WithSeed(23), producers.WithStart(phaseStart), producers.WithInterval(100*time.Millisecond),
+		producers.WithLateness(0.05, time.Minute), producers.WithTooLate(0.06, jobDelay, 3*time.Minute),
+		producers.WithMalformed(0.03))
+	tmpl := firstWellFormed(t, events, func(m map[string]any) bool { return m["event_type"] == "page_view" })
+	craft := func(at time.Time, user string) phaseRecord {
+		return phaseRecord{Key: []byte(user), Value: withTime(t, tmpl.Value, at, map[string]any{"user_id": user}), Time: at}
+	}
+	marker := func(k int, at time.Time) phaseRecord { return craft(at, fmt.Sprintf("rt-marker-%d", k)) }
+	in := cutPhases(t, events, 3, jobDelay, time.Minute, marker,
+		func(k int, marks []time.Time) []phaseRecord {
+			if k != 1 {
+				return nil
+			}
+			w := marks[0]
+			a := w.Add(10 * time.Second)
+			return []phaseRecord{
+				craft(a, "rt-gap-at"), craft(a.Add(gap), "rt-gap-at"), // one session
+				craft(a, "rt-gap-above"), craft(a.Add(gap+time.Millisecond), "rt-gap-above"), // two sessions
+				craft(a, "rt-gap-below"), craft(a.Add(gap-time.Millisecond), "rt-gap-below"), // one session
+				craft(w, "rt-wm-at"),                                   // kept
+				craft(w.Add(-gap), "rt-wm-end-at"),                     // session end = watermark: dropped
+				craft(w.Add(-gap+time.Millisecond), "rt-wm-end-after"), // kept
+			}
+		})
+	// A last phase, a marker 10 minutes on, closes every session but its own.
+	last := in.Marks[len(in.Marks)-1].Add(jobDelay + 10*time.Minute)
+	in.Phases = append(in.Phases, []phaseRecord{marker(len(in.Phases), last)})
+	in.Marks = append(in.Marks, last.Add(-jobDelay))
+
+	// The model: per user, the open sessions; a phase's rows whose session [t, t+gap] ends
+	// at or before the watermark are dropped, the others merge with the open sessions (an
+	// event within the gap of a session, inclusive, joins it); then the sessions that end
+	// at or before the new watermark are written, once, and leave the state.
+	type open struct {
+		start, last   time.Time
+		events, pages int64
+		phases        map[int]bool
+	}
+	type click struct {
+		EventTime time.Time `json:"event_time"`
+		UserID    string    `json:"user_id"`
+		EventType string    `json:"event_type"`
+	}
+	state := map[string][]open{}
+	emitted := map[sessionKey]phasedSession{}
+	var snaps []map[sessionKey]phasedSession
+	var dropped int64
+	spanning := 0
+	for k, ph := range in.Phases {
+		wm := in.watermarkBefore(k)
+		late := map[string]bool{}
+		for i := range ph {
+			r := &ph[i]
+			if r.Malformed != producers.MalformedNone {
+				continue
+			}
+			c := wellFormedIn[click](t, ph[i:i+1])[0]
+			if !c.EventTime.Add(gap).After(wm) {
+				key := fmt.Sprintf("%s@%s", c.UserID, c.EventTime.Format(time.RFC3339Nano))
+				r.Late = append(r.Late, key)
+				late[key] = true
+				continue
+			}
+			o := open{start: c.EventTime, last: c.EventTime, events: 1, phases: map[int]bool{k: true}}
+			if c.EventType == "page_view" {
+				o.pages = 1
+			}
+			state[c.UserID] = append(state[c.UserID], o)
+		}
+		dropped += int64(len(late))
+		for user, ss := range state {
+			slices.SortStableFunc(ss, func(a, b open) int { return a.start.Compare(b.start) })
+			var merged []open
+			for _, o := range ss {
+				if n := len(merged); n > 0 && !o.start.After(merged[n-1].last.Add(gap)) {
+					m := &merged[n-1]
+					if o.last.After(m.last) {
+						m.last = o.last
+					}
+					m.events += o.events
+					m.pages += o.pages
+					for p := range o.phases {
+						m.phases[p] = true
+					}
+					continue
+				}
+				merged = append(merged, o)
+			}
+			var still []open
+			for _, o := range merged {
+				if end := o.last.Add(gap); !end.After(in.Marks[k]) {
+					emitted[sessionKey{user, o.start}] = phasedSession{UserID: user, SessionStart: o.start, SessionEnd: end,
+						Events: o.events, Pages: o.pages, DurationMS: o.last.Sub(o.start).Milliseconds()}
+					if len(o.phases) > 1 {
+						spanning++
+					}
+				} else {
+					still = append(still, o)
+				}
+			}
+			state[user] = still
+		}
+		snaps = append(snaps, maps.Clone(emitted))
+	}
+	w := in.Marks[0]
+	a := w.Add(10 * time.Second)
+	for _, c := range []struct {
+		key    sessionKey
+		events int64 // 0: no such session
+	}{
+		{sessionKey{"rt-gap-at", a}, 2},
+		{sessionKey{"rt-gap-above", a}, 1},
+		{sessionKey{"rt-gap-above", a.Add(gap + time.Millisecond)}, 1},
+		{sessionKey{"rt-gap-below", a}, 2},
+		{sessionKey{"rt-wm-at", w}, 1},
+		{sessionKey{"rt-wm-end-at", w.Add(-gap)}, 0},
+		{sessionKey{"rt-wm-end-after", w.Add(-gap + time.Millisecond)}, 1},
+	} {
+		if got := emitted[c.key].Events; got != c.events {
+			t.Fatalf("model: crafted session %v has %d events, want %d", c.key, got, c.events)
+		}
+	}
+	if dropped < 10 || spanning < 10 || len(snaps[0]) == 0 || len(snaps[1]) <= len(snaps[0]) {
+		t.Fatalf("the input should drop rows, carry sessions across phases and close sessions in each phase: %d dropped, %d sessions across phases, %d and %d closed after phases 1 and 2",
+			dropped, spanning, len(snaps[0]), len(snaps[1]))
+	}
+
+	p := startPhased(t, ctx, s, jobs.Sessions(), nil)
+	k := func(v phasedSession) sessionKey { return sessionKey{v.UserID, v.SessionStart.UTC()} }
+	eq := func(a, b phasedSession) bool {
+		return a.SessionEnd.Equal(b.SessionEnd) && a.Events == b.Events && a.Pages == b.Pages && a.DurationMS == b.DurationMS
+	}
+	for i, ph := range in.Phases {
+		p.produce(ctx, ph, in.Marks[i])
+		what := fmt.Sprintf("memory table after phase %d", i+1)
+		compareKeyed(t, what, unique(t, what, memoryRows[phasedSession](t, ctx, s, p.run.Config.Name), k), snaps[i], eq)
+	}
+	p.checkDropped(ctx, "end", dropped)
+	fromKafka := topicRows(t, ctx, p.run.Config.OutputTopic, func(v phasedSession) string { return v.UserID })
+	compareKeyed(t, "output topic", unique(t, "output topic", fromKafka, k), emitted, eq)
+	all := in.allRecords()
+	checkQuarantine(t, ctx, p.run, all)
+	t.Logf("%d events in %d phases (%d too late for the watermark), watermarks %v: %d sessions (%d spanning phases), %d late rows",
+		len(all), len(in.Phases), tooLateCount(events, jobDelay), in.Marks, len(emitted), spanning, dropped)
+}
