@@ -356,3 +356,334 @@ func TestJobSessionsPhased(t *testing.T) {
 	t.Logf("%d events in %d phases (%d too late for the watermark), watermarks %v: %d sessions (%d spanning phases), %d late rows",
 		len(all), len(in.Phases), tooLateCount(events, jobDelay), in.Marks, len(emitted), spanning, dropped)
 }
+
+// phasedWindow is a row of the IoT job's main result.
+type phasedWindow struct {
+	WindowStart time.Time `json:"window_start"`
+	WindowEnd   time.Time `json:"window_end"`
+	DeviceID    string    `json:"device_id"`
+	SensorType  string    `json:"sensor_type"`
+	Unit        string    `json:"unit"`
+	Readings    int64     `json:"readings"`
+	AvgReading  float64   `json:"avg_reading"`
+	sum         float64
+}
+
+type deviceWindow struct {
+	Start  time.Time
+	Device string
+}
+
+// The IoT job over three phases written while it runs: each reading falls in five sliding
+// windows, of which the watermark may drop some and keep others; after each phase the
+// memory table holds the readings and mean of every device window as the model gives them
+// (windows rewritten across phases included), and at the end so does the output topic;
+// numRowsDroppedByWatermark of each batch equals its late (window, device) groups. The
+// alerts, which have no watermark, include the readings that came too late for the
+// windows. Crafted readings pin the rules: one at exactly the watermark is in all five of
+// its windows, one a millisecond earlier loses the window that ends at the watermark.
+func TestJobIoTAlertsPhased(t *testing.T) {
+	ctx := testCtx(t, 5*time.Minute)
+	s, _ := session(t, ctx)
+	g := producers.NewIoT(20)
+	g.AnomalyRate = 0.01
+	events := genEvents(t, g, 3600,
+		producers.WithSeed(29), producers.WithStart(phaseStart), producers.WithInterval(150*time.Millisecond),
+		producers.WithLateness(0.05, time.Minute), producers.WithTooLate(0.06, jobDelay, 6*time.Minute),
+		producers.WithMalformed(0.03))
+	tmpl := firstWellFormed(t, events, func(m map[string]any) bool { return m["sensor_type"] == "temperature" })
+	craft := func(at time.Time, device string) phaseRecord {
+		return phaseRecord{Key: []byte(device), Value: withTime(t, tmpl.Value, at, map[string]any{"device_id": device}), Time: at}
+	}
+	in := cutPhases(t, events, 3, jobDelay, time.Minute,
+		func(k int, at time.Time) phaseRecord { return craft(at, fmt.Sprintf("rt-marker-%d", k)) },
+		func(k int, marks []time.Time) []phaseRecord {
+			if k != 1 {
+				return nil
+			}
+			// Above every threshold: the alerts hold them, whatever the windows dropped.
+			at, before := craft(marks[0], "rt-dev-at"), craft(marks[0].Add(-time.Millisecond), "rt-dev-before")
+			at.Value = withTime(t, at.Value, at.Time, map[string]any{"reading": 999.5})
+			before.Value = withTime(t, before.Value, before.Time, map[string]any{"reading": 999.5})
+			return []phaseRecord{at, before}
+		})
+
+	// Thresholds at the 99th percentile of each sensor type's readings.
+	var all []iotReading
+	for _, ph := range in.Phases {
+		all = append(all, wellFormedIn[iotReading](t, ph)...)
+	}
+	byType := map[string][]float64{}
+	for _, r := range all {
+		byType[r.SensorType] = append(byType[r.SensorType], r.Reading)
+	}
+	params := jobs.Params{}
+	thresholds := map[string]float64{}
+	for typ, vs := range byType {
+		slices.Sort(vs)
+		thresholds[typ] = vs[len(vs)*99/100]
+		params["max_"+typ] = thresholds[typ]
+	}
+	if len(params) != 4 {
+		t.Fatalf("sensor types %v, want 4", params)
+	}
+	type alert struct {
+		iotReading
+		Threshold float64 `json:"threshold"`
+	}
+	type akey struct {
+		Device string
+		Seq    int64
+	}
+	wantAlerts := map[akey]alert{}
+	lateAlerts := 0
+
+	model := newUpdateModel[deviceWindow, phasedWindow]()
+	var snaps []map[deviceWindow]phasedWindow
+	for k, ph := range in.Phases {
+		wm := in.watermarkBefore(k)
+		for i := range ph {
+			r := &ph[i]
+			if r.Malformed != producers.MalformedNone {
+				continue
+			}
+			x := wellFormedIn[iotReading](t, ph[i:i+1])[0]
+			dropped := false
+			for j := range 5 {
+				start := x.EventTime.Truncate(time.Minute).Add(-time.Duration(j) * time.Minute)
+				late, ok := model.add(k, wm, deviceWindow{start, x.DeviceID}, start.Add(5*time.Minute), func(w *phasedWindow) {
+					*w = phasedWindow{WindowStart: start, WindowEnd: start.Add(5 * time.Minute), DeviceID: x.DeviceID,
+						SensorType: x.SensorType, Unit: x.Unit, Readings: w.Readings + 1, sum: w.sum + x.Reading}
+					w.AvgReading = w.sum / float64(w.Readings)
+				})
+				if ok {
+					r.Late = append(r.Late, late)
+					dropped = true
+				}
+			}
+			if x.Reading > thresholds[x.SensorType] {
+				wantAlerts[akey{x.DeviceID, x.Seq}] = alert{x, thresholds[x.SensorType]}
+				if dropped {
+					lateAlerts++
+				}
+			}
+		}
+		snaps = append(snaps, model.endPhase(ph))
+	}
+	w := in.Marks[0]
+	final := snaps[len(snaps)-1]
+	for j := range 5 {
+		at := deviceWindow{w.Add(-time.Duration(j) * time.Minute), "rt-dev-at"}
+		before := deviceWindow{w.Add(-time.Duration(j+1) * time.Minute), "rt-dev-before"}
+		if final[at].Readings != 1 || (final[before].Readings == 1) != (j < 4) {
+			t.Fatalf("model: crafted windows %v: %d readings, %v: %d readings", at, final[at].Readings, before, final[before].Readings)
+		}
+	}
+	if model.dropped < 10 || len(model.rewritten) < 10 || len(wantAlerts) == 0 || lateAlerts == 0 {
+		t.Fatalf("the input should drop groups, rewrite windows across phases and raise alerts, some for late readings: %d dropped, %d rewritten, %d alerts, %d late",
+			model.dropped, len(model.rewritten), len(wantAlerts), lateAlerts)
+	}
+
+	p := startPhased(t, ctx, s, jobs.IoTAlerts(), params)
+	wk := func(v phasedWindow) deviceWindow { return deviceWindow{v.WindowStart.UTC(), v.DeviceID} }
+	byReadings := func(a, b phasedWindow) int { return cmp.Compare(a.Readings, b.Readings) }
+	weq := func(a, b phasedWindow) bool {
+		return a.WindowEnd.Equal(b.WindowEnd) && a.SensorType == b.SensorType && a.Unit == b.Unit &&
+			a.Readings == b.Readings && near(a.AvgReading, b.AvgReading)
+	}
+	for k, ph := range in.Phases {
+		p.produce(ctx, ph, in.Marks[k])
+		compareKeyed(t, fmt.Sprintf("memory table after phase %d", k+1),
+			latest(memoryRows[phasedWindow](t, ctx, s, p.run.Config.Name), wk, byReadings), snaps[k], weq)
+	}
+	p.checkDropped(ctx, "end", model.dropped)
+	fromKafka := topicRows(t, ctx, p.run.Config.OutputTopic, func(v phasedWindow) string { return v.DeviceID })
+	compareKeyed(t, "output topic", latest(fromKafka, wk, byReadings), final, weq)
+
+	out := p.run.Outputs["alerts"]
+	ak := func(a alert) akey { return akey{a.DeviceID, a.Seq} }
+	aeq := func(a, b alert) bool { return a.Threshold == b.Threshold && a.iotReading.equal(b.iotReading) }
+	compareKeyed(t, "alerts table", unique(t, "alerts table", memoryRows[alert](t, ctx, s, out.Table), ak), wantAlerts, aeq)
+	compareKeyed(t, "alerts topic", unique(t, "alerts topic", topicRows(t, ctx, out.Topic, func(a alert) string { return a.DeviceID }), ak), wantAlerts, aeq)
+	recs := in.allRecords()
+	checkQuarantine(t, ctx, p.run, recs)
+	t.Logf("%d events in %d phases (%d too late for the watermark), watermarks %v: %d device windows, %d rewritten across phases, %d late groups; %d alerts (%d of readings the windows dropped)",
+		len(recs), len(in.Phases), tooLateCount(events, jobDelay), in.Marks, len(final), len(model.rewritten), model.dropped, len(wantAlerts), lateAlerts)
+}
+
+// phasedTx is a transaction of the payments domain, with the reference table's columns.
+type phasedTx struct {
+	TransactionID    string    `json:"transaction_id"`
+	EventTime        time.Time `json:"event_time"`
+	CardID           string    `json:"card_id"`
+	MerchantID       string    `json:"merchant_id"`
+	MerchantCategory string    `json:"merchant_category"`
+	MCC              int64     `json:"mcc"`
+	Risk             string    `json:"risk"`
+	Amount           float64   `json:"amount"`
+	Currency         string    `json:"currency"`
+	Country          string    `json:"country"`
+	Channel          string    `json:"channel"`
+	IsFraud          bool      `json:"is_fraud"`
+}
+
+// phasedVelocity is a row of the payments job's main result.
+type phasedVelocity struct {
+	WindowStart  time.Time `json:"window_start"`
+	WindowEnd    time.Time `json:"window_end"`
+	CardID       string    `json:"card_id"`
+	Transactions int64     `json:"transactions"`
+	Amount       float64   `json:"amount"`
+	HighRisk     int64     `json:"high_risk"`
+}
+
+type cardWindow struct {
+	Start time.Time
+	Card  string
+}
+
+// The payments job over three phases written while it runs: card windows of 5 minutes
+// fill up across phases, cross the velocity threshold in a later phase than their first
+// transaction, and lose transactions that come too late. After each phase the memory table
+// holds, for every card window above the threshold so far, the count, amount and high-risk
+// count the model gives; at the end so does the output topic; numRowsDroppedByWatermark of
+// each batch equals its late (window, card) groups, flagged or not. The spikes, which have
+// no watermark, include late transactions. Crafted cards pin the window boundary at the
+// watermark: transactions at exactly the watermark (a window's start) count, a millisecond
+// earlier (the window ending at the watermark) they are dropped.
+func TestJobPaymentsFraudPhased(t *testing.T) {
+	ctx := testCtx(t, 5*time.Minute)
+	s, _ := session(t, ctx)
+	const (
+		maxTx = 3
+		spike = 1500.0
+	)
+	// 1,500 transactions of 276 ms per phase: 6 min 54 s, so that the watermark after the
+	// first phase falls on a 5-minute boundary (checked below).
+	events := genEvents(t, producers.NewPayments(300), 4500,
+		producers.WithSeed(31), producers.WithStart(phaseStart), producers.WithInterval(276*time.Millisecond),
+		producers.WithLateness(0.05, time.Minute), producers.WithTooLate(0.06, jobDelay, 6*time.Minute),
+		producers.WithMalformed(0.03))
+	tmpl := firstWellFormed(t, events, func(m map[string]any) bool {
+		a, _ := m["amount"].(float64)
+		return a < 100
+	})
+	n := 0
+	craft := func(at time.Time, card string) phaseRecord {
+		n++
+		return phaseRecord{Key: []byte(card), Time: at,
+			Value: withTime(t, tmpl.Value, at, map[string]any{"card_id": card, "transaction_id": fmt.Sprintf("rt-tx-%d", n)})}
+	}
+	in := cutPhases(t, events, 3, jobDelay, time.Minute,
+		func(k int, at time.Time) phaseRecord { return craft(at, fmt.Sprintf("rt-marker-%d", k)) },
+		func(k int, marks []time.Time) []phaseRecord {
+			if k != 1 {
+				return nil
+			}
+			var recs []phaseRecord
+			for range maxTx + 1 {
+				// Those of rt-card-before are spikes too: the spikes hold them, though the
+				// window drops them.
+				before := craft(marks[0].Add(-time.Millisecond), "rt-card-before")
+				before.Value = withTime(t, before.Value, before.Time, map[string]any{"amount": 1600.25})
+				recs = append(recs, craft(marks[0], "rt-card-at"), before)
+			}
+			return recs
+		})
+	w := in.Marks[0]
+	if !w.Truncate(5 * time.Minute).Equal(w) {
+		t.Fatalf("the watermark after the first phase, %s, should be on a 5-minute boundary", w)
+	}
+
+	model := newUpdateModel[cardWindow, phasedVelocity]()
+	flagged := func(m map[cardWindow]phasedVelocity) map[cardWindow]phasedVelocity {
+		out := map[cardWindow]phasedVelocity{}
+		for k, v := range m {
+			if v.Transactions > maxTx {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	var snaps []map[cardWindow]phasedVelocity
+	wantSpikes := map[string]phasedTx{}
+	lateSpikes := 0
+	for k, ph := range in.Phases {
+		wm := in.watermarkBefore(k)
+		for i := range ph {
+			r := &ph[i]
+			if r.Malformed != producers.MalformedNone {
+				continue
+			}
+			x := wellFormedIn[phasedTx](t, ph[i:i+1])[0]
+			c, ok := paymentCategories[x.MerchantCategory]
+			if !ok {
+				t.Fatalf("category %q missing from the reference table", x.MerchantCategory)
+			}
+			x.MCC, x.Risk = c.MCC, c.Risk
+			start := x.EventTime.Truncate(5 * time.Minute)
+			if late, ok := model.add(k, wm, cardWindow{start, x.CardID}, start.Add(5*time.Minute), func(v *phasedVelocity) {
+				v.WindowStart, v.WindowEnd, v.CardID = start, start.Add(5*time.Minute), x.CardID
+				v.Transactions++
+				v.Amount += x.Amount
+				if c.Risk == "high" {
+					v.HighRisk++
+				}
+			}); ok {
+				r.Late = append(r.Late, late)
+				if x.Amount > spike {
+					lateSpikes++
+				}
+			}
+			if x.Amount > spike {
+				wantSpikes[x.TransactionID] = x
+			}
+		}
+		snaps = append(snaps, flagged(model.endPhase(ph)))
+	}
+	final := snaps[len(snaps)-1]
+	if final[cardWindow{w, "rt-card-at"}].Transactions != maxTx+1 || model.state[cardWindow{w.Add(-5 * time.Minute), "rt-card-before"}].Transactions != 0 {
+		t.Fatalf("model: crafted cards %+v, %+v", final[cardWindow{w, "rt-card-at"}], model.state[cardWindow{w.Add(-5 * time.Minute), "rt-card-before"}])
+	}
+	crossed := 0 // flagged windows that were below the threshold after an earlier phase
+	for key := range final {
+		for _, snap := range snaps[:len(snaps)-1] {
+			if _, ok := snap[key]; !ok && model.first[key] < len(snaps)-1 && model.rewritten[key] {
+				crossed++
+				break
+			}
+		}
+	}
+	if model.dropped < 10 || len(model.rewritten) < 10 || crossed == 0 || len(wantSpikes) == 0 || lateSpikes == 0 {
+		t.Fatalf("the input should drop groups, rewrite windows across phases, flag windows in a later phase and have spikes, some late: %d dropped, %d rewritten, %d crossed, %d spikes, %d late",
+			model.dropped, len(model.rewritten), crossed, len(wantSpikes), lateSpikes)
+	}
+
+	p := startPhased(t, ctx, s, jobs.PaymentsFraud(), jobs.Params{"max_transactions": maxTx, "spike_amount": spike})
+	vk := func(v phasedVelocity) cardWindow { return cardWindow{v.WindowStart.UTC(), v.CardID} }
+	byCount := func(a, b phasedVelocity) int { return cmp.Compare(a.Transactions, b.Transactions) }
+	veq := func(a, b phasedVelocity) bool {
+		return a.WindowEnd.Equal(b.WindowEnd) && a.Transactions == b.Transactions && a.HighRisk == b.HighRisk && near(a.Amount, b.Amount)
+	}
+	for k, ph := range in.Phases {
+		p.produce(ctx, ph, in.Marks[k])
+		compareKeyed(t, fmt.Sprintf("memory table after phase %d", k+1),
+			latest(memoryRows[phasedVelocity](t, ctx, s, p.run.Config.Name), vk, byCount), snaps[k], veq)
+	}
+	p.checkDropped(ctx, "end", model.dropped)
+	fromKafka := topicRows(t, ctx, p.run.Config.OutputTopic, func(v phasedVelocity) string { return v.CardID })
+	compareKeyed(t, "output topic", latest(fromKafka, vk, byCount), final, veq)
+
+	out := p.run.Outputs["spikes"]
+	sk := func(x phasedTx) string { return x.TransactionID }
+	seq := func(a, b phasedTx) bool {
+		a.EventTime, b.EventTime = a.EventTime.UTC(), b.EventTime.UTC()
+		return a == b
+	}
+	compareKeyed(t, "spikes table", unique(t, "spikes table", memoryRows[phasedTx](t, ctx, s, out.Table), sk), wantSpikes, seq)
+	compareKeyed(t, "spikes topic", unique(t, "spikes topic", topicRows(t, ctx, out.Topic, func(x phasedTx) string { return x.CardID }), sk), wantSpikes, seq)
+	recs := in.allRecords()
+	checkQuarantine(t, ctx, p.run, recs)
+	t.Logf("%d events in %d phases (%d too late for the watermark), watermarks %v: %d flagged card windows (%d flagged only in a later phase), %d rewritten across phases, %d late groups; %d spikes (%d of transactions the windows dropped)",
+		len(recs), len(in.Phases), tooLateCount(events, jobDelay), in.Marks, len(final), crossed, len(model.rewritten), model.dropped, len(wantSpikes), lateSpikes)
+}
