@@ -37,7 +37,7 @@ func startJob(t *testing.T, ctx context.Context, s *connect.Session, job *jobs.J
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = run.Stop(context.Background()) })
+	t.Cleanup(func() { stopRun(run) })
 	if want := 3 + 2*len(job.Outputs); len(run.Queries()) != want {
 		t.Fatalf("%d queries, want %d", len(run.Queries()), want)
 	}

@@ -61,7 +61,7 @@ func runJob(t *testing.T, ctx context.Context, s *connect.Session, job *jobs.Job
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = run.Stop(context.Background()) })
+	t.Cleanup(func() { stopRun(run) })
 	if err := run.ProcessAllAvailable(ctx); err != nil {
 		t.Fatal(err)
 	}
