@@ -175,13 +175,6 @@ func TestJobPageViewsPhased(t *testing.T) {
 		len(all), len(in.Phases), tooLateCount(events, jobDelay), in.Marks, len(final), len(model.rewritten), model.dropped)
 }
 
-// sortedKeys returns a map's keys sorted by less.
-func sortedKeys[K comparable, V any](m map[K]V, less func(a, b K) int) []K {
-	ks := slices.Collect(maps.Keys(m))
-	slices.SortFunc(ks, less)
-	return ks
-}
-
 // phasedSession is a row of the sessions job.
 type phasedSession struct {
 	UserID       string    `json:"user_id"`
