@@ -38,7 +38,7 @@ func startJob(t *testing.T, ctx context.Context, s *connect.Session, job *jobs.J
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = run.Stop(context.Background()) })
+	t.Cleanup(func() { stopRun(run) })
 	if want := 3 + 2*len(job.Outputs); len(run.Queries()) != want {
 		t.Fatalf("%d queries, want %d", len(run.Queries()), want)
 	}
@@ -457,27 +457,13 @@ func TestJobPaymentsFraud(t *testing.T) {
 		maxTx = 4
 		spike = 1500.0
 	)
-	type category struct {
-		MCC  int64
-		Risk string
-	}
-	categories := map[string]category{
-		"grocery":         {5411, "low"},
-		"restaurant":      {5812, "low"},
-		"fuel":            {5541, "medium"},
-		"retail":          {5311, "medium"},
-		"online_services": {4816, "high"},
-		"travel":          {4722, "high"},
-		"electronics":     {5732, "high"},
-		"jewelry":         {5944, "high"},
-	}
 
 	// Ground truth from every well-formed transaction.
 	windows := map[vkey]*velocity{}
 	wantSpikes := map[string]tx{}
 	fraudWindows := map[vkey]int64{}
 	for _, x := range wellFormed[tx](t, events) {
-		c, ok := categories[x.MerchantCategory]
+		c, ok := paymentCategories[x.MerchantCategory]
 		if !ok {
 			t.Fatalf("category %q missing from the reference table", x.MerchantCategory)
 		}
@@ -544,4 +530,23 @@ func TestJobPaymentsFraud(t *testing.T) {
 	}
 	t.Logf("%d events (%d late, %d malformed) -> %d of %d card windows flagged (%d windows hold a burst of more than max_transactions fraudulent ones), %d spikes (%d fraudulent)",
 		len(events), m.Late, m.Malformed, len(want), len(windows), bursts, len(wantSpikes), fraudSpikes)
+}
+
+// paymentCategory is the test's own copy of a row of the payments job's reference table.
+type paymentCategory struct {
+	MCC  int64
+	Risk string
+}
+
+// paymentCategories is the test's own copy of the payments job's reference table: what
+// the job promises, written down independently of jobs.MerchantCategories.
+var paymentCategories = map[string]paymentCategory{
+	"grocery":         {5411, "low"},
+	"restaurant":      {5812, "low"},
+	"fuel":            {5541, "medium"},
+	"retail":          {5311, "medium"},
+	"online_services": {4816, "high"},
+	"travel":          {4722, "high"},
+	"electronics":     {5732, "high"},
+	"jewelry":         {5944, "high"},
 }
