@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -56,7 +57,9 @@ func Dial(ctx context.Context, url string, opts ...Option) (*Session, error) {
 	dialOpts := []grpc.DialOption{
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(cfg.conn.MaxMessageSize)),
 	}
-	useTLS := cfg.conn.UseSSL || (cfg.conn.Token != "" && !cfg.conn.isLoopback())
+	secretHeaders, plainHeaders := cfg.conn.splitHeaders()
+	hasSecrets := cfg.conn.Token != "" || len(secretHeaders) > 0
+	useTLS := cfg.conn.UseSSL || (hasSecrets && !cfg.conn.isLoopback())
 	if useTLS {
 		tc := cfg.tlsConfig
 		if tc == nil {
@@ -69,9 +72,16 @@ func Dial(ctx context.Context, url string, opts ...Option) (*Session, error) {
 	if cfg.conn.Token != "" {
 		dialOpts = append(dialOpts, grpc.WithPerRPCCredentials(bearer{token: cfg.conn.Token, secure: useTLS}))
 	}
+	if len(secretHeaders) > 0 {
+		dialOpts = append(dialOpts, grpc.WithPerRPCCredentials(headerCredentials{headers: secretHeaders, secure: useTLS}))
+	}
 	dialOpts = append(dialOpts, cfg.dialOptions...)
 	conn, err := grpc.NewClient(cfg.conn.Address(), dialOpts...)
 	if err != nil {
+		if useTLS && hasSecrets && strings.Contains(err.Error(), "transport level security") {
+			return nil, fmt.Errorf("dial %s: refusing to send %s without TLS to a host that is not a loopback address (a dial option turned transport security off): %w",
+				cfg.conn.Address(), cfg.conn.credentialNames(), err)
+		}
 		return nil, fmt.Errorf("dial %s: %w", cfg.conn.Address(), err)
 	}
 	clientType := fmt.Sprintf("sparkwire/%s go/%s os/%s", Version, runtime.Version(), runtime.GOOS)
@@ -88,7 +98,7 @@ func Dial(ctx context.Context, url string, opts ...Option) (*Session, error) {
 		SessionID:  cfg.conn.SessionID,
 		UserID:     cfg.conn.UserID,
 		ClientType: clientType,
-		Headers:    cfg.conn.Headers,
+		Headers:    plainHeaders,
 		Retry:      wire.RetryPolicy(cfg.retry),
 		Convert:    s.convert,
 	})

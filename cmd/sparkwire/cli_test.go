@@ -610,7 +610,7 @@ func TestSubmitStatusResultsStop(t *testing.T) {
 	// Every run found the session through the id recorded for the server.
 	b, err := os.ReadFile(filepath.Join(c.cacheDir, "sparkwire", "sessions.json"))
 	var ids map[string]string
-	if err != nil || json.Unmarshal(b, &ids) != nil || len(ids) != 1 || ids[c.srv.URL()] == "" {
+	if err != nil || json.Unmarshal(b, &ids) != nil || len(ids) != 1 || ids[sessionKey(c.srv.URL())] == "" {
 		t.Errorf("sessions.json: %s, %v", b, err)
 	}
 
