@@ -213,12 +213,18 @@ func checkKeyValues(t fbTable, i int) error {
 	})
 }
 
+// maxValues is the most values an array (or rows a batch) may have in an IPC stream of
+// n bytes: 8 per byte (a bitmap's density), and at least 65,536 whatever the size.
+func maxValues(n int) int64 {
+	return min(max(8*int64(n), 1<<16), math.MaxInt32)
+}
+
 // checkMessage checks an IPC message's metadata and the body that follows it before arrow-go
 // reads them: the flatbuffer's structure, a schema's fields (their number, nesting and
 // types), and a record batch's counts and buffers (within the body, their decompressed
-// sizes bounded). Record batches must have a schema first; dictionaries are refused (Spark
-// sends none). It returns the message's header type.
-func checkMessage(meta, body []byte, haveSchema bool) error {
+// sizes bounded, counts bounded by the size of the input, the whole stream). Record
+// batches must have a schema first; dictionaries are refused (Spark sends none).
+func checkMessage(meta, body []byte, haveSchema bool, input int) error {
 	msg, err := fbRoot(meta)
 	if err != nil {
 		return err
@@ -254,7 +260,7 @@ func checkMessage(meta, body []byte, haveSchema bool) error {
 		if !haveSchema {
 			return invalidArrow("a record batch before the schema")
 		}
-		return checkRecordBatch(h, body)
+		return checkRecordBatch(h, body, input)
 	case headerDictionaryBatch:
 		return invalidArrow("dictionary batches are not supported (Spark sends none)")
 	default:
@@ -385,13 +391,18 @@ func checkTypeTable(tt uint8, t fbTable) error {
 
 // checkRecordBatch checks a record batch's counts and its buffers' places in the body; the
 // arrays' sizes are checked after decoding, against the types (see validateBatch).
-func checkRecordBatch(rb fbTable, body []byte) error {
+//
+// Counts are bounded by the input's size, maxValues(input): an array of n values with any
+// data takes at least n/8 bytes, and only arrays without data (nulls, empty structs) could
+// claim more, which would make their readers allocate rows by the billion.
+func checkRecordBatch(rb fbTable, body []byte, input int) error {
+	limit := maxValues(input)
 	rows, err := rb.int64(batchLength)
 	if err != nil {
 		return err
 	}
-	if rows < 0 || rows > math.MaxInt32 {
-		return invalidArrow("record batch of %d rows", rows)
+	if rows < 0 || rows > limit {
+		return invalidArrow("record batch of %d rows (at most %d in %d bytes)", rows, limit, input)
 	}
 	start, n, err := rb.vector(batchNodes, 16)
 	if err != nil {
@@ -401,8 +412,8 @@ func checkRecordBatch(rb fbTable, body []byte) error {
 		p := start + 16*k
 		length := int64(binary.LittleEndian.Uint64(rb.b[p:]))
 		nulls := int64(binary.LittleEndian.Uint64(rb.b[p+8:]))
-		if length < 0 || length > math.MaxInt32 || nulls < 0 || nulls > length {
-			return invalidArrow("array %d: %d values, %d nulls", k, length, nulls)
+		if length < 0 || length > limit || nulls < 0 || nulls > length {
+			return invalidArrow("array %d: %d values, %d nulls (at most %d values in %d bytes)", k, length, nulls, limit, input)
 		}
 	}
 	if _, nv, err := rb.vector(batchVariadicCounts, 8); err != nil || nv > 0 {

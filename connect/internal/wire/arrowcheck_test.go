@@ -96,6 +96,11 @@ func TestDecodeBatchRefusesHostileCounts(t *testing.T) {
 	defer nested.Release()
 	nestedData := streamOf(t, nested)
 
+	nullSchema := arrow.NewSchema([]arrow.Field{{Name: "n", Type: arrow.Null, Nullable: true}}, nil)
+	nulls := array.NewRecordBatch(nullSchema, []arrow.Array{array.NewNull(3)}, 3)
+	defer nulls.Release()
+	nullsData := streamOf(t, nulls)
+
 	patch := func(src []byte, f func(d []byte, ms []ipcMsg)) []byte {
 		d := bytes.Clone(src)
 		f(d, ipcMessages(t, d))
@@ -160,6 +165,12 @@ func TestDecodeBatchRefusesHostileCounts(t *testing.T) {
 			n := int(binary.LittleEndian.Uint64(d[bufs+16*2+8:]))
 			put32(d, ms[1].body+off+n-4, 1<<20)
 		}),
+		"a null column of 2^30 rows": patch(nullsData, func(d []byte, ms []ipcMsg) {
+			h := header(t, d, ms[1])
+			p, _ := h.field(batchLength, 8)
+			put64(d, ms[1].meta+p, 1<<30)
+			put64(d, vecAt(t, h, ms[1], batchNodes)+4, 1<<30)
+		}),
 		"a record batch before the schema": good[ipcMessages(t, good)[1].meta-8:],
 	}
 	for name, data := range cases {
@@ -179,7 +190,7 @@ func TestDecodeBatchRefusesHostileCounts(t *testing.T) {
 		})
 	}
 	// The unpatched streams still decode.
-	for _, data := range [][]byte{good, nestedData} {
+	for _, data := range [][]byte{good, nestedData, nullsData} {
 		if err := decodeErr(data, memory.DefaultAllocator); err != nil {
 			t.Fatal(err)
 		}

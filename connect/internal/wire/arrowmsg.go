@@ -29,6 +29,7 @@ import (
 // copy is set.
 type byteMessages struct {
 	data   []byte
+	size   int // of the whole stream
 	mem    memory.Allocator
 	copy   bool
 	schema bool // the schema message was read
@@ -45,7 +46,7 @@ func NewMessageReader(data []byte, mem memory.Allocator) ipc.MessageReader {
 }
 
 func newByteMessages(data []byte, mem memory.Allocator, copyBodies bool) *byteMessages {
-	r := &byteMessages{data: data, mem: mem, copy: copyBodies}
+	r := &byteMessages{data: data, size: len(data), mem: mem, copy: copyBodies}
 	r.refs.Add(1)
 	return r
 }
@@ -97,7 +98,7 @@ func (r *byteMessages) Message() (msg *ipc.Message, err error) {
 		return nil, invalidArrow("message body length %d (%d bytes left)", bodyLen, len(rest))
 	}
 	bodyBytes := rest[:bodyLen:bodyLen]
-	if err := checkMessage(metaBytes, bodyBytes, r.schema); err != nil {
+	if err := checkMessage(metaBytes, bodyBytes, r.schema, r.size); err != nil {
 		return nil, err
 	}
 	r.schema = true
