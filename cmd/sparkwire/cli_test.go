@@ -225,7 +225,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"produce", "--count", "ten", "--dry-run"}, `invalid argument "ten" for "-n, --count"`},
 		{[]string{"produce"}, "no Kafka brokers given"},
 		{[]string{"produce", "--brokers", "localhost:1", "--acks", "some"}, `--acks must be all or leader, not "some"`},
-		{[]string{"produce", "--brokers", "localhost:1", "--rate", "-1"}, "rates must not be negative"},
+		{[]string{"produce", "--brokers", "localhost:1", "--rate", "-1"}, "--rate must be a finite number"},
 		{[]string{"produce", "--brokers", "localhost:1", "--ramp-to", "10", "--burst-rate", "20"}, "--ramp-to and --burst-rate cannot be combined"},
 		{[]string{"produce", "--brokers", "localhost:1", "--compression", "brotli"}, "brotli"},
 		{[]string{"demo", "--duration", "0s"}, "--duration and --rate must be positive"},
