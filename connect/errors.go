@@ -127,6 +127,12 @@ func fromRPC(ctx context.Context, what string, err error) error {
 		}
 	}
 	if info == nil {
+		if err := sizeError(what, st); err != nil {
+			return err
+		}
+		if st.Code() == codes.Unknown && strings.TrimSpace(st.Message()) == "" {
+			return fmt.Errorf("%s: %w", what, emptyServerError(st))
+		}
 		if st.Code() == codes.Unavailable {
 			return fmt.Errorf("%s: server unavailable: %s: %w", what, st.Message(), err)
 		}

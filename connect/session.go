@@ -54,8 +54,11 @@ func Dial(ctx context.Context, url string, opts ...Option) (*Session, error) {
 	} else if !isUUID(cfg.conn.SessionID) {
 		return nil, fmt.Errorf("%w: session id %q is not a UUID", ErrConnectionString, cfg.conn.SessionID)
 	}
+	unaryLimit, streamLimit := sizeLimit(cfg.conn.MaxMessageSize)
 	dialOpts := []grpc.DialOption{
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(cfg.conn.MaxMessageSize)),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(cfg.conn.MaxMessageSize), grpc.MaxCallSendMsgSize(cfg.conn.MaxMessageSize)),
+		grpc.WithChainUnaryInterceptor(unaryLimit),
+		grpc.WithChainStreamInterceptor(streamLimit),
 	}
 	secretHeaders, plainHeaders := cfg.conn.splitHeaders()
 	hasSecrets := cfg.conn.Token != "" || len(secretHeaders) > 0
