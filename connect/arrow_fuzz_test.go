@@ -2,6 +2,8 @@ package connect
 
 import (
 	"bytes"
+	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -16,6 +18,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/sparkwire/sparkwire/connect/internal/fakeserver"
+	"github.com/sparkwire/sparkwire/connect/internal/sparkpb"
 	"github.com/sparkwire/sparkwire/connect/internal/wire"
 )
 
@@ -202,5 +206,43 @@ func TestArrowSeedsDecode(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+	}
+}
+
+// Corrupt Arrow data from the server, in the first message (the schema, read by Schema
+// before any batch) or in a later one, ends the read with ErrInvalidArrow: Schema still
+// answers (never nil) and nothing panics.
+func TestRecordReaderRefusesCorruptArrow(t *testing.T) {
+	good := arrowSeeds(t)[2]
+	badSchema := bytes.Clone(good)
+	binary.LittleEndian.PutUint32(badSchema[8:], 0xfffffff0) // the schema's root table offset
+	badBatch := append(bytes.Clone(good[:len(good)-8]), 0xff, 0xff, 0xff, 0xff, 0x40, 0, 0, 0, 1, 2, 3)
+	for name, data := range map[string][]byte{"schema": badSchema, "batch": badBatch} {
+		t.Run(name, func(t *testing.T) {
+			srv, s := fakeSession(t)
+			srv.OnExecute(func(_ context.Context, req *sparkpb.ExecutePlanRequest, op *fakeserver.Operation) error {
+				if req.GetPlan().GetRoot() == nil {
+					return fakeserver.ErrUseDefault
+				}
+				if err := op.Send(&sparkpb.ExecutePlanResponse{ResponseType: &sparkpb.ExecutePlanResponse_ArrowBatch_{
+					ArrowBatch: &sparkpb.ExecutePlanResponse_ArrowBatch{RowCount: 5, Data: data}}}); err != nil {
+					return err
+				}
+				return op.Complete()
+			})
+			rr, err := s.Range(0, 5, 1).Collect(fakeCtx(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rr.Release()
+			if sc := rr.Schema(); sc == nil {
+				t.Fatal("nil schema")
+			}
+			for rr.Next() {
+			}
+			if !errors.Is(rr.Err(), ErrInvalidArrow) {
+				t.Fatalf("err = %v, want ErrInvalidArrow", rr.Err())
+			}
+		})
 	}
 }
