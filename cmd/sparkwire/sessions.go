@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/sparkwire/sparkwire/connect"
 )
@@ -42,13 +43,38 @@ func sessionKey(url string) string {
 }
 
 // readSessions reads the recorded ids; a missing or damaged file reads as none (a damaged
-// file only costs new sessions).
-func readSessions(p string) map[string]string {
-	ids := map[string]string{}
+// file only costs new sessions). Keys are normalized with sessionKey, which masks the
+// tokens that files written by older versions keyed their entries with; scrubbed reports
+// that a key changed, so that the caller rewrites the file without them.
+func readSessions(p string) (ids map[string]string, scrubbed bool) {
+	raw := map[string]string{}
 	if b, err := os.ReadFile(p); err == nil {
-		_ = json.Unmarshal(b, &ids)
+		_ = json.Unmarshal(b, &raw)
 	}
-	return ids
+	ids = make(map[string]string, len(raw))
+	for k, v := range raw {
+		nk := k
+		if !strings.HasPrefix(k, "sha256:") {
+			nk = sessionKey(k)
+		}
+		if nk != k {
+			scrubbed = true
+			if _, ok := raw[nk]; ok {
+				continue
+			}
+		}
+		ids[nk] = v
+	}
+	return ids, scrubbed
+}
+
+// writeSessions replaces sessions.json with ids.
+func writeSessions(p string, ids map[string]string) error {
+	b, err := json.MarshalIndent(ids, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(p, b)
 }
 
 // lookupSession returns the id recorded for key, if any.
@@ -63,7 +89,11 @@ func lookupSession(key string) (string, bool, error) {
 	var id string
 	var ok bool
 	err = withLock(p, func() error {
-		id, ok = readSessions(p)[key]
+		ids, scrubbed := readSessions(p)
+		id, ok = ids[key]
+		if scrubbed {
+			return writeSessions(p, ids)
+		}
 		return nil
 	})
 	return id, ok, err
@@ -81,17 +111,16 @@ func recordSession(key, id string) (string, error) {
 	}
 	recorded := id
 	err = withLock(p, func() error {
-		ids := readSessions(p)
+		ids, scrubbed := readSessions(p)
 		if prev, ok := ids[key]; ok {
 			recorded = prev
+			if scrubbed {
+				return writeSessions(p, ids)
+			}
 			return nil
 		}
 		ids[key] = id
-		b, err := json.MarshalIndent(ids, "", "  ")
-		if err != nil {
-			return err
-		}
-		return writeFileAtomic(p, b)
+		return writeSessions(p, ids)
 	})
 	return recorded, err
 }

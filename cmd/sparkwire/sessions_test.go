@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -99,7 +100,7 @@ func TestSessionsConcurrent(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			got[i], _ = recordSession("sc://shared/", connect.NewSessionID())
+			got[i], _ = recordSession(sessionKey("sc://shared"), connect.NewSessionID())
 		}()
 	}
 	wg.Wait()
@@ -125,5 +126,28 @@ func TestSessionNotRecordedWhenDialFails(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(c.cacheDir, "sparkwire", "sessions.json")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("sessions.json after a failed dial: %v", err)
+	}
+}
+
+// A file written by an older version, keyed by URLs with their tokens, is found by the new
+// keys and rewritten without the tokens at the first look.
+func TestSessionsScrubsOldKeys(t *testing.T) {
+	newTestCLI(t)
+	p, _ := sessionsPath()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	old := `{"sc://spark:15002/;token=` + sentinel + `": "11111111-2222-4333-8444-555555555555"}`
+	if err := os.WriteFile(p, []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	id, ok, err := lookupSession(sessionKey("sc://spark:15002/;token=other"))
+	if err != nil || !ok || id != "11111111-2222-4333-8444-555555555555" {
+		t.Fatalf("lookup: %q, %v, %v", id, ok, err)
+	}
+	b, _ := os.ReadFile(p)
+	st, _ := os.Stat(p)
+	if strings.Contains(string(b), sentinel) || st.Mode().Perm() != 0o600 {
+		t.Errorf("after the lookup (mode %v): %s", st.Mode().Perm(), b)
 	}
 }

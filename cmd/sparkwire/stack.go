@@ -72,11 +72,11 @@ when they are missing, and leaves them running. Later commands find the endpoint
 			st := &stackState{ConnectURL: s.ConnectURL(), Brokers: s.Brokers(), SparkBrokers: s.SparkBrokers(), SparkUI: s.SparkUIURL()}
 			p, err := statePath()
 			if err == nil {
-				err = os.MkdirAll(filepath.Dir(p), 0o755)
+				err = os.MkdirAll(filepath.Dir(p), 0o700)
 			}
 			if err == nil {
 				b, _ := json.MarshalIndent(st, "", "  ")
-				err = os.WriteFile(p, b, 0o644)
+				err = writeFileAtomic(p, b)
 			}
 			if err != nil {
 				g.report(fmt.Errorf("record the stack's endpoints: %w", err))
