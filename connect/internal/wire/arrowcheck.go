@@ -360,8 +360,22 @@ func checkTypeTable(tt uint8, t fbTable) error {
 		if p, _ := t.field(2, 4); p < 0 {
 			w = 128
 		}
-		if w != 32 && w != 64 && w != 128 && w != 256 {
+		digits := map[int32]int32{32: 9, 64: 18, 128: 38, 256: 76}[w]
+		if digits == 0 {
 			return invalidArrow("decimal of %d bits", w)
+		}
+		// The scale sizes the text of every value (a scale of 2^31 would make each one a
+		// 2 GB string of zeros).
+		precision, err := t.int32(0)
+		if err != nil {
+			return err
+		}
+		scale, err := t.int32(1)
+		if err != nil {
+			return err
+		}
+		if precision < 1 || precision > digits || scale < -digits || scale > digits {
+			return invalidArrow("decimal(%d, %d) of %d bits", precision, scale, w)
 		}
 	case 9: // Time: unit, bitWidth
 		if _, err := t.int32(1); err != nil {

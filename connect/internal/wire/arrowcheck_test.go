@@ -8,6 +8,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
@@ -101,6 +102,16 @@ func TestDecodeBatchRefusesHostileCounts(t *testing.T) {
 	defer nulls.Release()
 	nullsData := streamOf(t, nulls)
 
+	decSchema := arrow.NewSchema([]arrow.Field{{Name: "d", Type: &arrow.Decimal128Type{Precision: 38, Scale: 10}}}, nil)
+	db := array.NewDecimal128Builder(memory.DefaultAllocator, decSchema.Field(0).Type.(*arrow.Decimal128Type))
+	db.Append(decimal128.FromI64(12345))
+	decCol := db.NewArray()
+	db.Release()
+	decRec := array.NewRecordBatch(decSchema, []arrow.Array{decCol}, 1)
+	decCol.Release()
+	defer decRec.Release()
+	decData := streamOf(t, decRec)
+
 	patch := func(src []byte, f func(d []byte, ms []ipcMsg)) []byte {
 		d := bytes.Clone(src)
 		f(d, ipcMessages(t, d))
@@ -171,6 +182,17 @@ func TestDecodeBatchRefusesHostileCounts(t *testing.T) {
 			put64(d, ms[1].meta+p, 1<<30)
 			put64(d, vecAt(t, h, ms[1], batchNodes)+4, 1<<30)
 		}),
+		"a decimal scale of 2^30": patch(decData, func(d []byte, ms []ipcMsg) {
+			h := header(t, d, ms[0])
+			var f fbTable
+			_ = h.tables(schemaFields, func(x fbTable) error { f = x; return errors.New("first") })
+			typ, _, err := f.table(fieldType)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, _ := typ.field(1, 4) // scale
+			put32(d, ms[0].meta+p, 1<<30)
+		}),
 		"a record batch before the schema": good[ipcMessages(t, good)[1].meta-8:],
 	}
 	for name, data := range cases {
@@ -190,7 +212,7 @@ func TestDecodeBatchRefusesHostileCounts(t *testing.T) {
 		})
 	}
 	// The unpatched streams still decode.
-	for _, data := range [][]byte{good, nestedData, nullsData} {
+	for _, data := range [][]byte{good, nestedData, nullsData, decData} {
 		if err := decodeErr(data, memory.DefaultAllocator); err != nil {
 			t.Fatal(err)
 		}
