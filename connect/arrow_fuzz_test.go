@@ -33,6 +33,14 @@ func FuzzArrowBatch(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// Work that grows faster than the input is a failure too: the counts an input may
+		// claim are bounded by its size, and decoding a few kilobytes takes milliseconds.
+		start := time.Now()
+		defer func() {
+			if d := time.Since(start); d > 10*time.Second {
+				t.Fatalf("%d bytes took %s", len(data), d)
+			}
+		}()
 		for _, mem := range []memory.Allocator{memory.DefaultAllocator, memory.NewCheckedAllocator(memory.DefaultAllocator)} {
 			schema, recs, err := wire.DecodeBatch(data, mem)
 			if err != nil {
