@@ -49,12 +49,12 @@ func TestHostileNestedParentheses(t *testing.T) {
 	}
 }
 
-// A 64 MiB binary literal over a 32 MiB message limit fails before it is sent, saying the
+// A 64 MiB binary literal over a 16 MiB message limit fails before it is sent, saying the
 // plan is too large, with both sizes and the setting that raises the limit; a response over
 // the limit says that, with its size.
 func TestHostileMessageSizes(t *testing.T) {
 	ctx := testCtx(t, 3*time.Minute)
-	const limit = 32 << 20
+	const limit = 16 << 20
 	s, _ := sessionAt(t, ctx, withParam(env.ConnectURL(), "grpc_max_message_size", strconv.Itoa(limit)))
 
 	big := make([]byte, 64<<20)
@@ -71,8 +71,8 @@ func TestHostileMessageSizes(t *testing.T) {
 		}
 	}
 
-	// One row of 40 MB: Spark cannot split it into smaller messages.
-	df, err := s.SQL(ctx, "SELECT repeat('x', 40000000) AS s")
+	// One row of 20 MB: Spark cannot split it into smaller messages.
+	df, err := s.SQL(ctx, "SELECT repeat('x', 20000000) AS s")
 	if err != nil {
 		t.Fatal(err)
 	}
