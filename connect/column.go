@@ -188,8 +188,9 @@ func (c Column) Negate() Column { return CallFunction("negative", c) }
 // Eq returns c = other.
 func (c Column) Eq(other any) Column { return c.op("==", other) }
 
-// NotEq returns c != other.
-func (c Column) NotEq(other any) Column { return c.op("!=", other) }
+// NotEq returns c != other, sent as not(c == other) as Spark has no function named "!=" (SQL's
+// != and <> parse to the same negated equality).
+func (c Column) NotEq(other any) Column { return c.Eq(other).Not() }
 
 // Gt returns c > other.
 func (c Column) Gt(other any) Column { return c.op(">", other) }
@@ -221,8 +222,15 @@ func (c Column) IsNull() Column { return CallFunction("isNull", c) }
 // IsNotNull is true where c is not NULL.
 func (c Column) IsNotNull() Column { return CallFunction("isNotNull", c) }
 
-// IsIn is true where c equals one of the values (Columns or Go values).
+// IsIn is true where c equals one of the values (Columns or Go values). With a single
+// *DataFrame of one column, it is SQL's c IN (subquery); see DataFrame.Scalar for how a
+// subquery refers to the outer query.
 func (c Column) IsIn(values ...any) Column {
+	if len(values) == 1 {
+		if df, ok := values[0].(*DataFrame); ok {
+			return df.inSubquery(c)
+		}
+	}
 	args := []Column{c}
 	for _, v := range values {
 		o, ok := v.(Column)
@@ -455,7 +463,8 @@ func (c Column) BitwiseXOR(other any) Column { return c.op("^", other) }
 func (c Column) Pow(other any) Column { return c.op("power", other) }
 
 // Outer marks c as a reference to a column of the outer query, inside the right side of
-// a LateralJoin or a subquery. Spark Connect resolves such references on the server (by
-// name, or by DataFrame with DataFrame.Col), so the expression is sent as it is; Outer
-// documents the intent, as PySpark's outer() does.
+// a LateralJoin or a subquery (DataFrame.Scalar, Exists, Column.IsIn with a DataFrame).
+// Spark Connect resolves such references on the server, so the expression is sent as it
+// is; Outer documents the intent, as PySpark's outer() does. In a subquery, name the outer
+// column with Col: Spark 4.1 does not resolve DataFrame-qualified outer references there.
 func (c Column) Outer() Column { return c }

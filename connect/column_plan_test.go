@@ -52,7 +52,7 @@ func TestColumnPlans(t *testing.T) {
 		{"Mod", Col("a").Mod(3), callExpr("%", a, litLong(3))},
 		{"Negate", Col("a").Negate(), callExpr("negative", a)},
 		{"Eq", Col("a").Eq("x"), callExpr("==", a, litString("x"))},
-		{"NotEq", Col("a").NotEq(Col("b")), callExpr("!=", a, b)},
+		{"NotEq", Col("a").NotEq(Col("b")), callExpr("not", callExpr("==", a, b))},
 		{"Gt", Col("a").Gt(Col("b")), callExpr(">", a, b)},
 		{"Ge", Col("a").Ge(Col("b")), callExpr(">=", a, b)},
 		{"Lt", Col("a").Lt(Col("b")), callExpr("<", a, b)},

@@ -2,6 +2,7 @@ package connect
 
 import (
 	"context"
+	"strings"
 
 	"github.com/sparkwire/sparkwire/connect/internal/sparkpb"
 )
@@ -17,6 +18,7 @@ func (c RuntimeConfig) Set(ctx context.Context, key, value string) error {
 	_, err := c.s.config(ctx, &sparkpb.ConfigRequest_Operation{OpType: &sparkpb.ConfigRequest_Operation_Set{
 		Set: &sparkpb.ConfigRequest_Set{Pairs: []*sparkpb.KeyValue{{Key: key, Value: &value}}},
 	}})
+	c.changed(key)
 	return err
 }
 
@@ -58,5 +60,13 @@ func (c RuntimeConfig) Unset(ctx context.Context, key string) error {
 	_, err := c.s.config(ctx, &sparkpb.ConfigRequest_Operation{OpType: &sparkpb.ConfigRequest_Operation_Unset{
 		Unset: &sparkpb.ConfigRequest_Unset{Keys: []string{key}},
 	}})
+	c.changed(key)
 	return err
+}
+
+// changed forgets what the session read of a setting it caches (local_cache.go).
+func (c RuntimeConfig) changed(key string) {
+	if c.s != nil && strings.HasPrefix(key, localRelationConfPrefix) {
+		c.s.local.forgetConf()
+	}
 }

@@ -29,6 +29,10 @@ func (s *Session) newDataFrame(rel *sparkpb.Relation) *DataFrame {
 		rel.Common = &sparkpb.RelationCommon{}
 	}
 	rel.Common.PlanId = &id
+	rel, err := s.withSubqueryRelations(rel)
+	if err != nil {
+		return &DataFrame{s: s, err: err}
+	}
 	return &DataFrame{s: s, rel: rel}
 }
 
@@ -216,7 +220,9 @@ func (df *DataFrame) Collect(ctx context.Context) (*RecordReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newRecordReader(e, df.s.mem), nil
+	rr := newRecordReader(e, df.s.mem)
+	rr.observed = df.s.observationsFor(p)
+	return rr, nil
 }
 
 // Count returns the number of rows.

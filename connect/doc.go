@@ -15,6 +15,17 @@
 // operation there. Executions are reattachable: when the server ends a response stream on
 // purpose, or the connection breaks, the client reattaches from the last response it saw.
 //
+// Running operations can be stopped from elsewhere: every operation carries the tags of its
+// session ([Session.AddTag]) and of its context ([WithOperationTags]), and
+// [Session.InterruptTag], [Session.InterruptOperation] and [Session.InterruptAll] interrupt
+// them; the action then fails with an error matching [ErrInterrupted]. [WithOperationTrace]
+// reports each operation's id and Spark's execution progress (stages, tasks, bytes read).
+//
+// Subqueries are Columns: [DataFrame.Scalar], [DataFrame.Exists], [Column.IsIn] with a
+// DataFrame, and [DataFrame.AsTable] for table-valued functions; a DataFrame goes into SQL
+// text with [Ref]. API.md in this directory lists PySpark's DataFrame API names beside
+// this package's.
+//
 // Errors the server reports are *[SparkError] values carrying Spark's error class and
 // SQLSTATE. Go values map to Spark literals as documented at [Lit], and Spark values to Go
 // values as documented at [Row].

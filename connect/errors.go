@@ -81,9 +81,19 @@ func (e *SparkError) Error() string {
 func (e *SparkError) GRPCStatus() *status.Status { return status.New(e.Code, e.Message) }
 
 // Is lets errors.Is(err, ErrSessionChanged) hold for the server's own report of a changed
-// session (INVALID_HANDLE.SESSION_CHANGED), as it does when the client notices the change.
+// session (INVALID_HANDLE.SESSION_CHANGED), as it does when the client notices the change,
+// errors.Is(err, ErrNotFound) for a missing table, view, database, catalog or function, and
+// errors.Is(err, ErrInterrupted) for an interrupted operation (OPERATION_CANCELED).
 func (e *SparkError) Is(target error) bool {
-	return target == ErrSessionChanged && strings.HasPrefix(e.ErrorClass, "INVALID_HANDLE.SESSION_CHANGED")
+	switch target {
+	case ErrSessionChanged:
+		return strings.HasPrefix(e.ErrorClass, "INVALID_HANDLE.SESSION_CHANGED")
+	case ErrInterrupted:
+		return isInterrupted(e.ErrorClass)
+	case ErrNotFound:
+		return isNotFound(e.ErrorClass)
+	}
+	return false
 }
 
 // Unwrap returns the cause, if any, so errors.As can walk the server-side chain.

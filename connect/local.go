@@ -20,9 +20,11 @@ import (
 	"github.com/sparkwire/sparkwire/connect/types"
 )
 
-// CreateDataFrame makes a DataFrame of data held in Go, sent to the server inline with the
-// plan (for small tables: reference data, test inputs). The batches must share one schema;
-// they are serialized at once and the caller keeps ownership of them.
+// CreateDataFrame makes a DataFrame of data held in Go. The batches must share one schema;
+// they are serialized at once and the caller keeps ownership of them. Small data travels
+// inline with the plan; from spark.sql.session.localRelationCacheThreshold bytes on (1 MiB
+// on Spark 4.1), the first action uploads it in chunks that the server caches for the
+// session, and the plan names them (see [Session.AddArtifacts] for how uploads travel).
 func (s *Session) CreateDataFrame(batches ...arrow.RecordBatch) *DataFrame {
 	if err := s.usable(); err != nil {
 		return &DataFrame{err: err}
@@ -251,6 +253,11 @@ func appendValue(b array.Builder, t types.DataType, nullable bool, v any) error 
 		}
 		b.AppendNull()
 		return nil
+	}
+	// A non-nil pointer stands for the value it points to (a nil one is NULL, above), as
+	// with Lit and the fields of CreateDataFrameOf.
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer {
+		return appendValue(b, t, nullable, rv.Elem().Interface())
 	}
 	mismatch := func() error {
 		return fmt.Errorf("value %v (%T) does not fit the type %s", v, v, t.DDL())

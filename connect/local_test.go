@@ -1,6 +1,7 @@
 package connect
 
 import (
+	"fmt"
 	"math"
 	"math/big"
 	"reflect"
@@ -162,6 +163,22 @@ func TestBuildRecordArrowSchema(t *testing.T) {
 	}
 	if ef := rec.Schema().Field(0).Type.(*arrow.ListType).ElemField(); ef.Name != "element" || ef.Nullable {
 		t.Errorf("list element %+v", ef)
+	}
+}
+
+// Non-nil pointers stand for their values, also nested; nil pointers are NULL.
+func TestBuildRecordPointers(t *testing.T) {
+	mem := checkedMem(t, memory.NewGoAllocator())
+	n, str := int64(42), "go"
+	pn := &n
+	schema := types.Struct(types.Field("n", types.Long), types.Field("s", types.String), types.Field("pp", types.Long))
+	rec, err := buildRecord(mem, schema, [][]any{{&n, &str, &pn}, {(*int64)(nil), (*string)(nil), (**int64)(nil)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Release()
+	if got := fmt.Sprint(rec.Column(0), rec.Column(1), rec.Column(2)); got != `[42 (null)] ["go" (null)] [42 (null)]` {
+		t.Errorf("columns %s", got)
 	}
 }
 

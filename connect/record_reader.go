@@ -43,6 +43,8 @@ type RecordReader struct {
 	// marked reports that schema carries variant marks the batches lack, so each batch is
 	// rewrapped with it.
 	marked bool
+	// observed routes the observed metrics of the result to Observations (nil if none).
+	observed *resultObservations
 }
 
 var _ array.RecordReader = (*RecordReader)(nil)
@@ -79,12 +81,17 @@ func (r *RecordReader) fill() {
 	if errors.Is(err, io.EOF) {
 		r.done = true
 		r.exec.Close()
+		r.observed.end(nil)
 		return
 	}
 	if err != nil {
 		r.err = err
 		r.exec.Close()
+		r.observed.end(err)
 		return
+	}
+	if m := resp.GetObservedMetrics(); len(m) > 0 {
+		r.observed.receive(m)
 	}
 	if s := resp.GetSchema(); s != nil && r.spark == nil {
 		if st, ok := dataType(s).(*types.StructType); ok {

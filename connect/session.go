@@ -32,6 +32,12 @@ type Session struct {
 	version string
 	bus     *listenerBus
 	closed  atomic.Bool
+	tags    tagSet     // operation tags, see AddTag
+	local   localCache // large local relations sent as cached artifacts (local_cache.go)
+	// observed holds the Observations of DataFrames built on this session.
+	observed observations
+	// subqueries holds the relations that live subquery Columns refer to (subquery.go).
+	subqueries subqueryRefs
 }
 
 // ErrSessionChanged is wrapped by the error of a call that found a different server-side
@@ -54,6 +60,11 @@ func Dial(ctx context.Context, url string, opts ...Option) (*Session, error) {
 	} else if !isUUID(cfg.conn.SessionID) {
 		return nil, fmt.Errorf("%w: session id %q is not a UUID", ErrConnectionString, cfg.conn.SessionID)
 	}
+	return dial(ctx, cfg)
+}
+
+// dial opens a connection and a session with a complete configuration.
+func dial(ctx context.Context, cfg *config) (*Session, error) {
 	unaryLimit, streamLimit := sizeLimit(cfg.conn.MaxMessageSize)
 	dialOpts := []grpc.DialOption{
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(cfg.conn.MaxMessageSize), grpc.MaxCallSendMsgSize(cfg.conn.MaxMessageSize)),
@@ -192,8 +203,11 @@ func (s *Session) analyze(ctx context.Context, req *sparkpb.AnalyzePlanRequest) 
 	if err := s.usable(); err != nil {
 		return nil, err
 	}
-	req, err := resolveNumericColumns(ctx, s, req)
+	req, err := cacheLocalRelations(ctx, s, req)
 	if err != nil {
+		return nil, err
+	}
+	if req, err = resolveNumericColumns(ctx, s, req); err != nil {
 		return nil, err
 	}
 	return s.wire.Analyze(ctx, req)
@@ -210,11 +224,14 @@ func (s *Session) execute(ctx context.Context, plan *sparkpb.Plan, tags ...strin
 	if err := s.usable(); err != nil {
 		return nil, err
 	}
-	plan, err := resolveNumericColumns(ctx, s, plan)
+	plan, err := cacheLocalRelations(ctx, s, plan)
 	if err != nil {
 		return nil, err
 	}
-	return s.wire.Execute(ctx, plan, tags...)
+	if plan, err = resolveNumericColumns(ctx, s, plan); err != nil {
+		return nil, err
+	}
+	return s.startOperation(ctx, plan, tags)
 }
 
 // executeCommand runs a command to completion and returns its non-data responses.
@@ -222,11 +239,16 @@ func (s *Session) executeCommand(ctx context.Context, cmd *sparkpb.Command) ([]*
 	if err := s.usable(); err != nil {
 		return nil, err
 	}
-	cmd, err := resolveNumericColumns(ctx, s, cmd)
+	resolved, err := cacheLocalRelations(ctx, s, cmd)
 	if err != nil {
 		return nil, err
 	}
-	return s.wire.Command(ctx, cmd)
+	if resolved, err = resolveNumericColumns(ctx, s, resolved); err != nil {
+		return nil, err
+	}
+	resps, err := s.runCommand(ctx, resolved)
+	s.observedCommand(cmd, resps, err)
+	return resps, err
 }
 
 // convert turns a gRPC error into a sparkwire error and, with WithErrorStackTraces, fetches

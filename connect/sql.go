@@ -2,6 +2,7 @@ package connect
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/sparkwire/sparkwire/connect/internal/sparkpb"
@@ -21,11 +22,15 @@ func Named(name string, value any) NamedArg { return NamedArg{Name: name, Value:
 // its first action.
 //
 // Parameters are positional (? markers) or named (:name markers, given with [Named]); a
-// parameter is a Go value (see [Lit]) or a [Column].
+// parameter is a Go value (see [Lit]) or a [Column]. DataFrames go into the text as tables
+// with [Ref] ({name} markers).
 func (s *Session) SQL(ctx context.Context, query string, args ...any) (*DataFrame, error) {
 	rel := &sparkpb.SQL{Query: query}
+	var refs []DataFrameArg
 	for i, a := range args {
 		switch a := a.(type) {
+		case DataFrameArg:
+			refs = append(refs, a)
 		case NamedArg:
 			e, err := argExpr(a.Value)
 			if err != nil {
@@ -47,6 +52,25 @@ func (s *Session) SQL(ctx context.Context, query string, args ...any) (*DataFram
 		return nil, fmt.Errorf("sql: positional and named parameters cannot be mixed")
 	}
 	input := &sparkpb.Relation{RelType: &sparkpb.Relation_Sql{Sql: rel}}
+	if err := s.usable(); err != nil {
+		return nil, err
+	}
+	var views []*sparkpb.Relation
+	if len(refs) > 0 {
+		q, v, err := s.sqlWithRefs(query, refs)
+		if err != nil {
+			return nil, err
+		}
+		rel.Query, views = q, v
+	}
+	var ids []int64
+	if collectSubqueryIDs(input.ProtoReflect(), true, &ids); len(ids) > 0 {
+		// Spark takes only Ref's views next to a statement, not subquery plans.
+		return nil, errSubqueryParameter
+	}
+	if len(views) > 0 {
+		input = withRelations(s, input, views)
+	}
 	resps, err := s.executeCommand(ctx, &sparkpb.Command{CommandType: &sparkpb.Command_SqlCommand{
 		SqlCommand: &sparkpb.SqlCommand{Input: input},
 	}})
@@ -60,6 +84,8 @@ func (s *Session) SQL(ctx context.Context, query string, args ...any) (*DataFram
 	}
 	return nil, fmt.Errorf("spark connect: sql: the server returned no result relation")
 }
+
+var errSubqueryParameter = errors.New("sql: a subquery Column cannot be a parameter; pass its DataFrame with Ref and write (SELECT ... FROM {name}) in the query")
 
 func argExpr(v any) (*sparkpb.Expression, error) {
 	c, ok := v.(Column)

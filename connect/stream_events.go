@@ -31,7 +31,8 @@ type QueryStartedEvent struct {
 	Timestamp time.Time `json:"timestamp"`
 }
 
-// QueryProgressEvent carries the progress report of a finished micro-batch.
+// QueryProgressEvent carries the progress report of a finished micro-batch, with the
+// batch's observed metrics (Progress.ObservedMetrics).
 type QueryProgressEvent struct {
 	Progress QueryProgress `json:"progress"`
 }
@@ -312,7 +313,7 @@ func (b *listenerBus) subscribe(ctx context.Context) (*Subscription, error) {
 // open starts the bus stream and waits for listener_bus_listener_added. It returns the
 // function that ends the stream and a channel closed when its reader has stopped.
 func (b *listenerBus) open(ctx context.Context, gen int) (context.CancelFunc, chan struct{}, error) {
-	runCtx, cancel := context.WithCancel(context.Background())
+	runCtx, cancel := context.WithCancel(withoutSessionTags(context.Background()))
 	cmd := &sparkpb.Command{CommandType: &sparkpb.Command_StreamingQueryListenerBusCommand{
 		StreamingQueryListenerBusCommand: &sparkpb.StreamingQueryListenerBusCommand{
 			Command: &sparkpb.StreamingQueryListenerBusCommand_AddListenerBusListener{AddListenerBusListener: true},

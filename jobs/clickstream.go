@@ -18,14 +18,15 @@ import (
 // the Kafka key is the page.
 func PageViews() *Job {
 	return &Job{
-		Name:        "pageviews",
-		Description: "Page views per page per 1-minute window (2-minute watermark, update mode).",
-		Input:       producers.NewClickstream(0).Schema(),
-		Mode:        connect.Update,
-		Key:         "page",
+		Name:           "pageviews",
+		Description:    "Page views per page per 1-minute window (2-minute watermark, update mode).",
+		Input:          producers.NewClickstream(0).Schema(),
+		WatermarkDelay: DefaultWatermarkDelay,
+		Mode:           connect.Update,
+		Key:            "page",
 		Transform: func(_ *connect.Session, events *connect.DataFrame, _ Params) (*connect.DataFrame, error) {
 			return events.
-				WithWatermark("event_time", "2 minutes").
+				WithWatermark("event_time", DefaultWatermarkDelay).
 				Where("event_type = 'page_view'").
 				GroupBy(F.Window(connect.Col("event_time"), "1 minute").Alias("w"), connect.Col("page")).
 				Agg(F.Count(connect.Lit(1)).Alias("views")).

@@ -37,11 +37,12 @@ var iotThresholds = []struct{ sensorType, param string }{
 // catch the anomalies of devices with a low baseline.
 func IoTAlerts() *Job {
 	return &Job{
-		Name:        "iot_alerts",
-		Description: "Mean reading per device over 5-minute windows sliding by 1 minute (update mode), and alerts for readings above their sensor type's threshold.",
-		Input:       producers.NewIoT(0).Schema(),
-		Mode:        connect.Update,
-		Key:         "device_id",
+		Name:           "iot_alerts",
+		Description:    "Mean reading per device over 5-minute windows sliding by 1 minute (update mode), and alerts for readings above their sensor type's threshold.",
+		Input:          producers.NewIoT(0).Schema(),
+		WatermarkDelay: DefaultWatermarkDelay,
+		Mode:           connect.Update,
+		Key:            "device_id",
 		Defaults: Params{
 			"max_temperature": 27,
 			"max_humidity":    60,
@@ -50,7 +51,7 @@ func IoTAlerts() *Job {
 		},
 		Transform: func(_ *connect.Session, events *connect.DataFrame, _ Params) (*connect.DataFrame, error) {
 			return events.
-				WithWatermark("event_time", "2 minutes").
+				WithWatermark("event_time", DefaultWatermarkDelay).
 				GroupBy(F.SlidingWindow(connect.Col("event_time"), "5 minutes", "1 minute").Alias("w"),
 					connect.Col("device_id"), connect.Col("sensor_type"), connect.Col("unit")).
 				Agg(F.Count(connect.Lit(1)).Alias("readings"), F.Avg(connect.Col("reading")).Alias("avg_reading")).

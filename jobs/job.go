@@ -62,6 +62,10 @@ type Job struct {
 	Key string
 	// Defaults are the job's parameters and their default values.
 	Defaults Params
+	// WatermarkDelay is the delay of the watermark that Transform sets on the event time
+	// (default DefaultWatermarkDelay); the run's quality metrics count events further
+	// behind than this as late (see QualityObservation).
+	WatermarkDelay string
 	// Transform builds the result from the stream of well-formed events.
 	Transform func(s *connect.Session, events *connect.DataFrame, p Params) (*connect.DataFrame, error)
 	// Outputs are further results (optional), each written to a topic and a memory table of
@@ -174,11 +178,17 @@ type Config struct {
 	Params Params
 	// NoMemorySink leaves out the memory table (its state lives on the server).
 	NoMemorySink bool
+	// Security is how Spark's Kafka source and sink reach a secured listener (TLS, SASL);
+	// nil: plaintext.
+	Security *KafkaSecurity
 }
 
 func (j *Job) withDefaults(c Config) (Config, Params, error) {
 	if c.Brokers == "" {
 		return c, nil, errors.New("job config: Brokers is required")
+	}
+	if err := c.Security.Validate(); err != nil {
+		return c, nil, fmt.Errorf("job config: %w", err)
 	}
 	if c.InputTopic == "" {
 		c.InputTopic = j.Input.Name
@@ -300,28 +310,14 @@ const corruptColumn = "_corrupt_record"
 // Parsed returns the job's input stream parsed, with two extra columns: raw (the record's
 // value as a string) and reason (why the event is malformed, NULL for a well-formed one).
 func (j *Job) Parsed(s *connect.Session, c Config) *connect.DataFrame {
-	ddl := j.Input.SparkDDL() + ", " + corruptColumn + " STRING"
 	raw := s.ReadStream().Format("kafka").
 		Option("kafka.bootstrap.servers", c.Brokers).
 		Option("subscribe", c.InputTopic).
 		Option("startingOffsets", c.StartingOffsets).
 		Option("failOnDataLoss", "false").
-		Load().
-		Select(connect.Col("value").Cast("string").Alias("raw"))
-	parsed := raw.Select(connect.Col("raw"),
-		F.FromJSON(connect.Col("raw"), ddl, "mode", "PERMISSIVE", "columnNameOfCorruptRecord", corruptColumn).Alias("e"))
-	// A record is malformed when it does not parse or a field has the wrong type (Spark puts
-	// it in the corrupt-record column), or when a field is missing (NULL).
-	reason := connect.When(connect.Col("e").IsNull().Or(connect.Col("e."+corruptColumn).IsNotNull()),
-		"unparsable JSON or a field of the wrong type")
-	for _, f := range j.Input.Fields {
-		reason = reason.When(connect.Col("e."+f.Name).IsNull(), "missing field "+f.Name)
-	}
-	cols := []connect.Column{connect.Col("raw"), reason.Otherwise(nil).Alias("reason")}
-	for _, f := range j.Input.Fields {
-		cols = append(cols, connect.Col("e."+f.Name).Alias(f.Name))
-	}
-	return parsed.Select(cols...)
+		Options(c.Security.sparkOptions()).
+		Load()
+	return parseEvents(raw, j.Input)
 }
 
 // Start starts the job's queries: results to Kafka and to the memory table, malformed events
@@ -331,7 +327,7 @@ func (j *Job) Start(ctx context.Context, s *connect.Session, c Config) (*Run, er
 	if err != nil {
 		return nil, err
 	}
-	parsed := j.Parsed(s, c)
+	parsed := j.observeQuality(j.Parsed(s, c))
 	events := parsed.Where("reason IS NULL").Drop("raw", "reason")
 	result, err := j.Transform(s, events, p)
 	if err == nil {
@@ -351,6 +347,11 @@ func (j *Job) Start(ctx context.Context, s *connect.Session, c Config) (*Run, er
 			return nil, fmt.Errorf("job %s, output %s: %w", j.Name, o.Name, err)
 		}
 	}
+	if c.Security != nil {
+		if err := RedactSecrets(ctx, s); err != nil {
+			return nil, fmt.Errorf("job %s: %w", j.Name, err)
+		}
+	}
 	run := &Run{Job: j, Config: c}
 	start := func(w *connect.DataStreamWriter, name string) (*connect.StreamingQuery, error) {
 		if c.Trigger != nil {
@@ -367,7 +368,8 @@ func (j *Job) Start(ctx context.Context, s *connect.Session, c Config) (*Run, er
 		return start(df.WriteStream().Format("kafka").OutputMode(mode).
 			Option("kafka.bootstrap.servers", c.Brokers).
 			Option("topic", topic).
-			Option("checkpointLocation", c.CheckpointDir+"/"+name), name)
+			Option("checkpointLocation", c.CheckpointDir+"/"+name).
+			Options(c.Security.sparkOptions()), name)
 	}
 	if run.Results, err = kafkaSink(kafkaRecords(result, j.Key), c.OutputTopic, c.Name+"_kafka", j.Mode); err != nil {
 		return nil, err

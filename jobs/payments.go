@@ -72,15 +72,16 @@ func withCategories(s *connect.Session, events *connect.DataFrame) *connect.Data
 // default 10,000 cards it flags about 2,400 cards per window, most of them without fraud.
 func PaymentsFraud() *Job {
 	return &Job{
-		Name:        "payments_fraud",
-		Description: "Fraud alerts: cards with more than max_transactions transactions per 5-minute window (update mode), and transactions above spike_amount.",
-		Input:       producers.NewPayments(0).Schema(),
-		Mode:        connect.Update,
-		Key:         "card_id",
-		Defaults:    Params{"max_transactions": 3, "spike_amount": 2000},
+		Name:           "payments_fraud",
+		Description:    "Fraud alerts: cards with more than max_transactions transactions per 5-minute window (update mode), and transactions above spike_amount.",
+		Input:          producers.NewPayments(0).Schema(),
+		WatermarkDelay: DefaultWatermarkDelay,
+		Mode:           connect.Update,
+		Key:            "card_id",
+		Defaults:       Params{"max_transactions": 3, "spike_amount": 2000},
 		Transform: func(s *connect.Session, events *connect.DataFrame, p Params) (*connect.DataFrame, error) {
 			highRisk := connect.When(connect.Col("risk").Eq("high"), 1).Otherwise(0)
-			return withCategories(s, events.WithWatermark("event_time", "2 minutes")).
+			return withCategories(s, events.WithWatermark("event_time", DefaultWatermarkDelay)).
 				GroupBy(F.Window(connect.Col("event_time"), "5 minutes").Alias("w"), connect.Col("card_id")).
 				Agg(F.Count(connect.Lit(1)).Alias("transactions"), F.Sum(connect.Col("amount")).Alias("amount"),
 					F.Sum(highRisk).Alias("high_risk")).

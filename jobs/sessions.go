@@ -21,15 +21,16 @@ import (
 // Kafka key is the user_id.
 func Sessions() *Job {
 	return &Job{
-		Name:        "sessions",
-		Description: "Sessions per user, closed after a 30-second gap: events, page views, duration (2-minute watermark, append mode).",
-		Input:       producers.NewClickstream(0).Schema(),
-		Mode:        connect.Append,
-		Key:         "user_id",
+		Name:           "sessions",
+		Description:    "Sessions per user, closed after a 30-second gap: events, page views, duration (2-minute watermark, append mode).",
+		Input:          producers.NewClickstream(0).Schema(),
+		WatermarkDelay: DefaultWatermarkDelay,
+		Mode:           connect.Append,
+		Key:            "user_id",
 		Transform: func(_ *connect.Session, events *connect.DataFrame, _ Params) (*connect.DataFrame, error) {
 			isPage := connect.When(connect.Col("event_type").Eq("page_view"), 1).Otherwise(0)
 			return events.
-				WithWatermark("event_time", "2 minutes").
+				WithWatermark("event_time", DefaultWatermarkDelay).
 				GroupBy(F.SessionWindow(connect.Col("event_time"), "30 seconds").Alias("s"), connect.Col("user_id")).
 				Agg(F.Count(connect.Lit(1)).Alias("events"),
 					F.Sum(isPage).Alias("pages"),

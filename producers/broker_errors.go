@@ -54,7 +54,7 @@ func explainBrokerError(ctx context.Context, brokers []string, err error) error 
 // probeBroker connects to addr without sending anything and reports what happens: refused
 // (nothing listens), closed at once (a forwarder with nothing behind it, i.e. the broker is
 // down), or held open (a server that waits for a request: one that closed the producer's
-// plaintext request likely expects TLS or SASL).
+// request likely expects other TLS or SASL settings).
 func probeBroker(ctx context.Context, addr string) string {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
@@ -67,7 +67,7 @@ func probeBroker(ctx context.Context, addr string) string {
 	_ = conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
 	_, err = conn.Read(make([]byte, 1))
 	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return fmt.Sprintf("broker %s accepts connections but closed the producer's at its first request: it likely requires TLS or SASL, which this producer does not use", addr)
+		return fmt.Sprintf("broker %s accepts connections but closed the producer's at its first request: check that the producer's TLS and SASL settings match the listener's security protocol", addr)
 	}
 	return fmt.Sprintf("broker %s is down: its address accepts connections and closes them at once without reading (a port forwarder, such as Docker's, with no running broker behind it)", addr)
 }

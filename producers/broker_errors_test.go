@@ -127,7 +127,7 @@ func TestProbeBrokerHeldOpen(t *testing.T) {
 			}()
 		}
 	}()
-	if got := probeBroker(context.Background(), lis.Addr().String()); !strings.Contains(got, "TLS or SASL") {
+	if got := probeBroker(context.Background(), lis.Addr().String()); !strings.Contains(got, "TLS and SASL settings") {
 		t.Errorf("probe: %s", got)
 	}
 }

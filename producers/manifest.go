@@ -57,6 +57,11 @@ type Manifest struct {
 	// MaxLatenessMillis the largest lateness among them, in milliseconds.
 	Late              int64 `json:"late"`
 	MaxLatenessMillis int64 `json:"max_lateness_ms"`
+	// TooLate is the number of acknowledged records (well-formed or not) late by more than
+	// WatermarkDelayMillis, counted only when the producer was given a watermark delay
+	// ([WithWatermarkDelay]).
+	TooLate              int64 `json:"too_late,omitempty"`
+	WatermarkDelayMillis int64 `json:"watermark_delay_ms,omitempty"`
 	// MinEventTime and MaxEventTime bound the event times of the acknowledged records.
 	MinEventTime time.Time `json:"min_event_time"`
 	MaxEventTime time.Time `json:"max_event_time"`
@@ -80,6 +85,8 @@ type WindowCount struct {
 	Events int64 `json:"events"`
 	// Late is how many of them were out of order.
 	Late int64 `json:"late"`
+	// TooLate is how many of them were late by more than the manifest's watermark delay.
+	TooLate int64 `json:"too_late,omitempty"`
 }
 
 // PartitionRange describes the acknowledged records of one partition.
@@ -138,6 +145,7 @@ type recorder struct {
 	mu       sync.Mutex
 	m        Manifest
 	window   int64                 // ms
+	delay    int64                 // ms, the watermark delay; 0: TooLate is not counted
 	keys     map[string]*int64     // acknowledged records per key; counted in place, see acked
 	windows  map[int64]WindowCount // by window start, Unix ms
 	minTime  int64                 // Unix ms, valid if hasTimes
@@ -153,18 +161,20 @@ type sent struct {
 	malformed Malformation
 }
 
-func newRecorder(window time.Duration) *recorder {
+func newRecorder(window, watermarkDelay time.Duration) *recorder {
 	return &recorder{
 		window:  window.Milliseconds(),
+		delay:   watermarkDelay.Milliseconds(),
 		keys:    map[string]*int64{},
 		windows: map[int64]WindowCount{},
 		// Keys and Windows are counted in keys and windows, and filled in by snapshot.
 		m: Manifest{
-			Version:        1,
-			WindowMillis:   window.Milliseconds(),
-			MalformedKinds: map[string]int64{},
-			Partitions:     map[int32]PartitionRange{},
-			Errors:         map[string]int64{},
+			Version:              1,
+			WindowMillis:         window.Milliseconds(),
+			WatermarkDelayMillis: watermarkDelay.Milliseconds(),
+			MalformedKinds:       map[string]int64{},
+			Partitions:           map[int32]PartitionRange{},
+			Errors:               map[string]int64{},
 		},
 	}
 }
@@ -191,9 +201,13 @@ func (r *recorder) acked(key []byte, size int, partition int32, offset int64, s 
 	p.FirstOffset = min(p.FirstOffset, offset)
 	p.LastOffset = max(p.LastOffset, offset)
 	m.Partitions[partition] = p
+	tooLate := r.delay > 0 && s.lateness > r.delay
 	if s.lateness > 0 {
 		m.Late++
 		m.MaxLatenessMillis = max(m.MaxLatenessMillis, s.lateness)
+		if tooLate {
+			m.TooLate++
+		}
 	}
 	if !r.hasTimes || s.eventTime < r.minTime {
 		r.minTime = s.eventTime
@@ -212,6 +226,9 @@ func (r *recorder) acked(key []byte, size int, partition int32, offset int64, s 
 	w.Events++
 	if s.lateness > 0 {
 		w.Late++
+	}
+	if tooLate {
+		w.TooLate++
 	}
 	r.windows[start] = w
 }

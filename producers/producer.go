@@ -85,6 +85,7 @@ type config struct {
 	maxEvents       int64
 	duration        time.Duration
 	window          time.Duration
+	watermarkDelay  time.Duration
 	connectTimeout  time.Duration
 	deliveryTimeout time.Duration
 	flushTimeout    time.Duration
@@ -92,6 +93,8 @@ type config struct {
 	progressEvery   time.Duration
 	kgoOpts         []kgo.Opt
 	clock           clock
+	tls             *TLS  // WithTLS; see security.go
+	sasl            *SASL // WithSASL
 }
 
 func defaultConfig() config {
@@ -132,6 +135,8 @@ func (c *config) validate() error {
 		err = fmt.Errorf("negative duration %s", c.duration)
 	case c.window < time.Millisecond:
 		err = fmt.Errorf("window %s below 1ms", c.window)
+	case c.watermarkDelay < 0:
+		err = fmt.Errorf("negative watermark delay %s", c.watermarkDelay)
 	case c.connectTimeout <= 0 || c.deliveryTimeout <= 0 || c.flushTimeout <= 0:
 		err = fmt.Errorf("timeouts must be positive")
 	case c.progressEvery <= 0:
@@ -189,6 +194,15 @@ func WithDuration(d time.Duration) Option { return optionFunc(func(c *config) { 
 // WithWindow sets the size of the event-time windows counted in the manifest (default
 // one minute).
 func WithWindow(d time.Duration) Option { return optionFunc(func(c *config) { c.window = d }) }
+
+// WithWatermarkDelay makes the manifest count, in TooLate and per window, the records whose
+// lateness exceeds d: those that a job with a watermark delay of d would see after the
+// watermark passed them, had every earlier record arrived in an earlier micro-batch. Whether
+// the job drops them depends on its operator (a window is dropped only when its end is behind
+// the watermark), which tests model themselves. Default 0: TooLate is not counted.
+func WithWatermarkDelay(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.watermarkDelay = d })
+}
 
 // WithConnectTimeout bounds the check that a broker is reachable at the start of a run
 // (default 10s).
@@ -299,6 +313,11 @@ func NewProducer(brokers []string, topic string, opts ...Option) (*Producer, err
 	} else {
 		kopts = append(kopts, kgo.RequiredAcks(kgo.AllISRAcks()))
 	}
+	secOpts, err := cfg.securityOpts()
+	if err != nil {
+		return nil, err
+	}
+	kopts = append(kopts, secOpts...)
 	cl, err := kgo.NewClient(append(kopts, cfg.kgoOpts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("producers: kafka client: %w", err)
@@ -425,6 +444,11 @@ const batch = 256
 // together with the manifest. Whenever the manifest is not nil it accounts for every
 // record produced.
 func (p *Producer) Run(ctx context.Context, s *Stream) (*Manifest, error) {
+	m, err := p.run(ctx, s)
+	return m, p.cfg.redactSecrets(err)
+}
+
+func (p *Producer) run(ctx context.Context, s *Stream) (*Manifest, error) {
 	if s == nil {
 		return nil, fmt.Errorf("%w: nil stream", ErrInvalidOption)
 	}
@@ -469,6 +493,9 @@ func (p *Producer) ping(ctx context.Context) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("producers: connect to %s: %w", strings.Join(p.brokers, ","), ctx.Err())
 	}
+	if serr := p.securityError(ctx, err); serr != nil {
+		return serr
+	}
 	return fmt.Errorf("%w at %s within %s: %w", ErrBrokerUnreachable, strings.Join(p.brokers, ","), p.cfg.connectTimeout, explainBrokerError(ctx, p.brokers, err))
 }
 
@@ -505,7 +532,7 @@ func (p *Producer) createTopic(ctx context.Context) error {
 
 func (p *Producer) produce(ctx context.Context, s *Stream) (*Manifest, error) {
 	cfg := &p.cfg
-	rec := newRecorder(cfg.window)
+	rec := newRecorder(cfg.window, cfg.watermarkDelay)
 	p.produced.Store(0)
 	p.acked.Store(0)
 	p.failed.Store(0)

@@ -70,6 +70,9 @@ type streamConfig struct {
 	interval       time.Duration
 	lateShare      float64
 	maxLateness    time.Duration
+	tooLateShare   float64
+	tooLateAfter   time.Duration
+	tooLateExtra   time.Duration
 	malformedShare float64
 	encoding       Encoding
 }
@@ -90,6 +93,10 @@ func (c *streamConfig) validate() error {
 		return fmt.Errorf("%w: late share %v outside [0, 1]", ErrInvalidOption, c.lateShare)
 	case c.lateShare > 0 && c.maxLateness < time.Millisecond:
 		return fmt.Errorf("%w: maximum lateness %s below 1ms", ErrInvalidOption, c.maxLateness)
+	case !(c.tooLateShare >= 0 && c.tooLateShare <= 1):
+		return fmt.Errorf("%w: too-late share %v outside [0, 1]", ErrInvalidOption, c.tooLateShare)
+	case c.tooLateShare > 0 && (c.tooLateAfter < 0 || c.tooLateExtra < time.Millisecond):
+		return fmt.Errorf("%w: too-late lateness beyond %s by up to %s (want a delay of 0 or more and an extra of 1ms or more)", ErrInvalidOption, c.tooLateAfter, c.tooLateExtra)
 	case !(c.malformedShare >= 0 && c.malformedShare <= 1):
 		return fmt.Errorf("%w: malformed share %v outside [0, 1]", ErrInvalidOption, c.malformedShare)
 	case c.encoding != EncodingJSON && c.encoding != EncodingAvro:
@@ -130,6 +137,18 @@ func WithInterval(d time.Duration) StreamOption {
 // to max (millisecond steps). The first event is never late. Default: no late events.
 func WithLateness(share float64, max time.Duration) StreamOption {
 	return streamOptionFunc(func(c *streamConfig) { c.lateShare, c.maxLateness = share, max })
+}
+
+// WithTooLate adds a tail to the lateness distribution: a share (0 to 1) of the events that
+// [WithLateness] left on time are instead late by more than delay, by a lateness drawn
+// uniformly from delay+1ms to delay+extra (millisecond steps). With delay a job's watermark
+// delay, these are the events the watermark is there to drop; the producer's manifest counts
+// them when given the same delay ([WithWatermarkDelay]). Deterministic by seed like every
+// other choice; a stream without it is unchanged. Default: none.
+func WithTooLate(share float64, delay, extra time.Duration) StreamOption {
+	return streamOptionFunc(func(c *streamConfig) {
+		c.tooLateShare, c.tooLateAfter, c.tooLateExtra = share, delay, extra
+	})
 }
 
 // WithMalformed makes a share (0 to 1) of records malformed, with the kinds of
@@ -239,6 +258,10 @@ func (s *Stream) next(buf []byte, ev *Event) ([]byte, error) {
 	et := onTime
 	if seq > 0 && s.cfg.lateShare > 0 && s.mixer.Float64() < s.cfg.lateShare {
 		lateness := 1 + s.mixer.Int64N(s.cfg.maxLateness.Milliseconds())
+		et = s.maxSeen - lateness
+		ev.Lateness = time.Duration(lateness) * time.Millisecond
+	} else if seq > 0 && s.cfg.tooLateShare > 0 && s.mixer.Float64() < s.cfg.tooLateShare {
+		lateness := s.cfg.tooLateAfter.Milliseconds() + 1 + s.mixer.Int64N(s.cfg.tooLateExtra.Milliseconds())
 		et = s.maxSeen - lateness
 		ev.Lateness = time.Duration(lateness) * time.Millisecond
 	}

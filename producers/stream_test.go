@@ -77,6 +77,42 @@ func TestContentIndependentOfMixing(t *testing.T) {
 	}
 }
 
+// TestTooLateTail: WithTooLate makes its share of events late by more than the delay and at
+// most delay+extra, on top of WithLateness's ordinary ones, the same for the same seed.
+func TestTooLateTail(t *testing.T) {
+	const (
+		n     = 50_000
+		delay = 2 * time.Minute
+		extra = 3 * time.Minute
+	)
+	opts := []StreamOption{WithSeed(11), WithLateness(0.05, time.Minute), WithTooLate(0.02, delay, extra), WithInterval(10 * time.Millisecond)}
+	a := take(t, newTestStream(t, "clickstream", opts...), n)
+	b := take(t, newTestStream(t, "clickstream", opts...), n)
+	var ordinary, tooLate int
+	for i := range a {
+		if a[i].EventTime != b[i].EventTime || a[i].Lateness != b[i].Lateness {
+			t.Fatalf("event %d differs between two streams of one seed", i)
+		}
+		switch l := a[i].Lateness; {
+		case l > delay+extra:
+			t.Fatalf("event %d: lateness %s beyond delay+extra", i, l)
+		case l > delay:
+			tooLate++
+		case l > time.Minute:
+			t.Fatalf("event %d: lateness %s between the ordinary maximum and the delay", i, l)
+		case l > 0:
+			ordinary++
+		}
+	}
+	// Expected: 5% ordinary; 2% of the remaining 95% too late. Allow a generous sampling margin.
+	if ordinary < n*4/100 || ordinary > n*6/100 {
+		t.Errorf("%d ordinary late events of %d, want about 5%%", ordinary, n)
+	}
+	if want := n * 95 / 100 * 2 / 100; tooLate < want*8/10 || tooLate > want*12/10 {
+		t.Errorf("%d too-late events of %d, want about %d", tooLate, n, want)
+	}
+}
+
 func TestLatenessDistribution(t *testing.T) {
 	const (
 		n     = 200_000
@@ -246,6 +282,9 @@ func TestStreamOptionErrors(t *testing.T) {
 		{WithLateness(0.1, 0)},
 		{WithMalformed(-0.1)},
 		{WithMalformed(math.NaN())},
+		{WithTooLate(math.NaN(), time.Minute, time.Minute)},
+		{WithTooLate(0.1, -time.Second, time.Minute)},
+		{WithTooLate(0.1, time.Minute, 0)},
 		{WithInterval(-time.Second)},
 		{WithEncoding(Encoding(9))},
 	} {

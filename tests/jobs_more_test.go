@@ -403,8 +403,9 @@ func (a iotReading) equal(b iotReading) bool {
 	return a == b
 }
 
-// The payments job: the velocity alerts (cards with more than 3 transactions in a 5-minute
-// window) and the spike alerts (transactions above 2000), with the merchant category's code
+// The payments job: the velocity alerts (cards with more than 4 transactions in a 5-minute
+// window) and the spike alerts (transactions above 1500), both thresholds given as
+// parameters, with the merchant category's code
 // and risk from the reference table, match those computed in Go from the events, window by
 // window and transaction by transaction, in the memory tables and in the output topics.
 func TestJobPaymentsFraud(t *testing.T) {
@@ -444,11 +445,25 @@ func TestJobPaymentsFraud(t *testing.T) {
 		Start time.Time
 		Card  string
 	}
-	job := jobs.PaymentsFraud()
-	maxTx, spike := int64(job.Defaults["max_transactions"]), job.Defaults["spike_amount"]
-	categories := map[string]jobs.MerchantCategory{}
-	for _, c := range jobs.MerchantCategories {
-		categories[c.Category] = c
+	// The test's own rules, passed to the job as parameters (not its defaults), and its own
+	// copy of the reference table: what the job promises, written down independently.
+	const (
+		maxTx = 4
+		spike = 1500.0
+	)
+	type category struct {
+		MCC  int64
+		Risk string
+	}
+	categories := map[string]category{
+		"grocery":         {5411, "low"},
+		"restaurant":      {5812, "low"},
+		"fuel":            {5541, "medium"},
+		"retail":          {5311, "medium"},
+		"online_services": {4816, "high"},
+		"travel":          {4722, "high"},
+		"electronics":     {5732, "high"},
+		"jewelry":         {5944, "high"},
 	}
 
 	// Ground truth from every well-formed transaction.
@@ -494,7 +509,7 @@ func TestJobPaymentsFraud(t *testing.T) {
 		t.Fatalf("the input should flag some card windows and spikes: %d of %d windows, %d spikes", len(want), len(windows), len(wantSpikes))
 	}
 
-	run := startJob(t, ctx, s, job, input, nil)
+	run := startJob(t, ctx, s, jobs.PaymentsFraud(), input, jobs.Params{"max_transactions": maxTx, "spike_amount": spike})
 	vk := func(v velocity) vkey { return vkey{v.WindowStart.UTC(), v.CardID} }
 	byCount := func(a, b velocity) int { return cmp.Compare(a.Transactions, b.Transactions) }
 	veq := func(a, b velocity) bool {

@@ -6,6 +6,7 @@ package tests
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"testing"
@@ -22,6 +23,11 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	// go test -list runs TestMain too: listing needs no containers.
+	flag.Parse()
+	if f := flag.Lookup("test.list"); f != nil && f.Value.String() != "" {
+		return m.Run()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	st, fromEnv, err := stack.FromEnv()
@@ -30,6 +36,12 @@ func run(m *testing.M) int {
 		return 1
 	}
 	if !fromEnv {
+		// Stacks of earlier test binaries that were killed mid-run (no reaper runs here).
+		if n, err := stack.RemoveOrphans(ctx); err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: remove stale containers: %v\n", err)
+		} else if n > 0 {
+			fmt.Fprintf(os.Stderr, "e2e: removed %d containers of earlier interrupted test runs\n", n)
+		}
 		start := time.Now()
 		// The server ends every response stream after 5 s instead of 2 minutes, so that the
 		// long results and listener streams of the suite exercise reattachment for real.

@@ -457,7 +457,14 @@ func TestJobsList(t *testing.T) {
 	if r.code != 0 || r.stderr != "" {
 		t.Fatalf("got %s", r)
 	}
-	all := jobs.Builtin().List()
+	type listed struct{ name, input, mode, desc string }
+	var all []listed
+	for _, j := range jobs.Builtin().List() {
+		all = append(all, listed{j.Name, j.Input.Name, fmt.Sprint(j.Mode), j.Description})
+	}
+	for _, j := range jobs.BuiltinBatch().List() {
+		all = append(all, listed{j.Name, j.Input.Name, "batch", j.Description})
+	}
 	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
 	if len(all) < 4 || len(lines) != len(all)+1 || strings.Join(strings.Fields(lines[0]), " ") != "JOB INPUT MODE DESCRIPTION" {
 		t.Fatalf("want a header and %d jobs:\n%s", len(all), r.stdout)
@@ -466,7 +473,7 @@ func TestJobsList(t *testing.T) {
 	cols := []int{0, strings.Index(lines[0], "INPUT"), strings.Index(lines[0], "MODE"), strings.Index(lines[0], "DESCRIPTION")}
 	for i, j := range all {
 		line := lines[i+1]
-		for k, want := range []string{j.Name, j.Input.Name, fmt.Sprint(j.Mode), j.Description} {
+		for k, want := range []string{j.name, j.input, j.mode, j.desc} {
 			if !strings.HasPrefix(line[min(cols[k], len(line)):], want+"  ") && !strings.HasSuffix(line, "  "+want) {
 				t.Errorf("line %d: %q: no %q at column %d", i+1, line, want, cols[k])
 			}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -27,6 +29,7 @@ func newJobsCommand(g *globals) *cobra.Command {
 			for _, j := range jobs.Builtin().List() {
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", j.Name, j.Input.Name, j.Mode, j.Description)
 			}
+			listBatchJobs(w)
 			return w.Flush()
 		},
 	})
@@ -75,15 +78,19 @@ func newSubmitCommand(g *globals) *cobra.Command {
 		trigger, checkpoint, name, input, output, starting string
 		params                                             []string
 		wait                                               bool
+		security                                           kafkaSecurityFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "submit JOB",
-		Short: "Start a streaming job on the Spark Connect server",
+		Short: "Start a streaming job, or run a batch job, on the Spark Connect server",
 		Long: `Starts the job's queries (results to Kafka and a memory table, malformed events to a
 quarantine topic) in the CLI's session on the server and returns; the queries keep running.
-Follow them with 'sparkwire status', 'sparkwire watch' and 'sparkwire results'.`,
+Follow them with 'sparkwire status', 'sparkwire watch' and 'sparkwire results'.
+A batch job (MODE batch in 'sparkwire jobs list') runs once and returns when its table is
+written: it reads the input topic between --starting-offsets and --ending-offsets.`,
 		Example: `  sparkwire submit pageviews --trigger 5s
-  sparkwire submit pageviews --trigger available-now --wait`,
+  sparkwire submit pageviews --trigger available-now --wait
+  sparkwire submit pageviews_daily --table lake.analytics.pageviews_daily`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("submit takes one job name (see 'sparkwire jobs list')")
@@ -91,6 +98,16 @@ Follow them with 'sparkwire status', 'sparkwire watch' and 'sparkwire results'.`
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			sec, err := security.jobSecurity()
+			if err != nil {
+				return err
+			}
+			if bj, err := jobs.BuiltinBatch().Get(args[0]); err == nil {
+				return g.submitBatch(cmd, bj, input, starting, params, sec)
+			}
+			if err := noBatchFlags(cmd); err != nil {
+				return err
+			}
 			job, err := jobs.Builtin().Get(args[0])
 			if err != nil {
 				return usageError{err}
@@ -114,9 +131,11 @@ Follow them with 'sparkwire status', 'sparkwire watch' and 'sparkwire results'.`
 			}
 			c := jobs.Config{
 				Brokers: brokers, InputTopic: input, OutputTopic: output, Name: name, Trigger: trig,
-				CheckpointDir: checkpoint, StartingOffsets: starting, Params: p,
+				CheckpointDir: checkpoint, StartingOffsets: starting, Params: p, Security: sec,
 			}
 			return g.inJobSession(cmd, func(ctx context.Context, s *connect.Session) error {
+				// The job's operations carry its tag, for stop (and cancel) to interrupt.
+				ctx = connect.WithOperationTags(ctx, jobTag(cmp.Or(name, job.Name)))
 				return submit(ctx, s, cmd.OutOrStdout(), job, c, wait)
 			})
 		},
@@ -130,6 +149,8 @@ Follow them with 'sparkwire status', 'sparkwire watch' and 'sparkwire results'.`
 	f.StringVar(&starting, "starting-offsets", "", "earliest (default) or latest")
 	f.StringArrayVar(&params, "param", nil, "job parameter name=value (repeatable)")
 	f.BoolVar(&wait, "wait", false, "wait until the queries end (with --trigger available-now or once)")
+	addBatchFlags(f)
+	security.addFlags(f)
 	return cmd
 }
 
@@ -144,7 +165,13 @@ func submit(ctx context.Context, s *connect.Session, out io.Writer, job *jobs.Jo
 	if !wait {
 		return nil
 	}
-	return run.AwaitTermination(ctx)
+	err = run.AwaitTermination(ctx)
+	if errors.Is(err, connect.ErrInterrupted) {
+		// sparkwire stop (or cancel) interrupted the wait: the job was stopped.
+		fmt.Fprintln(out, "interrupted: the job was stopped")
+		return nil
+	}
+	return err
 }
 
 // findQueries returns the active queries named or identified by ref; a job's name matches
@@ -169,7 +196,7 @@ func findQueries(ctx context.Context, s *connect.Session, ref string) ([]*connec
 func newStatusCommand(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "status [QUERY|JOB]",
-		Short: "Show the active streaming queries: rates, latest batch, watermark",
+		Short: "Show the active streaming queries: rates, latest batch, watermark, malformed and late events",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.inJobSession(cmd, func(ctx context.Context, s *connect.Session) error {
@@ -195,7 +222,7 @@ func status(ctx context.Context, s *connect.Session, out io.Writer, args []strin
 		return nil
 	}
 	w := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "QUERY\tSTATUS\tBATCH\tINPUT ROWS/S\tPROCESSED ROWS/S\tBATCH MS\tSTATE ROWS\tWATERMARK\tID")
+	fmt.Fprintln(w, "QUERY\tSTATUS\tBATCH\tINPUT ROWS/S\tPROCESSED ROWS/S\tBATCH MS\tSTATE ROWS\tWATERMARK\tMALFORMED\tLATE\tID")
 	for _, q := range qs {
 		st, err := q.Status(ctx)
 		if err != nil {
@@ -206,6 +233,7 @@ func status(ctx context.Context, s *connect.Session, out io.Writer, args []strin
 			return err
 		}
 		batch, in, proc, dur, state, wm := "-", "-", "-", "-", "-", "-"
+		malformed, late := qualityCells(p)
 		if p != nil {
 			batch = strconv.FormatInt(p.BatchID, 10)
 			in, proc = fmt.Sprintf("%.1f", p.InputRowsPerSecond), fmt.Sprintf("%.1f", p.ProcessedRowsPerSecond)
@@ -219,7 +247,7 @@ func status(ctx context.Context, s *connect.Session, out io.Writer, args []strin
 				wm = t.Format(time.DateTime)
 			}
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", q.Name(), st.Message, batch, in, proc, dur, state, wm, q.ID())
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", q.Name(), st.Message, batch, in, proc, dur, state, wm, malformed, late, q.ID())
 	}
 	return w.Flush()
 }
@@ -236,26 +264,43 @@ func newStopCommand(g *globals) *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.inJobSession(cmd, func(ctx context.Context, s *connect.Session) error {
-				qs, err := findQueries(ctx, s, args[0])
-				if err != nil {
-					return err
-				}
-				for _, q := range qs {
-					if err := q.Stop(ctx); err != nil {
-						return err
-					}
-					fmt.Fprintf(cmd.OutOrStdout(), "stopped %s (%s)\n", q.Name(), q.ID())
-				}
-				return nil
+				return stop(ctx, s, cmd.OutOrStdout(), args[0])
 			})
 		},
 	}
 }
 
+// stop stops the active queries that ref names, then interrupts the operations still
+// running for it (those that submit tagged with the job's name: a submit --wait, a batch
+// step); either one found is enough.
+func stop(ctx context.Context, s *connect.Session, out io.Writer, ref string) error {
+	qs, findErr := findQueries(ctx, s, ref)
+	for _, q := range qs {
+		if err := q.Stop(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "stopped %s (%s)\n", q.Name(), q.ID())
+	}
+	var ids []string
+	if connect.ValidateTag(jobTag(ref)) == nil {
+		var err error
+		if ids, err = s.InterruptTag(ctx, jobTag(ref)); err != nil {
+			return err
+		}
+	}
+	for _, id := range ids {
+		fmt.Fprintf(out, "interrupted operation %s\n", id)
+	}
+	if len(qs) == 0 && len(ids) == 0 {
+		return findErr
+	}
+	return nil
+}
+
 func newResultsCommand(g *globals) *cobra.Command {
 	var (
-		format string
-		limit  int
+		format, progress string
+		limit            int
 	)
 	cmd := &cobra.Command{
 		Use:   "results JOB|QUERY",
@@ -275,12 +320,20 @@ IPC stream (--format arrow, to a pipe or file).`,
 			default:
 				return usagef("--format must be table, json, csv or arrow, not %q", format)
 			}
+			if err := checkProgressMode(progress); err != nil {
+				return err
+			}
+			bar := newProgressBar(g.stderr(), progress)
+			defer bar.stop()
 			return g.inJobSession(cmd, func(ctx context.Context, s *connect.Session) error {
-				return printDataFrame(ctx, cmd.OutOrStdout(), s.Table(args[0]), format, limit)
+				err := printDataFrame(bar.trace(ctx), bar.guard(cmd.OutOrStdout()), s.Table(args[0]), format, limit)
+				bar.stop() // before an error is reported
+				return err
 			})
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "table", "table, json, csv or arrow")
+	cmd.Flags().StringVar(&progress, "progress", "auto", "show the read's progress on stderr: auto (when stderr is a terminal), always or never")
 	cmd.Flags().IntVarP(&limit, "limit", "n", 20, "at most this many rows (table, json, csv)")
 	return cmd
 }

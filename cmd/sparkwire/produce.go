@@ -31,6 +31,7 @@ type produceFlags struct {
 	replication                                                 int16
 	batchBytes                                                  int32
 	createTopic, dryRun                                         bool
+	security                                                    kafkaSecurityFlags
 }
 
 func newProduceCommand(g *globals) *cobra.Command {
@@ -93,6 +94,7 @@ interrupted (Ctrl-C), then flushes and reports.`,
 	fl.DurationVar(&f.window, "window", time.Minute, "event-time window size for the manifest's per-window counts")
 	fl.StringVar(&f.manifest, "manifest", "", "write the manifest (JSON) to this file")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print sample events (one per line; Avro as hex) without Kafka")
+	f.security.addFlags(fl)
 	return cmd
 }
 
@@ -115,6 +117,11 @@ func runProduce(ctx context.Context, g *globals, f *produceFlags, out io.Writer)
 	if err != nil {
 		return err
 	}
+	secOpts, err := f.security.producerOptions()
+	if err != nil {
+		return err
+	}
+	opts = append(opts, secOpts...)
 	pr := newProduceProgress(out, isCharDevice(os.Stdout))
 	opts = append(opts, producers.WithProgress(pr.every, pr.update))
 	p, err := producers.NewProducer(brokers, f.topic, opts...)

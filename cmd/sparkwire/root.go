@@ -21,6 +21,7 @@ type globals struct {
 	sparkKafka string
 	token      string
 	tlsFiles   tlsFiles
+	sessionID  string
 	verbose    bool
 	timeout    time.Duration
 
@@ -56,6 +57,8 @@ func newRootCommand(d deps) *cobra.Command {
 	root.PersistentFlags().StringVar(&g.sparkKafka, "spark-brokers", os.Getenv("SPARKWIRE_SPARK_KAFKA_BROKERS"),
 		"Kafka bootstrap servers as the Spark server reaches them, if not the same as --brokers (env SPARKWIRE_SPARK_KAFKA_BROKERS)")
 	root.PersistentFlags().StringVar(&g.token, "token", os.Getenv("SPARKWIRE_TOKEN"), "Spark Connect bearer token (env SPARKWIRE_TOKEN)")
+	root.PersistentFlags().StringVar(&g.sessionID, "session", "",
+		"Spark Connect session id (a UUID) to work in: for sql instead of a new session, for submit, status, stop, results, watch and cancel instead of the one the CLI keeps for the server")
 	// Help shows where these defaults come from, never their values (a URL can carry a token).
 	for _, name := range []string{"connect", "token"} {
 		root.PersistentFlags().Lookup(name).DefValue = ""
@@ -65,7 +68,8 @@ func newRootCommand(d deps) *cobra.Command {
 	root.PersistentFlags().DurationVar(&g.timeout, "timeout", 10*time.Minute, "give up after this long")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newSQLCommand(g), newUpCommand(g), newDownCommand(g), newProduceCommand(g),
-		newJobsCommand(g), newSubmitCommand(g), newStatusCommand(g), newStopCommand(g), newResultsCommand(g), newWatchCommand(g), newDemoCommand(g))
+		newJobsCommand(g), newSubmitCommand(g), newStatusCommand(g), newStopCommand(g), newResultsCommand(g), newWatchCommand(g), newDemoCommand(g),
+		newCancelCommand(g))
 	return root
 }
 
@@ -87,6 +91,9 @@ func (g *globals) session(ctx context.Context) (*connect.Session, error) {
 	url, err := g.url()
 	if err != nil {
 		return nil, err
+	}
+	if g.sessionID != "" {
+		return g.dial(ctx, url, connect.WithSessionID(g.sessionID))
 	}
 	return g.dial(ctx, url)
 }

@@ -172,6 +172,9 @@ func (g *globals) jobSession(ctx context.Context) (*connect.Session, error) {
 	if err != nil {
 		return nil, err
 	}
+	if g.sessionID != "" { // --session: that one, recorded nowhere
+		return g.dial(ctx, url, connect.WithSessionID(g.sessionID))
+	}
 	key := sessionKey(url)
 	id, ok, err := lookupSession(key)
 	if err != nil {

@@ -17,8 +17,9 @@ import (
 
 func newSQLCommand(g *globals) *cobra.Command {
 	var (
-		format string
-		limit  int
+		format, progress string
+		limit            int
+		tags             []string
 	)
 	cmd := &cobra.Command{
 		Use:   "sql QUERY",
@@ -35,9 +36,20 @@ func newSQLCommand(g *globals) *cobra.Command {
 			if format != "table" && format != "json" && format != "csv" && format != "arrow" {
 				return usagef("--format must be table, json, csv or arrow, not %q", format)
 			}
+			if err := checkProgressMode(progress); err != nil {
+				return err
+			}
+			for _, t := range tags {
+				if err := connect.ValidateTag(t); err != nil {
+					return usageError{fmt.Errorf("--tag: %w", err)}
+				}
+			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), g.timeout)
 			defer cancel()
-			err := runSQL(ctx, g, cmd.OutOrStdout(), args[0], format, limit)
+			bar := newProgressBar(g.stderr(), progress)
+			ctx = bar.trace(connect.WithOperationTags(ctx, tags...))
+			err := runSQL(ctx, g, bar.guard(cmd.OutOrStdout()), args[0], format, limit)
+			bar.stop()
 			if err != nil {
 				g.report(err)
 			}
@@ -46,6 +58,8 @@ func newSQLCommand(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json (one object per line), csv or arrow (an Arrow IPC stream)")
 	cmd.Flags().IntVarP(&limit, "limit", "n", 20, "print at most this many rows")
+	cmd.Flags().StringArrayVar(&tags, "tag", nil, "tag the statement's operations, for 'sparkwire cancel --tag' (repeatable)")
+	cmd.Flags().StringVar(&progress, "progress", "auto", "show the query's progress on stderr: auto (when stderr is a terminal), always or never")
 	return cmd
 }
 
@@ -55,6 +69,11 @@ func runSQL(ctx context.Context, g *globals, out io.Writer, query, format string
 		return err
 	}
 	defer func() {
+		if g.sessionID != "" {
+			// A session named with --session outlives the command: others may use it.
+			_ = s.Detach()
+			return
+		}
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		_ = s.Close(cctx)

@@ -22,7 +22,8 @@ func newWatchCommand(g *globals) *cobra.Command {
 		Short: "Follow a streaming query's progress live, with a chart of its rates",
 		Long: `Shows each micro-batch of the query (or of the job's main query) as it completes, from
 the server's listener events: input and processed rows per second, batch duration, state rows
-and watermark, with a chart of the recent batches. Ends when the query ends or on Ctrl-C.`,
+and watermark, and the batch's observed metrics (for a job's query: its malformed and late
+events), with a chart of the recent batches. Ends when the query ends or on Ctrl-C.`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("watch takes one query name, query id or job name")
@@ -164,9 +165,13 @@ func batchLine(p connect.QueryProgress) string {
 	if t, ok := p.Watermark(); ok && t.Unix() > 0 {
 		wm = t.Format(time.DateTime)
 	}
-	return fmt.Sprintf("%s batch %d: %d rows, in %.1f/s, processed %.1f/s, %d ms, state rows %d, watermark %s",
+	line := fmt.Sprintf("%s batch %d: %d rows, in %.1f/s, processed %.1f/s, %d ms, state rows %d, watermark %s",
 		p.Timestamp.Local().Format(time.TimeOnly), p.BatchID, p.NumInputRows, p.InputRowsPerSecond,
 		p.ProcessedRowsPerSecond, p.BatchDuration, state, wm)
+	if obs := observedText(p); obs != "" {
+		line += ", " + obs
+	}
+	return line
 }
 
 // sparkline draws values as a row of block characters scaled to their maximum.

@@ -5,7 +5,10 @@
 // The server answers as a Spark 4.1 server does, closely enough for unit tests: every
 // query returns the record batches given to SetResult, SQL statements are accepted
 // (queries stay lazy), configuration is kept in memory, streaming queries start and stop,
-// and listener events are published on demand. It records the plans that sessions
+// and listener events are published on demand. Session.Catalog calls are answered from a
+// small in-memory catalog instead (one database, default; the tables made with
+// Catalog.CreateTable; the temporary views; the cached tables; the builtin functions abs,
+// lower and upper), and Session.CloneSession copies configuration and temporary views. It records the plans that sessions
 // execute, so a test can compare them with golden files (see CheckGolden) instead of
 // running them on Spark.
 //
@@ -37,6 +40,7 @@ type Server struct {
 	mu     sync.Mutex
 	recs   []arrow.RecordBatch
 	closed bool
+	obs    observations
 }
 
 // NewServer starts a server.

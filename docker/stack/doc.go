@@ -30,5 +30,7 @@
 // and /var/run/docker.pid both exist); elsewhere testcontainers-go's own defaults stay. With
 // Ryuk disabled nothing removes containers left behind by a crashed process: always call
 // [Stack.Terminate]. Containers and networks carry the label io.sparkwire.stack for manual
-// cleanup (docker rm -f $(docker ps -aq --filter label=io.sparkwire.stack)).
+// cleanup (docker rm -f $(docker ps -aq --filter label=io.sparkwire.stack)), and those of
+// stacks that are not persistent also name the process that started them
+// (io.sparkwire.owner), so that [RemoveOrphans] can remove what a killed process left behind.
 package stack

@@ -24,6 +24,7 @@ type config struct {
 	root         string
 	logger       Logger
 	persistent   bool
+	kafkaSASLSSL *KafkaSASLSSL // WithKafkaSASLSSL
 }
 
 func newConfig(opts []Option) *config {
@@ -95,6 +96,8 @@ func (c *config) labels(stack string) map[string]string {
 	l := map[string]string{stackLabel: stack}
 	if c.persistent {
 		l[persistentLabel] = "true"
+	} else {
+		l[ownerLabel] = ownerID()
 	}
 	return l
 }

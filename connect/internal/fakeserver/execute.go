@@ -41,7 +41,13 @@ func (s *Server) batches(plan *sparkpb.Plan) ([]arrow.RecordBatch, error) {
 }
 
 func (s *Server) runQuery(plan *sparkpb.Plan, op *Operation) error {
-	recs, err := s.batches(plan)
+	var recs []arrow.RecordBatch
+	var err error
+	if cat, limit := catalogRoot(plan); cat != nil {
+		recs, err = s.catalogAnswer(op.session, cat, limit)
+	} else {
+		recs, err = s.batches(plan)
+	}
 	defer func() {
 		for _, r := range recs {
 			r.Release()
@@ -55,6 +61,9 @@ func (s *Server) runQuery(plan *sparkpb.Plan, op *Operation) error {
 		schema = recs[0].Schema()
 	}
 	if err := op.Send(&sparkpb.ExecutePlanResponse{Schema: SchemaType(schema)}); err != nil {
+		return err
+	}
+	if err := s.beforeResult(op.Context(), op); err != nil {
 		return err
 	}
 	if len(recs) == 0 {
@@ -71,6 +80,11 @@ func (s *Server) runQuery(plan *sparkpb.Plan, op *Operation) error {
 		if err != nil {
 			return err
 		}
+		if err := op.Send(resp); err != nil {
+			return err
+		}
+	}
+	if resp := s.observedMetrics(plan); resp != nil {
 		if err := op.Send(resp); err != nil {
 			return err
 		}
@@ -93,6 +107,8 @@ func (s *Server) runCommand(ctx context.Context, cmd *sparkpb.Command, op *Opera
 		}}); err != nil {
 			return err
 		}
+	case *sparkpb.Command_CreateDataframeView:
+		s.registerView(op.session, c.CreateDataframeView)
 	case *sparkpb.Command_WriteStreamOperationStart:
 		if err := op.Send(s.startQuery(c.WriteStreamOperationStart)); err != nil {
 			return err
@@ -111,6 +127,12 @@ func (s *Server) runCommand(ctx context.Context, cmd *sparkpb.Command, op *Opera
 		}
 		if c.StreamingQueryListenerBusCommand.GetRemoveListenerBusListener() {
 			s.removeBuses(op.session)
+		}
+	default: // writes and other commands that run a plan report its observations
+		if resp := s.observedMetrics(&sparkpb.Plan{OpType: &sparkpb.Plan_Command{Command: cmd}}); resp != nil {
+			if err := op.Send(resp); err != nil {
+				return err
+			}
 		}
 	}
 	return op.Complete()
@@ -155,8 +177,11 @@ func (s *Server) queryCommand(c *sparkpb.StreamingQueryCommand) *sparkpb.Execute
 			StatusMessage: msg, IsActive: active,
 		}}
 	case *sparkpb.StreamingQueryCommand_LastProgress, *sparkpb.StreamingQueryCommand_RecentProgress:
+		_, last := c.GetCommand().(*sparkpb.StreamingQueryCommand_LastProgress)
 		res.ResultType = &sparkpb.StreamingQueryCommandResult_RecentProgress{
-			RecentProgress: &sparkpb.StreamingQueryCommandResult_RecentProgressResult{},
+			RecentProgress: &sparkpb.StreamingQueryCommandResult_RecentProgressResult{
+				RecentProgressJson: s.progressOfLocked(c.GetQueryId().GetId(), last),
+			},
 		}
 	case *sparkpb.StreamingQueryCommand_Stop:
 		if q != nil {

@@ -45,19 +45,25 @@ type Server struct {
 	ops    sync.WaitGroup // running operation goroutines
 	served chan struct{}
 
-	mu           sync.Mutex
-	closed       bool
-	serverSideID string
-	requests     []proto.Message
-	operations   map[opKey]*Operation
-	buses        map[*bus]struct{}
-	conf         map[string]map[string]string // session id -> key -> value
-	queries      map[string]*query            // streaming queries by id
-	queryOrder   []string
-	errorDetails map[string]*sparkpb.FetchErrorDetailsResponse
-	result       func(*sparkpb.Plan) ([]arrow.RecordBatch, error)
-	cuts         []cut
-	failures     []error
+	mu            sync.Mutex
+	closed        bool
+	serverSideID  string
+	requests      []proto.Message
+	operations    map[opKey]*Operation
+	buses         map[*bus]struct{}
+	conf          map[string]map[string]string // session id -> key -> value
+	queries       map[string]*query            // streaming queries by id
+	queryOrder    []string
+	errorDetails  map[string]*sparkpb.FetchErrorDetailsResponse
+	result        func(*sparkpb.Plan) ([]arrow.RecordBatch, error)
+	cuts          []cut
+	failures      []error
+	catalog       *catalogState                                    // made at first use; see catalog.go
+	progress      []*sparkpb.ExecutePlanResponse_ExecutionProgress // see SetProgress
+	hold          chan struct{}                                    // see HoldQueries
+	art           *artifactState                                   // created on first use (artifacts.go)
+	observed      func(*sparkpb.Plan) []*sparkpb.ExecutePlanResponse_ObservedMetrics
+	queryProgress map[string][]string // streaming progress reports by query id; see SetQueryProgress
 
 	onExecute        func(context.Context, *sparkpb.ExecutePlanRequest, *Operation) error
 	onAnalyze        func(context.Context, *sparkpb.AnalyzePlanRequest) (*sparkpb.AnalyzePlanResponse, error)
@@ -67,6 +73,7 @@ type Server struct {
 	onFetchError     func(context.Context, *sparkpb.FetchErrorDetailsRequest) (*sparkpb.FetchErrorDetailsResponse, error)
 	onReleaseSession func(context.Context, *sparkpb.ReleaseSessionRequest) (*sparkpb.ReleaseSessionResponse, error)
 	onReattach       func(context.Context, *sparkpb.ReattachExecuteRequest, func(*sparkpb.ExecutePlanResponse) error) error
+	onCloneSession   func(context.Context, *sparkpb.CloneSessionRequest) (*sparkpb.CloneSessionResponse, error)
 }
 
 type opKey struct{ session, op string }

@@ -35,7 +35,23 @@ type Execution struct {
 	complete bool
 	finished bool
 	rel      *releaser
+	// progress receives the execution progress reports; see OnProgress.
+	progress ProgressHandler
 }
+
+// ProgressHandler receives the execution progress reports of an operation (see
+// Execution.OnProgress).
+type ProgressHandler interface {
+	// Progress is called with each report, on the goroutine that called Recv; it must not
+	// block.
+	Progress(*sparkpb.ExecutePlanResponse_ExecutionProgress)
+	// Finished is called once, when the operation ends: completed, failed or closed.
+	Finished()
+}
+
+// OnProgress hands the operation's execution progress reports to h. Call it before the
+// first Recv. Recv never returns progress reports, with a handler or without.
+func (e *Execution) OnProgress(h ProgressHandler) { e.progress = h }
 
 // Execute starts plan as a reattachable operation with a client-chosen operation id. The
 // operation runs until Recv reports its end or an error, or Close abandons it; ctx bounds it
@@ -117,7 +133,14 @@ func (e *Execution) Recv() (*sparkpb.ExecutePlanResponse, error) {
 			var resp *sparkpb.ExecutePlanResponse
 			resp, err = e.stream.Recv()
 			if err == nil {
-				return e.received(resp)
+				resp, err = e.received(resp)
+				if resp != nil && resp.GetExecutionProgress() != nil {
+					if e.progress != nil {
+						e.progress.Progress(resp.GetExecutionProgress())
+					}
+					continue
+				}
+				return resp, err
 			}
 			e.stream = nil
 			if errors.Is(err, io.EOF) {
@@ -197,6 +220,9 @@ func (e *Execution) finish(interrupt bool) {
 	e.finished = true
 	e.cancel()
 	e.rel.finish(interrupt)
+	if e.progress != nil {
+		e.progress.Finished()
+	}
 }
 
 // releaser tells the server, off the caller's path, which responses the client has

@@ -1,0 +1,186 @@
+package connect
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"github.com/sparkwire/sparkwire/connect/internal/sparkpb"
+	"github.com/sparkwire/sparkwire/connect/internal/wire"
+)
+
+// ErrInterrupted matches, with errors.Is, the error of an action whose operation was
+// interrupted on the server: by [Session.InterruptAll], [Session.InterruptTag] or
+// [Session.InterruptOperation], from this process or another one. Spark reports it as a
+// *SparkError of class OPERATION_CANCELED (SQLSTATE HY008). An action whose own context
+// ended returns the context's error instead.
+var ErrInterrupted = errors.New("spark connect: operation interrupted")
+
+// isInterrupted reports whether a Spark error class is the one of an interrupted operation.
+func isInterrupted(errorClass string) bool { return errorClass == "OPERATION_CANCELED" }
+
+// InterruptAll interrupts every running operation of the session, whichever goroutine or
+// process started it, and returns the ids of the operations interrupted. The actions
+// waiting for them fail with an error matching [ErrInterrupted]. The session's listener
+// stream for streaming query events ([StreamingQueryManager.Subscribe]) is an operation
+// too, and ends with it.
+func (s *Session) InterruptAll(ctx context.Context) ([]string, error) {
+	return s.interrupt(ctx, &sparkpb.InterruptRequest{InterruptType: sparkpb.InterruptRequest_INTERRUPT_TYPE_ALL})
+}
+
+// InterruptTag interrupts the running operations of the session that carry tag (see
+// [Session.AddTag] and [WithOperationTags]) and returns their ids. An invalid tag gives an
+// error wrapping [ErrInvalidTag].
+func (s *Session) InterruptTag(ctx context.Context, tag string) ([]string, error) {
+	if err := ValidateTag(tag); err != nil {
+		return nil, err
+	}
+	return s.interrupt(ctx, &sparkpb.InterruptRequest{
+		InterruptType: sparkpb.InterruptRequest_INTERRUPT_TYPE_TAG,
+		Interrupt:     &sparkpb.InterruptRequest_OperationTag{OperationTag: tag},
+	})
+}
+
+// InterruptOperation interrupts the operation with the given id, if it runs in the session,
+// and returns the ids interrupted: that one, or none if it had ended or is unknown. Learn
+// an operation's id from [RecordReader.OperationID] or [OperationTrace.Started].
+func (s *Session) InterruptOperation(ctx context.Context, operationID string) ([]string, error) {
+	if operationID == "" {
+		return nil, errors.New("spark connect: interrupt: empty operation id")
+	}
+	return s.interrupt(ctx, &sparkpb.InterruptRequest{
+		InterruptType: sparkpb.InterruptRequest_INTERRUPT_TYPE_OPERATION_ID,
+		Interrupt:     &sparkpb.InterruptRequest_OperationId{OperationId: operationID},
+	})
+}
+
+func (s *Session) interrupt(ctx context.Context, req *sparkpb.InterruptRequest) ([]string, error) {
+	if err := s.usable(); err != nil {
+		return nil, err
+	}
+	resp, err := s.wire.Interrupt(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return resp.GetInterruptedIds(), nil
+}
+
+// OperationID returns the id of the operation whose result the reader streams, for
+// [Session.InterruptOperation] ("" for a nil reader).
+func (r *RecordReader) OperationID() string {
+	if r == nil || r.exec == nil {
+		return ""
+	}
+	return r.exec.OperationID()
+}
+
+// OperationTrace holds callbacks for the operations that actions start with a context,
+// the way net/http/httptrace's ClientTrace does for requests. Attach one with
+// [WithOperationTrace]; nil fields are not called.
+type OperationTrace struct {
+	// Started is called with the id of each operation the action starts, once the request
+	// is on its way to the server and before the action waits for results: the id to give
+	// [Session.InterruptOperation]. It is called on the action's goroutine and must not
+	// block. (An interrupt that overtakes the request on its way interrupts nothing.)
+	Started func(operationID string)
+	// Progress is called with the execution progress reports that Spark sends while an
+	// operation runs (about every spark.connect.progress.reportInterval, 2 s by default, which
+	// a session may set lower with Conf().Set). It is called on a goroutine of its own, one call at a time,
+	// so that a slow callback never holds up the reading of results: when it falls behind,
+	// the reports it missed are skipped and it gets the latest. The last call returns
+	// before the action does (for Collect, before the reader reports the end, an error, or
+	// its release returns), so it must not wait for the action. Queries that take less
+	// than the report interval may get no report at all.
+	Progress func(ExecutionProgress)
+}
+
+// traceKey is the context key of WithOperationTrace.
+type traceKey struct{}
+
+// WithOperationTrace returns a context whose actions call trace's callbacks for the
+// operations they start. A trace of an enclosing context is called too, after this one.
+func WithOperationTrace(ctx context.Context, trace *OperationTrace) context.Context {
+	if trace == nil {
+		return ctx
+	}
+	if outer, _ := ctx.Value(traceKey{}).(*OperationTrace); outer != nil {
+		inner := trace
+		trace = &OperationTrace{}
+		if inner.Started != nil || outer.Started != nil {
+			trace.Started = func(id string) {
+				if inner.Started != nil {
+					inner.Started(id)
+				}
+				if outer.Started != nil {
+					outer.Started(id)
+				}
+			}
+		}
+		if inner.Progress != nil || outer.Progress != nil {
+			trace.Progress = func(p ExecutionProgress) {
+				if inner.Progress != nil {
+					inner.Progress(p)
+				}
+				if outer.Progress != nil {
+					outer.Progress(p)
+				}
+			}
+		}
+	}
+	return context.WithValue(ctx, traceKey{}, trace)
+}
+
+// untaggedKey marks the context of an operation that is the session's own machinery (the
+// listener stream), which does not carry the session's tags.
+type untaggedKey struct{}
+
+// withoutSessionTags returns a context whose operations do not carry the session's tags.
+func withoutSessionTags(ctx context.Context) context.Context {
+	return context.WithValue(ctx, untaggedKey{}, true)
+}
+
+// startOperation sends plan as a new operation with its tags (explicit ones, the
+// session's, the context's) and attaches the context's trace to it.
+func (s *Session) startOperation(ctx context.Context, plan *sparkpb.Plan, explicit []string) (*wire.Execution, error) {
+	var tags []string
+	var err error
+	if untagged, _ := ctx.Value(untaggedKey{}).(bool); untagged {
+		tags = explicit
+	} else if tags, err = s.operationTags(ctx, explicit); err != nil {
+		return nil, err
+	}
+	e, err := s.wire.Execute(ctx, plan, tags...)
+	if err != nil {
+		return nil, err
+	}
+	if trace, _ := ctx.Value(traceKey{}).(*OperationTrace); trace != nil {
+		if trace.Progress != nil {
+			e.OnProgress(newProgressPump(e.OperationID(), trace.Progress))
+		}
+		if trace.Started != nil {
+			trace.Started(e.OperationID())
+		}
+	}
+	return e, nil
+}
+
+// runCommand runs a command to completion and returns its responses (progress reports go
+// to the context's trace).
+func (s *Session) runCommand(ctx context.Context, cmd *sparkpb.Command) ([]*sparkpb.ExecutePlanResponse, error) {
+	e, err := s.startOperation(ctx, &sparkpb.Plan{OpType: &sparkpb.Plan_Command{Command: cmd}}, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer e.Close()
+	var out []*sparkpb.ExecutePlanResponse
+	for {
+		resp, err := e.Recv()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, resp)
+	}
+}
