@@ -496,7 +496,7 @@ func (p *Producer) ping(ctx context.Context) error {
 	if serr := p.securityError(ctx, err); serr != nil {
 		return serr
 	}
-	return fmt.Errorf("%w at %s within %s: %w", ErrBrokerUnreachable, strings.Join(p.brokers, ","), p.cfg.connectTimeout, err)
+	return fmt.Errorf("%w at %s within %s: %w", ErrBrokerUnreachable, strings.Join(p.brokers, ","), p.cfg.connectTimeout, explainBrokerError(ctx, p.brokers, err))
 }
 
 func (p *Producer) createTopic(ctx context.Context) error {
@@ -685,7 +685,7 @@ func (p *Producer) produce(ctx context.Context, s *Stream) (*Manifest, error) {
 		if firstErr == nil {
 			firstErr = errors.New("unknown")
 		}
-		return m, &DeliveryError{Failed: m.Failed, Produced: produced, First: firstErr}
+		return m, &DeliveryError{Failed: m.Failed, Produced: produced, First: explainBrokerError(context.WithoutCancel(ctx), p.brokers, firstErr)}
 	}
 	return m, nil
 }

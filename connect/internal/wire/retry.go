@@ -126,13 +126,21 @@ func IsServerError(err error) bool {
 }
 
 // isTransient reports whether err is a failure to reach the server, worth a retry: the
-// connection was refused, reset or lost before the server answered.
+// connection was refused, reset or lost before the server answered. A TLS handshake that
+// failed on a certificate or protocol error (an unknown authority, a plaintext server) is
+// not: it fails the same way every time.
 func isTransient(err error) bool {
 	st, ok := status.FromError(err)
 	if !ok {
 		return false
 	}
-	return st.Code() == codes.Unavailable && !IsServerError(err)
+	return st.Code() == codes.Unavailable && !IsServerError(err) && !isTLSFailure(st.Message())
+}
+
+// isTLSFailure reports whether a gRPC error message is a TLS handshake's refusal.
+func isTLSFailure(msg string) bool {
+	return strings.Contains(msg, "authentication handshake failed") &&
+		(strings.Contains(msg, "x509:") || strings.Contains(msg, "tls:"))
 }
 
 // isCursorDisconnected reports the server's INVALID_CURSOR.DISCONNECTED: a reattachable
