@@ -222,6 +222,7 @@ func (df *DataFrame) Collect(ctx context.Context) (*RecordReader, error) {
 	}
 	rr := newRecordReader(e, df.s.mem)
 	rr.observed = df.s.observationsFor(p)
+	rr.info = newExecInfo(e.OperationID(), traceFinished(traceOf(ctx)))
 	return rr, nil
 }
 

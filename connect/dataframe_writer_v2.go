@@ -122,10 +122,14 @@ func (w *DataFrameWriterV2) Append(ctx context.Context) error {
 }
 
 // Overwrite deletes the table's rows that match condition and adds the DataFrame's rows.
-// The table's format must support deleting by a filter (Spark's file tables do not).
+// The table's format must support deleting by a filter (Spark's file tables do not). The
+// condition cannot hold a subquery Column (see [ErrSubqueryInCommand]).
 func (w *DataFrameWriterV2) Overwrite(ctx context.Context, condition Column) error {
 	if err := condition.Err(); err != nil {
 		return fmt.Errorf("write to %s: overwrite condition: %w", w.tableName(), err)
+	}
+	if err := checkNoSubquery(fmt.Sprintf("write to %s: overwrite condition", w.tableName()), condition.expr); err != nil {
+		return err
 	}
 	return w.run(ctx, sparkpb.WriteOperationV2_MODE_OVERWRITE, condition.expr)
 }

@@ -92,6 +92,13 @@ type OperationTrace struct {
 	// its release returns), so it must not wait for the action. Queries that take less
 	// than the report interval may get no report at all.
 	Progress func(ExecutionProgress)
+	// Finished is called once for each operation that completes, with the plan metrics and
+	// observed metrics the server sent with its result (see [ExecutionInfo]): for Collect,
+	// when the reader reaches the end of the result; for actions that return values (Count,
+	// Rows, Show, writes, SQL statements), before they return. It is called on the action's
+	// goroutine and must not block. Operations that fail, or whose result is not read to
+	// the end, do not call it.
+	Finished func(ExecutionInfo)
 }
 
 // traceKey is the context key of WithOperationTrace.
@@ -126,6 +133,20 @@ func WithOperationTrace(ctx context.Context, trace *OperationTrace) context.Cont
 				}
 			}
 		}
+		if inner.Finished != nil || outer.Finished != nil {
+			trace.Finished = func(info ExecutionInfo) {
+				if inner.Finished != nil {
+					mine := info
+					if outer.Finished != nil {
+						mine = info.clone() // each callback owns its copy
+					}
+					inner.Finished(mine)
+				}
+				if outer.Finished != nil {
+					outer.Finished(info)
+				}
+			}
+		}
 	}
 	return context.WithValue(ctx, traceKey{}, trace)
 }
@@ -153,7 +174,7 @@ func (s *Session) startOperation(ctx context.Context, plan *sparkpb.Plan, explic
 	if err != nil {
 		return nil, err
 	}
-	if trace, _ := ctx.Value(traceKey{}).(*OperationTrace); trace != nil {
+	if trace := traceOf(ctx); trace != nil {
 		if trace.Progress != nil {
 			e.OnProgress(newProgressPump(e.OperationID(), trace.Progress))
 		}
@@ -172,15 +193,24 @@ func (s *Session) runCommand(ctx context.Context, cmd *sparkpb.Command) ([]*spar
 		return nil, err
 	}
 	defer e.Close()
+	info := newExecInfo(e.OperationID(), traceFinished(traceOf(ctx)))
 	var out []*sparkpb.ExecutePlanResponse
 	for {
 		resp, err := e.Recv()
 		if errors.Is(err, io.EOF) {
+			info.complete()
 			return out, nil
 		}
 		if err != nil {
 			return nil, err
 		}
+		info.receive(resp)
 		out = append(out, resp)
 	}
+}
+
+// traceOf returns the context's operation trace, or nil.
+func traceOf(ctx context.Context) *OperationTrace {
+	t, _ := ctx.Value(traceKey{}).(*OperationTrace)
+	return t
 }

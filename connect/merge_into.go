@@ -30,7 +30,8 @@ import (
 //
 // Every method returns a modified copy, so a writer can serve as a template; nothing runs
 // until Merge. Invalid input (a zero or invalid Column, an empty assignment) is recorded
-// and returned by Merge, before anything is sent.
+// and returned by Merge, before anything is sent. Conditions and assignments cannot hold
+// subquery Columns (see [ErrSubqueryInCommand]).
 type MergeIntoWriter struct {
 	df                 *DataFrame
 	table              string
@@ -238,6 +239,9 @@ func (w *MergeIntoWriter) Merge(ctx context.Context) error {
 					w.table, k.kind, i+1, len(k.actions))
 			}
 		}
+	}
+	if err := w.subqueryErr(); err != nil {
+		return err
 	}
 	cmd := &sparkpb.MergeIntoTableCommand{
 		TargetTableName: w.table, SourceTablePlan: w.df.rel, MergeCondition: w.on.expr,

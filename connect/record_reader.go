@@ -45,6 +45,8 @@ type RecordReader struct {
 	marked bool
 	// observed routes the observed metrics of the result to Observations (nil if none).
 	observed *resultObservations
+	// info gathers the execution information sent with the result (see ExecutionInfo).
+	info *execInfo
 }
 
 var _ array.RecordReader = (*RecordReader)(nil)
@@ -82,6 +84,7 @@ func (r *RecordReader) fill() {
 		r.done = true
 		r.exec.Close()
 		r.observed.end(nil)
+		r.info.complete()
 		return
 	}
 	if err != nil {
@@ -93,6 +96,7 @@ func (r *RecordReader) fill() {
 	if m := resp.GetObservedMetrics(); len(m) > 0 {
 		r.observed.receive(m)
 	}
+	r.info.receive(resp)
 	if s := resp.GetSchema(); s != nil && r.spark == nil {
 		if st, ok := dataType(s).(*types.StructType); ok {
 			r.spark = st

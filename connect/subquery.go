@@ -23,6 +23,8 @@ import (
 // While such a Column is alive, its session keeps the subquery's relation under its plan id
 // (refcounted, dropped by a runtime cleanup when the last Column is collected), so that the
 // DataFrame method that takes the Column, wherever it is nested, can find the relation again.
+// Commands whose expressions are not in a relation (MERGE INTO, an overwrite by condition)
+// have no such place: they refuse subquery Columns (ErrSubqueryInCommand, subquery_commands.go).
 
 // subqueryRefs is a session's table of the relations that subquery Columns refer to.
 type subqueryRefs struct {

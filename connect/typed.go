@@ -458,7 +458,7 @@ func structSchema(t reflect.Type, seen []reflect.Type) (*types.StructType, error
 				dec = &d
 			}
 		}
-		ft, nullable, err := goSparkType(sf.Type, dec, seen)
+		ft, nullable, err := goSparkType(sf.Type, schemaRules, dec, seen)
 		if err != nil {
 			return nil, fmt.Errorf("field %s: %w", sf.Name, err)
 		}
@@ -494,87 +494,6 @@ func parseDecimalHint(hint string) (types.DecimalType, error) {
 		}
 	}
 	return types.DecimalType{}, fmt.Errorf("type hint %q is not decimal(p,s) with 1 <= p <= 38 and 0 <= s <= p", hint)
-}
-
-// goSparkType maps a Go type to a Spark type, and whether it is nullable.
-func goSparkType(t reflect.Type, dec *types.DecimalType, seen []reflect.Type) (types.DataType, bool, error) {
-	switch t {
-	case timeType:
-		return types.Timestamp, false, nil
-	case dateType:
-		return types.Date, false, nil
-	case ntzType:
-		return types.TimestampNTZ, false, nil
-	case durationType:
-		return types.DefaultDayTimeInterval, false, nil
-	case timeOfDayType:
-		return types.TimeType{Precision: 6}, false, nil
-	case yearMonthType:
-		return types.DefaultYearMonthInterval, false, nil
-	case calendarType:
-		return types.CalendarIntervalType, false, nil
-	case decimalType:
-		if dec == nil {
-			return nil, false, fmt.Errorf("types.Decimal needs a type hint in its tag, such as `spark:\"name,decimal(10,2)\"`")
-		}
-		return *dec, false, nil
-	}
-	if t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 {
-		return types.Binary, false, nil
-	}
-	switch t.Kind() {
-	case reflect.Bool:
-		return types.Boolean, false, nil
-	case reflect.Int8:
-		return types.Byte, false, nil
-	case reflect.Int16:
-		return types.Short, false, nil
-	case reflect.Int32:
-		return types.Integer, false, nil
-	case reflect.Int, reflect.Int64:
-		return types.Long, false, nil
-	case reflect.Float32:
-		return types.Float, false, nil
-	case reflect.Float64:
-		return types.Double, false, nil
-	case reflect.String:
-		return types.String, false, nil
-	case reflect.Pointer:
-		et, _, err := goSparkType(t.Elem(), dec, seen)
-		return et, true, err
-	case reflect.Slice:
-		et, null, err := goSparkType(t.Elem(), dec, seen)
-		if err != nil {
-			return nil, false, err
-		}
-		return types.ArrayType{Element: et, ContainsNull: null}, false, nil
-	case reflect.Map:
-		kt, null, err := goSparkType(t.Key(), nil, seen)
-		if err != nil {
-			return nil, false, fmt.Errorf("map key: %w", err)
-		}
-		if null {
-			return nil, false, fmt.Errorf("map key type %s is a pointer; Spark map keys are never NULL", t.Key())
-		}
-		if k := t.Key().Kind(); (k == reflect.Struct && !isSpecial(t.Key())) || k == reflect.Array {
-			return nil, false, fmt.Errorf("map key type %s is not supported (use a scalar key)", t.Key())
-		}
-		vt, null, err := goSparkType(t.Elem(), dec, seen)
-		if err != nil {
-			return nil, false, err
-		}
-		return types.MapType{Key: kt, Value: vt, ValueContainsNull: null}, false, nil
-	case reflect.Struct:
-		if isSpecial(t) {
-			break
-		}
-		st, err := structSchema(t, seen)
-		if err != nil {
-			return nil, false, err
-		}
-		return st, false, nil
-	}
-	return nil, false, fmt.Errorf("no Spark type for Go type %s", t)
 }
 
 // CreateDataFrameOf makes a DataFrame of Go structs, sent inline as [Session.CreateDataFrame]

@@ -268,6 +268,9 @@ func TestSubquerySQLRefs(t *testing.T) {
 		t.Fatal(err)
 	}
 	sqCheck(t, ctx, "stack(1, TABLE({l}))", df, want)
+	// The same call through the DataFrame API: TVF().Stack with l.AsTable() gives the same
+	// rows, value by value.
+	sqCheck(t, ctx, "TVF().Stack(1, l.AsTable())", s.TVF().Stack(connect.Lit(int32(1)), l.AsTable().Column()), want)
 	n, err := df.Select(l.Select(functions.Count(connect.Col("*"))).Scalar().Alias("n")).Limit(1).Rows(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -89,6 +89,11 @@ func (s *Server) runQuery(plan *sparkpb.Plan, op *Operation) error {
 			return err
 		}
 	}
+	if resp := s.planMetricsResponse(plan); resp != nil {
+		if err := op.Send(resp); err != nil {
+			return err
+		}
+	}
 	return op.Complete()
 }
 

@@ -65,7 +65,8 @@ type Server struct {
 	hold          chan struct{}                                    // see HoldQueries
 	art           *artifactState                                   // created on first use (artifacts.go)
 	observed      func(*sparkpb.Plan) []*sparkpb.ExecutePlanResponse_ObservedMetrics
-	queryProgress map[string][]string // streaming progress reports by query id; see SetQueryProgress
+	planMetrics   func(*sparkpb.Plan) *sparkpb.ExecutePlanResponse_Metrics // see SetPlanMetrics
+	queryProgress map[string][]string                                      // streaming progress reports by query id; see SetQueryProgress
 	unavailable   bool
 
 	onExecute        func(context.Context, *sparkpb.ExecutePlanRequest, *Operation) error
