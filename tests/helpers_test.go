@@ -133,3 +133,49 @@ func deadAddrs(t *testing.T) (closed, silent string) {
 	}()
 	return closed, sl.Addr().String()
 }
+
+// streamLimit returns how long the server lets a result stream run before it ends it on
+// purpose and the client must reattach (spark.connect.execute.reattachable.senderMaxStreamDuration:
+// 5 s on the suite's own stack, see TestMain; 2 minutes by default). Tests that outlast it
+// assert that a reattach happened; the limit is read from the server, so that they hold
+// against any stack.
+func streamLimit(t *testing.T, ctx context.Context, s *connect.Session) time.Duration {
+	t.Helper()
+	const key = "spark.connect.execute.reattachable.senderMaxStreamDuration"
+	v, ok, err := s.Conf().Get(ctx, key)
+	if err != nil {
+		t.Fatalf("read %s: %v", key, err)
+	}
+	if !ok || v == "" {
+		return 2 * time.Minute
+	}
+	d, err := sparkDuration(v)
+	if err != nil {
+		t.Fatalf("%s = %q: %v", key, v, err)
+	}
+	return d
+}
+
+// sparkDuration parses a Spark time setting: a number with a unit (ms, s, m, min, h, d), or
+// bare milliseconds.
+func sparkDuration(v string) (time.Duration, error) {
+	v = strings.TrimSpace(strings.ToLower(v))
+	units := []struct {
+		suffix string
+		unit   time.Duration
+	}{{"ms", time.Millisecond}, {"min", time.Minute}, {"s", time.Second}, {"m", time.Minute}, {"h", time.Hour}, {"d", 24 * time.Hour}}
+	for _, u := range units {
+		if n, found := strings.CutSuffix(v, u.suffix); found {
+			var x int64
+			if _, err := fmt.Sscan(n, &x); err != nil {
+				return 0, fmt.Errorf("not a duration: %w", err)
+			}
+			return time.Duration(x) * u.unit, nil
+		}
+	}
+	var ms int64
+	if _, err := fmt.Sscan(v, &ms); err != nil {
+		return 0, fmt.Errorf("not a duration: %w", err)
+	}
+	return time.Duration(ms) * time.Millisecond, nil
+}

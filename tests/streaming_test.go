@@ -458,10 +458,14 @@ func TestStreamingQueryLifecycle(t *testing.T) {
 	}
 	// Progress keeps coming for longer than the server's 5-second stream limit of the test
 	// stack (see TestMain): the listener stream was ended by the server and reattached.
-	subscribed := time.Now()
+	subscribed, before := time.Now(), s.Stats().Reattaches
+	limit := streamLimit(t, ctx, s)
 	collect(func() bool {
-		return events["started"] == 1 && events["progress"] >= 3 && time.Since(subscribed) > 7*time.Second
+		return events["started"] == 1 && events["progress"] >= 3 && time.Since(subscribed) > limit+2*time.Second
 	})
+	if s.Stats().Reattaches == before {
+		t.Errorf("progress came for %s, past the server's %s stream limit, but the session never reattached", time.Since(subscribed).Round(time.Second), limit)
+	}
 	lp, err := q.LastProgress(ctx)
 	if err != nil || lp == nil || lp.BatchID < 2 || lp.Sources[0].NumInputRows < 0 || lp.Sink.Description == "" {
 		t.Fatalf("last progress %+v %v", lp, err)
