@@ -10,7 +10,7 @@
 //		return &jobs.Job{
 //			Name:        "country_views",
 //			Description: "Page views per country per minute.",
-//			Input:       producers.NewClickstream(0).Schema(),
+//			Input:       events.Clickstream(),
 //			Mode:        connect.Update,
 //			Key:         "country",
 //			Transform: func(_ *connect.Session, events *connect.DataFrame, _ jobs.Params) (*connect.DataFrame, error) {
@@ -38,7 +38,7 @@ import (
 
 	"github.com/sparkwire/sparkwire/connect"
 	F "github.com/sparkwire/sparkwire/connect/functions"
-	"github.com/sparkwire/sparkwire/producers"
+	"github.com/sparkwire/sparkwire/events"
 )
 
 // ErrUnknownJob is returned for a job name that the registry does not hold.
@@ -55,7 +55,7 @@ type Job struct {
 	Description string
 	// Input is the schema of the events the job reads (a producer domain's schema); its
 	// fields become the columns of the events DataFrame that Transform gets.
-	Input producers.Schema
+	Input events.Schema
 	// Mode is the output mode of the result.
 	Mode connect.OutputMode
 	// Key is the result column used as the key of the Kafka output records.

@@ -143,9 +143,6 @@ func TestAvroSchemaText(t *testing.T) {
 	if got.Fields[5].Type != "double" || got.Fields[8].Type != "boolean" {
 		t.Errorf("field types %v", got.Fields)
 	}
-	if avroName("iot-sensors_v2") != "IotSensorsV2" {
-		t.Errorf("avroName: %s", avroName("iot-sensors_v2"))
-	}
 }
 
 func TestJSONString(t *testing.T) {

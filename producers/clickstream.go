@@ -3,6 +3,8 @@ package producers
 import (
 	"math/rand/v2"
 	"time"
+
+	"github.com/sparkwire/sparkwire/events"
 )
 
 // Clickstream generates the page views and clicks of users browsing a web shop, grouped
@@ -51,25 +53,7 @@ type clickUser struct {
 }
 
 var (
-	clickSchema = Schema{
-		Name:      "clickstream",
-		Doc:       "Page views and clicks of users browsing a web shop, in sessions.",
-		Key:       "user_id",
-		EventTime: "event_time",
-		Fields: []Field{
-			{Name: "event_id", Type: TypeString, Doc: "Random identifier, unique per event."},
-			{Name: "event_time", Type: TypeTimestamp, Unit: "ms", Doc: "When the user acted."},
-			{Name: "user_id", Type: TypeString, Doc: "The user; the Kafka key."},
-			{Name: "session_id", Type: TypeString, Doc: "The user's current session."},
-			{Name: "event_type", Type: TypeString, Doc: "session_start, page_view, click or session_end."},
-			{Name: "page", Type: TypeString, Doc: "Path of the page the event happened on."},
-			{Name: "referrer", Type: TypeString, Doc: "Previous page, or the external source of a session_start."},
-			{Name: "element", Type: TypeString, Doc: "Id of the clicked element for clicks, else empty."},
-			{Name: "dwell_ms", Type: TypeLong, Unit: "ms", Doc: "Time spent on the previous page."},
-			{Name: "device", Type: TypeString, Doc: "desktop, mobile or tablet."},
-			{Name: "country", Type: TypeString, Doc: "ISO 3166 alpha-2 country code."},
-		},
-	}
+	clickSchema = Schema(events.Clickstream())
 	// clickPages are the kinds of page; next holds the relative weights of moving to each
 	// kind from this one, elements the clickable elements on it.
 	clickPages = []struct {

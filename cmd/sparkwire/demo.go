@@ -14,6 +14,7 @@ import (
 
 	"github.com/sparkwire/sparkwire/connect"
 	F "github.com/sparkwire/sparkwire/connect/functions"
+	sparkdemo "github.com/sparkwire/sparkwire/demo"
 	"github.com/sparkwire/sparkwire/docker/stack"
 	"github.com/sparkwire/sparkwire/jobs"
 	"github.com/sparkwire/sparkwire/producers"
@@ -192,11 +193,11 @@ live:
 			return err
 		}
 	}
-	want, err := jobs.ExpectedPageViews(events)
+	want, err := sparkdemo.ExpectedPageViews(events)
 	if err != nil {
 		return err
 	}
-	got, err := jobs.PageViewsFromTable(ctx, s, cfg.Name)
+	got, err := sparkdemo.PageViewsFromTable(ctx, s, cfg.Name)
 	if err != nil {
 		return err
 	}
