@@ -358,13 +358,13 @@ func (j *Job) Start(ctx context.Context, s *connect.Session, c Config) (*Run, er
 			Option("topic", topic).
 			Option("checkpointLocation", c.CheckpointDir+"/"+name), name)
 	}
-	if run.Results, err = kafkaSink(kafkaRecords(result, j.Key), c.OutputTopic, c.Name+"_kafka", j.Mode); err != nil {
+	if run.Results, err = kafkaSink(kafkaRecords(result, j.Key), c.OutputTopic, ResultsQueryName(c.Name), j.Mode); err != nil {
 		return nil, err
 	}
 	quarantine := parsed.Where("reason IS NOT NULL").Select(
 		connect.Lit(j.Name).Alias("key"),
 		F.ToJSON(F.Struct(connect.Col("reason"), connect.Col("raw"), F.CurrentTimestamp().Alias("quarantined_at"))).Alias("value"))
-	if run.Quarantine, err = kafkaSink(quarantine, c.QuarantineTopic, c.Name+"_quarantine", connect.Append); err != nil {
+	if run.Quarantine, err = kafkaSink(quarantine, c.QuarantineTopic, QuarantineQueryName(c.Name), connect.Append); err != nil {
 		return nil, err
 	}
 	if !c.NoMemorySink {
@@ -377,13 +377,13 @@ func (j *Job) Start(ctx context.Context, s *connect.Session, c Config) (*Run, er
 		if mode == "" {
 			mode = connect.Append
 		}
-		name := c.Name + "_" + o.Name
+		name := OutputQueryName(c.Name, o.Name)
 		or := &OutputRun{Topic: c.OutputTopics[o.Name]}
 		if run.Outputs == nil {
 			run.Outputs = map[string]*OutputRun{}
 		}
 		run.Outputs[o.Name] = or
-		if or.Results, err = kafkaSink(kafkaRecords(built[i], o.Key), or.Topic, name+"_kafka", mode); err != nil {
+		if or.Results, err = kafkaSink(kafkaRecords(built[i], o.Key), or.Topic, ResultsQueryName(name), mode); err != nil {
 			return nil, err
 		}
 		if !c.NoMemorySink {
