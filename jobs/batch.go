@@ -27,7 +27,8 @@ type BatchJob struct {
 	Name string
 	// Description says in one sentence what the job computes.
 	Description string
-	// Input is the schema of the events the job reads (a producer domain's schema).
+	// Input is the schema of the events the job reads (a domain's schema from package
+	// events, such as events.Clickstream()).
 	Input events.Schema
 	// Table is the default table written, qualified by catalog and database, e.g.
 	// "lake.sparkwire.pageviews_daily". The catalog must hold v2 tables that support

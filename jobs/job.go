@@ -53,8 +53,9 @@ type Job struct {
 	Name string
 	// Description says in one sentence what the job computes.
 	Description string
-	// Input is the schema of the events the job reads (a producer domain's schema); its
-	// fields become the columns of the events DataFrame that Transform gets.
+	// Input is the schema of the events the job reads (a domain's schema from package
+	// events, such as events.Clickstream()); its fields become the columns of the events
+	// DataFrame that Transform gets.
 	Input events.Schema
 	// Mode is the output mode of the result.
 	Mode connect.OutputMode
