@@ -34,7 +34,9 @@ func TestRunValidates(t *testing.T) {
 
 func TestCompare(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	k := func(min int, page string) PageViewKey { return PageViewKey{t0.Add(time.Duration(min) * time.Minute), page} }
+	k := func(min int, page string) PageViewKey {
+		return PageViewKey{t0.Add(time.Duration(min) * time.Minute), page}
+	}
 	want := map[PageViewKey]int64{k(0, "/"): 3, k(0, "/cart"): 1, k(1, "/"): 2, k(2, "/"): 5}
 	if got := compare(want, map[PageViewKey]int64{k(0, "/"): 3, k(0, "/cart"): 1, k(1, "/"): 2, k(2, "/"): 5}); len(got) != 0 {
 		t.Errorf("equal maps: %v", got)
