@@ -169,7 +169,8 @@ func (c *ConnectionString) Address() string {
 	return net.JoinHostPort(c.Host, strconv.Itoa(c.Port))
 }
 
-// String renders the connection string with the token masked.
+// String renders the connection string with the token and credential-like parameters
+// (see [ConnectionString.SecretHeaders]) masked.
 func (c *ConnectionString) String() string {
 	var b strings.Builder
 	b.WriteString("sc://")
@@ -200,7 +201,11 @@ func (c *ConnectionString) String() string {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		add(k, c.Headers[k])
+		if secretKey(k) {
+			add(k, "***")
+		} else {
+			add(k, c.Headers[k])
+		}
 	}
 	return b.String()
 }

@@ -13,7 +13,9 @@
 // (Collect, Rows, Count, Show, Schema, Explain) take a context whose deadline and
 // cancellation they honour, also on the server: a cancelled Collect interrupts the
 // operation there. Executions are reattachable: when the server ends a response stream on
-// purpose, or the connection breaks, the client reattaches from the last response it saw.
+// purpose, or the connection breaks, the client reattaches from the last response it saw,
+// retrying under the session's [RetryPolicy]; a connection that goes silent is noticed by
+// [Keepalive] (about 20 s by default). [Session.Stats] counts retries and reattaches.
 //
 // Running operations can be stopped from elsewhere: every operation carries the tags of its
 // session ([Session.AddTag]) and of its context ([WithOperationTags]), and

@@ -18,6 +18,12 @@ import (
 // ErrClosed is returned by calls on a [Session] after [Session.Close].
 var ErrClosed = wire.ErrClosed
 
+// ErrInvalidArrow is wrapped by the error of a read ([RecordReader.Err], Rows, Collect...)
+// whose Arrow data from the server is malformed, inconsistent, or of a kind Spark never
+// sends (dictionaries, unions, views). Such data is refused before it is decoded, so a
+// broken or hostile server cannot make the client panic or exhaust its memory.
+var ErrInvalidArrow = wire.ErrInvalidArrow
+
 // SparkError is an error that the Spark Connect server reported: an analysis error, a SQL
 // syntax error, a failed job. Callers branch on ErrorClass (Spark's error condition, such as
 // "TABLE_OR_VIEW_NOT_FOUND") or SQLState, and find it with errors.As:
@@ -137,6 +143,12 @@ func fromRPC(ctx context.Context, what string, err error) error {
 		}
 	}
 	if info == nil {
+		if err := sizeError(what, st); err != nil {
+			return err
+		}
+		if st.Code() == codes.Unknown && strings.TrimSpace(st.Message()) == "" {
+			return fmt.Errorf("%s: %w", what, emptyServerError(st))
+		}
 		if st.Code() == codes.Unavailable {
 			return fmt.Errorf("%s: server unavailable: %s: %w", what, st.Message(), err)
 		}

@@ -27,10 +27,11 @@ type config struct {
 	dialOptions []grpc.DialOption
 	stackTraces bool
 	retry       RetryPolicy
+	keepalive   Keepalive
 }
 
 func newConfig(cs *ConnectionString, opts []Option) *config {
-	c := &config{conn: *cs, mem: memory.DefaultAllocator, retry: DefaultRetryPolicy()}
+	c := &config{conn: *cs, mem: memory.DefaultAllocator, retry: DefaultRetryPolicy(), keepalive: DefaultKeepalive()}
 	for _, o := range opts {
 		if o != nil {
 			o.apply(c)
@@ -63,7 +64,10 @@ func WithSessionID(id string) Option {
 }
 
 // WithHeader adds a gRPC metadata entry sent with every call, as unknown connection string
-// keys are.
+// keys are. A key that names a credential (authorization, x-api-key, or containing token,
+// secret, password, key, credential, cookie) is treated like the token: it turns TLS on to a
+// non-loopback host, is never sent without transport security there, and is masked in
+// messages.
 func WithHeader(key, value string) Option {
 	return optionFunc(func(c *config) {
 		if c.conn.Headers == nil {
@@ -73,8 +77,9 @@ func WithHeader(key, value string) Option {
 	})
 }
 
-// WithTLSConfig turns TLS on with the given configuration (default: off, unless use_ssl=true
-// or a token to a non-loopback host asks for it, then the system roots).
+// WithTLSConfig turns TLS on with the given configuration: RootCAs for a private CA,
+// Certificates for mutual TLS (default: off, unless use_ssl=true, or a token or credential
+// header to a non-loopback host, asks for it, then the system roots).
 func WithTLSConfig(cfg *tls.Config) Option {
 	return optionFunc(func(c *config) { c.tlsConfig = cfg; c.conn.UseSSL = true })
 }

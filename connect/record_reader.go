@@ -1,7 +1,6 @@
 package connect
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sparkwire/sparkwire/connect/internal/wire"
@@ -40,6 +38,8 @@ type RecordReader struct {
 	done   bool
 	rows   int64
 	refs   atomic.Int64
+	// sent is the Arrow schema of the first batch, which every later batch must repeat.
+	sent *arrow.Schema
 	// marked reports that schema carries variant marks the batches lack, so each batch is
 	// rewrapped with it.
 	marked bool
@@ -102,41 +102,32 @@ func (r *RecordReader) fill() {
 	if batch == nil {
 		return
 	}
-	var rd *ipc.Reader
-	if _, goHeap := r.mem.(*memory.GoAllocator); goHeap {
-		// Buffers from the Go heap either way: let the arrays point into the response's
-		// bytes rather than copy them.
-		rd, err = ipc.NewReaderFromMessageReader(wire.NewMessageReader(batch.GetData(), r.mem), ipc.WithAllocator(r.mem))
-	} else {
-		// Any other allocator gets every buffer: decode into copies it allocated.
-		rd, err = ipc.NewReader(bytes.NewReader(batch.GetData()), ipc.WithAllocator(r.mem))
-	}
+	schema, recs, err := wire.DecodeBatch(batch.GetData(), r.mem)
 	if err != nil {
 		r.err = fmt.Errorf("spark connect: decode arrow batch: %w", err)
 		r.exec.Close()
 		return
 	}
-	defer rd.Release()
 	if r.schema == nil {
-		r.schema = markVariants(rd.Schema(), r.spark)
-		r.marked = r.schema != rd.Schema()
-	}
-	for rd.Next() {
-		rec := rd.RecordBatch()
-		if rec.NumRows() == 0 {
-			continue
+		r.sent = schema
+		r.schema = markVariants(schema, r.spark)
+		r.marked = r.schema != schema
+	} else if !schema.Equal(r.sent) {
+		for _, rec := range recs {
+			rec.Release()
 		}
+		r.err = fmt.Errorf("spark connect: decode arrow batch: %w: the schema changed within the result (%s, then %s)", wire.ErrInvalidArrow, r.sent, schema)
+		r.exec.Close()
+		return
+	}
+	for _, rec := range recs {
 		if r.marked && r.schema.NumFields() == int(rec.NumCols()) {
 			// The same columns, described by the reader's schema (with Spark's variant marks).
-			rec = array.NewRecordBatch(r.schema, rec.Columns(), rec.NumRows())
-		} else {
-			rec.Retain()
+			marked := array.NewRecordBatch(r.schema, rec.Columns(), rec.NumRows())
+			rec.Release()
+			rec = marked
 		}
 		r.queue = append(r.queue, rec)
-	}
-	if err := rd.Err(); err != nil {
-		r.err = fmt.Errorf("spark connect: decode arrow batch: %w", err)
-		r.exec.Close()
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -64,10 +65,15 @@ func Dial(ctx context.Context, url string, opts ...Option) (*Session, error) {
 
 // dial opens a connection and a session with a complete configuration.
 func dial(ctx context.Context, cfg *config) (*Session, error) {
+	unaryLimit, streamLimit := sizeLimit(cfg.conn.MaxMessageSize)
 	dialOpts := []grpc.DialOption{
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(cfg.conn.MaxMessageSize)),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(cfg.conn.MaxMessageSize), grpc.MaxCallSendMsgSize(cfg.conn.MaxMessageSize)),
+		grpc.WithChainUnaryInterceptor(unaryLimit),
+		grpc.WithChainStreamInterceptor(streamLimit),
 	}
-	useTLS := cfg.conn.UseSSL || (cfg.conn.Token != "" && !cfg.conn.isLoopback())
+	secretHeaders, plainHeaders := cfg.conn.splitHeaders()
+	hasSecrets := cfg.conn.Token != "" || len(secretHeaders) > 0
+	useTLS := cfg.conn.UseSSL || (hasSecrets && !cfg.conn.isLoopback())
 	if useTLS {
 		tc := cfg.tlsConfig
 		if tc == nil {
@@ -80,9 +86,19 @@ func dial(ctx context.Context, cfg *config) (*Session, error) {
 	if cfg.conn.Token != "" {
 		dialOpts = append(dialOpts, grpc.WithPerRPCCredentials(bearer{token: cfg.conn.Token, secure: useTLS}))
 	}
+	if ka := cfg.keepalive.dialOption(); ka != nil {
+		dialOpts = append(dialOpts, ka)
+	}
+	if len(secretHeaders) > 0 {
+		dialOpts = append(dialOpts, grpc.WithPerRPCCredentials(headerCredentials{headers: secretHeaders, secure: useTLS}))
+	}
 	dialOpts = append(dialOpts, cfg.dialOptions...)
 	conn, err := grpc.NewClient(cfg.conn.Address(), dialOpts...)
 	if err != nil {
+		if useTLS && hasSecrets && strings.Contains(err.Error(), "transport level security") {
+			return nil, fmt.Errorf("dial %s: refusing to send %s without TLS to a host that is not a loopback address (a dial option turned transport security off): %w",
+				cfg.conn.Address(), cfg.conn.credentialNames(), err)
+		}
 		return nil, fmt.Errorf("dial %s: %w", cfg.conn.Address(), err)
 	}
 	clientType := fmt.Sprintf("sparkwire/%s go/%s os/%s", Version, runtime.Version(), runtime.GOOS)
@@ -99,8 +115,9 @@ func dial(ctx context.Context, cfg *config) (*Session, error) {
 		SessionID:  cfg.conn.SessionID,
 		UserID:     cfg.conn.UserID,
 		ClientType: clientType,
-		Headers:    cfg.conn.Headers,
+		Headers:    plainHeaders,
 		Retry:      wire.RetryPolicy(cfg.retry),
+		Probe:      cfg.keepalive.probe(),
 		Convert:    s.convert,
 	})
 	s.bus = newListenerBus(s)

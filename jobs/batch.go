@@ -57,6 +57,8 @@ type BatchConfig struct {
 	Table string
 	// Params override the job's defaults.
 	Params Params
+	// Security is how Spark's Kafka source reaches a secured listener; nil: plaintext.
+	Security *KafkaSecurity
 }
 
 // TablePropertyJob is the table property that names the batch job that created a table.
@@ -77,6 +79,9 @@ func (j *BatchJob) withDefaults(c BatchConfig) (BatchConfig, Params, error) {
 	}
 	if c.Brokers == "" {
 		return c, nil, errors.New("batch job config: Brokers is required")
+	}
+	if err := c.Security.Validate(); err != nil {
+		return c, nil, fmt.Errorf("batch job config: %w", err)
 	}
 	if c.InputTopic == "" {
 		c.InputTopic = j.Input.Name
@@ -123,6 +128,7 @@ func (j *BatchJob) result(s *connect.Session, c BatchConfig, p Params) (*connect
 		Option("startingOffsets", c.StartingOffsets).
 		Option("endingOffsets", c.EndingOffsets).
 		Option("failOnDataLoss", "false").
+		Options(c.Security.sparkOptions()).
 		Load()
 	events := parseEvents(records, j.Input).Where("reason IS NULL").Drop("raw", "reason")
 	result, err := j.Transform(s, events, p)
@@ -146,6 +152,11 @@ func (j *BatchJob) Run(ctx context.Context, s *connect.Session, c BatchConfig) (
 	c, p, err := j.withDefaults(c)
 	if err != nil {
 		return nil, err
+	}
+	if c.Security != nil {
+		if err := RedactSecrets(ctx, s); err != nil {
+			return nil, fmt.Errorf("batch job %s: %w", j.Name, err)
+		}
 	}
 	result, err := j.result(s, c, p)
 	if err != nil {

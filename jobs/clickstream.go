@@ -10,7 +10,7 @@ import (
 // 2-minute watermark, in update mode.
 //
 // Result columns: window_start, window_end (timestamps), page (string), views (bigint);
-// the Kafka key is the page.
+// the Kafka key is "window_start|page" (a window's later count replaces its earlier one).
 func PageViews() *Job {
 	return &Job{
 		Name:           "pageviews",
@@ -18,7 +18,7 @@ func PageViews() *Job {
 		Input:          events.Clickstream(),
 		WatermarkDelay: DefaultWatermarkDelay,
 		Mode:           connect.Update,
-		Key:            "page",
+		Key:            "window_start,page",
 		Transform: func(_ *connect.Session, events *connect.DataFrame, _ Params) (*connect.DataFrame, error) {
 			return events.
 				WithWatermark("event_time", DefaultWatermarkDelay).

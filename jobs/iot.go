@@ -20,12 +20,12 @@ var iotThresholds = []struct{ sensorType, param string }{
 //
 // Result columns: window_start, window_end (timestamps), device_id, sensor_type, unit
 // (strings), readings (bigint: the device's readings in the window), avg_reading (double:
-// their mean, in unit); the Kafka key is the device_id.
+// their mean, in unit); the Kafka key is "window_start|device_id|sensor_type".
 //
 // Output "alerts" (append mode, topic <name>_alerts): one row per reading above the
 // threshold of its sensor type, with columns device_id, event_time, seq, site, sensor_type,
 // unit, reading, threshold (the threshold it exceeded) and anomaly (the generator's label);
-// the Kafka key is the device_id.
+// the Kafka key is "device_id|seq" (a reading's identity).
 //
 // Parameters (thresholds, in the sensor type's unit): max_temperature (°C, default 27),
 // max_humidity (% relative humidity, default 60), max_pressure (hPa, default 1020.5),
@@ -42,7 +42,7 @@ func IoTAlerts() *Job {
 		Input:          events.IoT(),
 		WatermarkDelay: DefaultWatermarkDelay,
 		Mode:           connect.Update,
-		Key:            "device_id",
+		Key:            "window_start,device_id,sensor_type",
 		Defaults: Params{
 			"max_temperature": 27,
 			"max_humidity":    60,
@@ -62,7 +62,7 @@ func IoTAlerts() *Job {
 		Outputs: []Output{{
 			Name:        "alerts",
 			Description: "Readings above their sensor type's threshold.",
-			Key:         "device_id",
+			Key:         "device_id,seq",
 			Build: func(_ *connect.Session, events *connect.DataFrame, p Params) (*connect.DataFrame, error) {
 				var threshold connect.Column
 				for i, t := range iotThresholds {

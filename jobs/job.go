@@ -59,7 +59,13 @@ type Job struct {
 	Input events.Schema
 	// Mode is the output mode of the result.
 	Mode connect.OutputMode
-	// Key is the result column used as the key of the Kafka output records.
+	// Key names the result columns that identify a result row, separated by commas; the
+	// Kafka output record's key is their values as strings, joined by "|" when there are
+	// several. Choose them so that a later record with the same key replaces an earlier
+	// one: the window and the group of an aggregate in update mode, the event's own id for
+	// an output of events. The Kafka sink is at-least-once (a restarted query writes the
+	// micro-batch under way again, see [Supervisor]), so consumers deduplicate or upsert by
+	// this key.
 	Key string
 	// Defaults are the job's parameters and their default values.
 	Defaults Params
@@ -86,7 +92,7 @@ type Output struct {
 	Description string
 	// Mode is the output mode (default Append).
 	Mode connect.OutputMode
-	// Key is the column used as the key of the output's Kafka records.
+	// Key names the columns that identify an output row, as Job.Key does.
 	Key string
 	// Build builds the output from the stream of well-formed events (the same stream that
 	// Transform gets).
@@ -179,11 +185,17 @@ type Config struct {
 	Params Params
 	// NoMemorySink leaves out the memory table (its state lives on the server).
 	NoMemorySink bool
+	// Security is how Spark's Kafka source and sink reach a secured listener (TLS, SASL);
+	// nil: plaintext.
+	Security *KafkaSecurity
 }
 
 func (j *Job) withDefaults(c Config) (Config, Params, error) {
 	if c.Brokers == "" {
 		return c, nil, errors.New("job config: Brokers is required")
+	}
+	if err := c.Security.Validate(); err != nil {
+		return c, nil, fmt.Errorf("job config: %w", err)
 	}
 	if c.InputTopic == "" {
 		c.InputTopic = j.Input.Name
@@ -310,6 +322,7 @@ func (j *Job) Parsed(s *connect.Session, c Config) *connect.DataFrame {
 		Option("subscribe", c.InputTopic).
 		Option("startingOffsets", c.StartingOffsets).
 		Option("failOnDataLoss", "false").
+		Options(c.Security.sparkOptions()).
 		Load()
 	return parseEvents(raw, j.Input)
 }
@@ -341,6 +354,11 @@ func (j *Job) Start(ctx context.Context, s *connect.Session, c Config) (*Run, er
 			return nil, fmt.Errorf("job %s, output %s: %w", j.Name, o.Name, err)
 		}
 	}
+	if c.Security != nil {
+		if err := RedactSecrets(ctx, s); err != nil {
+			return nil, fmt.Errorf("job %s: %w", j.Name, err)
+		}
+	}
 	run := &Run{Job: j, Config: c}
 	start := func(w *connect.DataStreamWriter, name string) (*connect.StreamingQuery, error) {
 		if c.Trigger != nil {
@@ -357,7 +375,8 @@ func (j *Job) Start(ctx context.Context, s *connect.Session, c Config) (*Run, er
 		return start(df.WriteStream().Format("kafka").OutputMode(mode).
 			Option("kafka.bootstrap.servers", c.Brokers).
 			Option("topic", topic).
-			Option("checkpointLocation", c.CheckpointDir+"/"+name), name)
+			Option("checkpointLocation", c.CheckpointDir+"/"+name).
+			Options(c.Security.sparkOptions()), name)
 	}
 	if run.Results, err = kafkaSink(kafkaRecords(result, j.Key), c.OutputTopic, ResultsQueryName(c.Name), j.Mode); err != nil {
 		return nil, err
@@ -397,9 +416,23 @@ func (j *Job) Start(ctx context.Context, s *connect.Session, c Config) (*Run, er
 	return run, nil
 }
 
-// kafkaRecords turns a result into Kafka records: the key column as a string, and the
-// whole row as a JSON object.
+// kafkaRecords turns a result into Kafka records: the key (see recordKey), and the whole
+// row as a JSON object.
 func kafkaRecords(df *connect.DataFrame, key string) *connect.DataFrame {
-	return df.Select(connect.Col(key).Cast("string").Alias("key"),
-		F.ToJSON(F.Struct(connect.Col("*"))).Alias("value"))
+	return df.Select(recordKey(key).Alias("key"), F.ToJSON(F.Struct(connect.Col("*"))).Alias("value"))
+}
+
+// recordKey returns the Kafka record key of Job.Key's columns: one column's value as a
+// string, or several columns' values joined by "|" (timestamps as Spark casts them to
+// strings, "2006-01-02 15:04:05" in the session's time zone).
+func recordKey(key string) connect.Column {
+	names := strings.Split(key, ",")
+	if len(names) == 1 {
+		return connect.Col(strings.TrimSpace(key)).Cast("string")
+	}
+	cols := make([]connect.Column, len(names))
+	for i, n := range names {
+		cols[i] = connect.Col(strings.TrimSpace(n)).Cast("string")
+	}
+	return F.ConcatWs("|", cols...)
 }

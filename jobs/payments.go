@@ -57,13 +57,13 @@ func withCategories(s *connect.Session, events *connect.DataFrame) *connect.Data
 // 5-minute tumbling window of event time, with a 2-minute watermark, in update mode (a
 // window's row is written again as more transactions arrive). Result columns: window_start,
 // window_end (timestamps), card_id (string), transactions (bigint), amount (double: their
-// total), high_risk (bigint: those in categories of high risk); the Kafka key is the
-// card_id.
+// total), high_risk (bigint: those in categories of high risk); the Kafka key is
+// "window_start|card_id".
 //
 // Output "spikes" (append mode, topic <name>_spikes) holds spike alerts: every transaction
 // of more than spike_amount, with columns transaction_id, event_time, card_id, merchant_id,
 // merchant_category, mcc, risk, amount, currency, country, channel and is_fraud (the
-// generator's label); the Kafka key is the card_id.
+// generator's label); the Kafka key is the transaction_id.
 //
 // Parameters: max_transactions (default 3: a full burst of the generator's fraud, an
 // episode's first transaction and three more, raises an alert when it falls in one
@@ -79,7 +79,7 @@ func PaymentsFraud() *Job {
 		Input:          events.Payments(),
 		WatermarkDelay: DefaultWatermarkDelay,
 		Mode:           connect.Update,
-		Key:            "card_id",
+		Key:            "window_start,card_id",
 		Defaults:       Params{"max_transactions": 3, "spike_amount": 2000},
 		Transform: func(s *connect.Session, events *connect.DataFrame, p Params) (*connect.DataFrame, error) {
 			highRisk := connect.When(connect.Col("risk").Eq("high"), 1).Otherwise(0)
@@ -94,7 +94,7 @@ func PaymentsFraud() *Job {
 		Outputs: []Output{{
 			Name:        "spikes",
 			Description: "Transactions of more than spike_amount, with their merchant category's code and risk.",
-			Key:         "card_id",
+			Key:         "transaction_id",
 			Build: func(s *connect.Session, events *connect.DataFrame, p Params) (*connect.DataFrame, error) {
 				return withCategories(s, events.Filter(connect.Col("amount").Gt(p["spike_amount"]))).
 					Select(connect.Col("transaction_id"), connect.Col("event_time"), connect.Col("card_id"),

@@ -26,7 +26,7 @@ func Sessions() *Job {
 		Input:          events.Clickstream(),
 		WatermarkDelay: DefaultWatermarkDelay,
 		Mode:           connect.Append,
-		Key:            "user_id",
+		Key:            "user_id,session_start",
 		Transform: func(_ *connect.Session, events *connect.DataFrame, _ Params) (*connect.DataFrame, error) {
 			isPage := connect.When(connect.Col("event_type").Eq("page_view"), 1).Otherwise(0)
 			return events.

@@ -1,6 +1,7 @@
 package producers
 
 import (
+	"context"
 	"math/rand/v2"
 	"time"
 
@@ -129,16 +130,32 @@ const (
 // NewClickstream returns a clickstream generator with the given number of users
 // (default 1000 when users is 0 or less).
 func NewClickstream(users int) *Clickstream {
+	c, _ := newClickstream(context.Background(), users)
+	return c
+}
+
+func newClickstream(ctx context.Context, users int) (*Clickstream, error) {
 	if users <= 0 {
 		users = 1000
 	}
+	w, err := zipfWeightsContext(ctx, users, 1.07)
+	if err != nil {
+		return nil, err
+	}
+	pick, err := newCDFContext(ctx, w)
+	if err != nil {
+		return nil, err
+	}
 	c := &Clickstream{users: make([]clickUser, users), ids: make([]Value, users),
-		pick: newCDF(zipfWeights(users, 1.07)), time: newTimestampCache(clickJSON.lead[1])}
+		pick: pick, time: newTimestampCache(clickJSON.lead[1])}
 	for i := range c.ids {
+		if i%setupCheckEvery == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		c.ids[i] = text(keyName("user-", i, 5))
 		c.users[i].setText(c.ids[i].s)
 	}
-	return c
+	return c, nil
 }
 
 // Schema implements Generator.

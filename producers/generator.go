@@ -1,6 +1,7 @@
 package producers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -37,18 +38,39 @@ func Domains() []string {
 // of distinct record keys (users, devices or cards); 0 picks the domain's default. An
 // unknown name gives an error wrapping [ErrUnknownDomain].
 func NewGenerator(domain string, keys int) (Generator, error) {
-	if keys < 0 {
-		return nil, fmt.Errorf("%w: %d keys", ErrInvalidOption, keys)
+	return NewGeneratorContext(context.Background(), domain, keys)
+}
+
+// MaxKeys is the largest number of keys a built-in generator takes. Set-up costs about a
+// microsecond and a few hundred bytes per key (10 million keys: seconds and gigabytes).
+const MaxKeys = 10_000_000
+
+// setupCheckEvery is how many keys a generator sets up between looks at its context.
+const setupCheckEvery = 1 << 14
+
+// NewGeneratorContext is [NewGenerator] with the set-up, which grows with the number of
+// keys, bounded by ctx: when ctx ends first it returns ctx's error. More than [MaxKeys]
+// keys is an error wrapping [ErrInvalidOption].
+func NewGeneratorContext(ctx context.Context, domain string, keys int) (Generator, error) {
+	if keys < 0 || keys > MaxKeys {
+		return nil, fmt.Errorf("%w: %d keys (0 for the default, at most %d)", ErrInvalidOption, keys, MaxKeys)
 	}
+	var g Generator
+	var err error
 	switch strings.ToLower(domain) {
 	case "clickstream":
-		return NewClickstream(keys), nil
+		g, err = newClickstream(ctx, keys)
 	case "iot":
-		return NewIoT(keys), nil
+		g, err = newIoT(ctx, keys)
 	case "payments":
-		return NewPayments(keys), nil
+		g, err = newPayments(ctx, keys)
+	default:
+		return nil, fmt.Errorf("%w %q (known: %s)", ErrUnknownDomain, domain, strings.Join(Domains(), ", "))
 	}
-	return nil, fmt.Errorf("%w %q (known: %s)", ErrUnknownDomain, domain, strings.Join(Domains(), ", "))
+	if err != nil {
+		return nil, fmt.Errorf("producers: set up %s with %d keys: %w", domain, keys, err)
+	}
+	return g, nil
 }
 
 // Errors callers can test for with errors.Is.
@@ -130,6 +152,12 @@ type cdf struct {
 }
 
 func newCDF(weights []float64) *cdf {
+	c, _ := newCDFContext(context.Background(), weights)
+	return c
+}
+
+// newCDFContext is newCDF, giving up with ctx's error when ctx ends first.
+func newCDFContext(ctx context.Context, weights []float64) (*cdf, error) {
 	c := &cdf{cum: cumulative(weights), guide: make([]int32, 4*len(weights))}
 	total := c.cum[len(c.cum)-1]
 	c.scale = float64(len(c.guide)) / total
@@ -138,6 +166,9 @@ func newCDF(weights []float64) *cdf {
 	const margin = 1e-9
 	i := 0
 	for k := range c.guide {
+		if k%setupCheckEvery == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		lo, hi := float64(k)/c.scale, float64(k+1)/c.scale
 		for i < len(c.cum)-1 && c.cum[i] < lo {
 			i++
@@ -149,7 +180,7 @@ func newCDF(weights []float64) *cdf {
 			c.guide[k] = ^int32(i)
 		}
 	}
-	return c
+	return c, nil
 }
 
 // pick returns an index: the first i whose running sum is at least the draw, exactly
@@ -186,11 +217,20 @@ func cumulative(w []float64) []float64 {
 // zipfWeights returns weights 1/(i+1)^s for n keys: a few keys are hot, most are cold,
 // as users, devices and cards are in real data.
 func zipfWeights(n int, s float64) []float64 {
+	w, _ := zipfWeightsContext(context.Background(), n, s)
+	return w
+}
+
+// zipfWeightsContext is zipfWeights, giving up with ctx's error when ctx ends first.
+func zipfWeightsContext(ctx context.Context, n int, s float64) ([]float64, error) {
 	w := make([]float64, n)
 	for i := range w {
+		if i%setupCheckEvery == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		w[i] = 1 / math.Pow(float64(i+1), s)
 	}
-	return w
+	return w, nil
 }
 
 // hexID returns a random identifier: prefix (see text) followed by 16 hex digits.

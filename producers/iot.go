@@ -1,6 +1,7 @@
 package producers
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"time"
@@ -68,15 +69,23 @@ var (
 // NewIoT returns an IoT generator with the given number of devices (default 500 when
 // devices is 0 or less).
 func NewIoT(devices int) *IoT {
+	g, _ := newIoT(context.Background(), devices)
+	return g
+}
+
+func newIoT(ctx context.Context, devices int) (*IoT, error) {
 	if devices <= 0 {
 		devices = 500
 	}
 	g := &IoT{devices: make([]iotDevice, devices), AnomalyRate: 0.002}
 	for i := range g.devices {
+		if i%setupCheckEvery == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		g.devices[i].id = text(keyName("dev-", i, 4))
 		g.devices[i].kind = i % len(iotSensors)
 	}
-	return g
+	return g, nil
 }
 
 // Schema implements Generator.

@@ -250,6 +250,9 @@ func errorKey(err error) string {
 	if errors.As(err, &ke) {
 		return ke.Message
 	}
+	if isFirstReadEOF(err) {
+		return eofReason
+	}
 	msg, _, _ := strings.Cut(err.Error(), "\n")
 	if len(msg) > 200 {
 		msg = msg[:200]

@@ -1,6 +1,7 @@
 package producers
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"time"
@@ -79,14 +80,30 @@ var (
 // NewPayments returns a payments generator with the given number of cards (default
 // 10000 when cards is 0 or less).
 func NewPayments(cards int) *Payments {
+	p, _ := newPayments(context.Background(), cards)
+	return p
+}
+
+func newPayments(ctx context.Context, cards int) (*Payments, error) {
 	if cards <= 0 {
 		cards = 10000
 	}
-	p := &Payments{cards: make([]payCard, cards), pick: newCDF(zipfWeights(cards, 0.6)), FraudRate: 0.005}
+	w, err := zipfWeightsContext(ctx, cards, 0.6)
+	if err != nil {
+		return nil, err
+	}
+	pick, err := newCDFContext(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	p := &Payments{cards: make([]payCard, cards), pick: pick, FraudRate: 0.005}
 	for i := range p.cards {
+		if i%setupCheckEvery == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		p.cards[i].id = text(keyName("card-", i, 6))
 	}
-	return p
+	return p, nil
 }
 
 // Schema implements Generator.

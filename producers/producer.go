@@ -93,6 +93,8 @@ type config struct {
 	progressEvery   time.Duration
 	kgoOpts         []kgo.Opt
 	clock           clock
+	tls             *TLS  // WithTLS; see security.go
+	sasl            *SASL // WithSASL
 }
 
 func defaultConfig() config {
@@ -311,6 +313,11 @@ func NewProducer(brokers []string, topic string, opts ...Option) (*Producer, err
 	} else {
 		kopts = append(kopts, kgo.RequiredAcks(kgo.AllISRAcks()))
 	}
+	secOpts, err := cfg.securityOpts()
+	if err != nil {
+		return nil, err
+	}
+	kopts = append(kopts, secOpts...)
 	cl, err := kgo.NewClient(append(kopts, cfg.kgoOpts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("producers: kafka client: %w", err)
@@ -437,6 +444,11 @@ const batch = 256
 // together with the manifest. Whenever the manifest is not nil it accounts for every
 // record produced.
 func (p *Producer) Run(ctx context.Context, s *Stream) (*Manifest, error) {
+	m, err := p.run(ctx, s)
+	return m, p.cfg.redactSecrets(err)
+}
+
+func (p *Producer) run(ctx context.Context, s *Stream) (*Manifest, error) {
 	if s == nil {
 		return nil, fmt.Errorf("%w: nil stream", ErrInvalidOption)
 	}
@@ -481,7 +493,10 @@ func (p *Producer) ping(ctx context.Context) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("producers: connect to %s: %w", strings.Join(p.brokers, ","), ctx.Err())
 	}
-	return fmt.Errorf("%w at %s within %s: %w", ErrBrokerUnreachable, strings.Join(p.brokers, ","), p.cfg.connectTimeout, err)
+	if serr := p.securityError(ctx, err); serr != nil {
+		return serr
+	}
+	return fmt.Errorf("%w at %s within %s: %w", ErrBrokerUnreachable, strings.Join(p.brokers, ","), p.cfg.connectTimeout, explainBrokerError(ctx, p.brokers, err))
 }
 
 func (p *Producer) createTopic(ctx context.Context) error {
@@ -670,7 +685,7 @@ func (p *Producer) produce(ctx context.Context, s *Stream) (*Manifest, error) {
 		if firstErr == nil {
 			firstErr = errors.New("unknown")
 		}
-		return m, &DeliveryError{Failed: m.Failed, Produced: produced, First: firstErr}
+		return m, &DeliveryError{Failed: m.Failed, Produced: produced, First: explainBrokerError(context.WithoutCancel(ctx), p.brokers, firstErr)}
 	}
 	return m, nil
 }

@@ -61,37 +61,88 @@ func runJob(t *testing.T, ctx context.Context, s *connect.Session, job *jobs.Job
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = run.Stop(context.Background()) })
+	t.Cleanup(func() { stopRun(run) })
 	if err := run.ProcessAllAvailable(ctx); err != nil {
 		t.Fatal(err)
 	}
 	return run
 }
 
-// checkQuarantine checks that exactly the malformed events went to the quarantine topic,
-// each with a reason and its raw value.
+// checkQuarantine checks the quarantine topic as a multiset: each malformed event is there
+// exactly once (by its raw value), keyed by the job's name, with the reason for its kind of
+// malformation: a record cut short (syntax) or with a field of the wrong type (wrong_type)
+// does not parse, and one without a field (missing_field) names that field. The input must
+// hold every kind.
 func checkQuarantine(t *testing.T, ctx context.Context, run *jobs.Run, events []producers.Event) {
 	t.Helper()
-	want := map[string]bool{}
+	const unparsable = "unparsable JSON or a field of the wrong type"
+	want := map[string]int{}
+	reasons := map[string]string{}
+	kinds := map[producers.Malformation]int{}
 	for _, e := range events {
-		if e.Malformed != producers.MalformedNone {
-			want[string(e.Value)] = true
+		if e.Malformed == producers.MalformedNone {
+			continue
+		}
+		raw := string(e.Value)
+		want[raw]++
+		kinds[e.Malformed]++
+		switch e.Malformed {
+		case producers.MalformedSyntax, producers.MalformedWrongType:
+			reasons[raw] = unparsable
+		case producers.MalformedMissingField:
+			var m map[string]any
+			if err := json.Unmarshal(e.Value, &m); err != nil {
+				t.Fatalf("event %d, missing a field, is not JSON: %v", e.Seq, err)
+			}
+			var missing []string
+			for _, f := range run.Job.Input.Fields {
+				if _, ok := m[f.Name]; !ok {
+					missing = append(missing, f.Name)
+				}
+			}
+			if len(missing) != 1 {
+				t.Fatalf("event %d should miss one field, misses %v: %s", e.Seq, missing, raw)
+			}
+			reasons[raw] = "missing field " + missing[0]
+		default:
+			t.Fatalf("event %d: unknown malformation %v", e.Seq, e.Malformed)
 		}
 	}
-	got := map[string]bool{}
+	for _, k := range []producers.Malformation{producers.MalformedSyntax, producers.MalformedWrongType, producers.MalformedMissingField} {
+		if kinds[k] == 0 {
+			t.Errorf("the input has no malformed event of kind %s", k)
+		}
+	}
+	got := map[string]int{}
+	bad := 0
 	for _, rec := range consumeAll(t, ctx, run.Config.QuarantineTopic) {
 		var q struct{ Reason, Raw string }
 		if err := json.Unmarshal(rec.Value, &q); err != nil {
 			t.Fatalf("quarantine record %s: %v", rec.Value, err)
 		}
-		if q.Reason == "" || !want[q.Raw] {
-			t.Errorf("quarantined %q with reason %q: not one of the malformed events", q.Raw, q.Reason)
+		got[q.Raw]++
+		switch r, ok := reasons[q.Raw]; {
+		case !ok:
+			if bad++; bad <= 5 {
+				t.Errorf("quarantined %q (reason %q): not one of the malformed events", q.Raw, q.Reason)
+			}
+		case q.Reason != r || string(rec.Key) != run.Job.Name:
+			if bad++; bad <= 5 {
+				t.Errorf("quarantined %q with key %q and reason %q, want key %q and reason %q", q.Raw, rec.Key, q.Reason, run.Job.Name, r)
+			}
 		}
-		got[q.Raw] = true
 	}
-	if len(got) != len(want) {
-		t.Errorf("quarantine holds %d distinct malformed events, want %d", len(got), len(want))
+	for raw, n := range want {
+		if got[raw] != n {
+			if bad++; bad <= 5 {
+				t.Errorf("malformed event %q is in the quarantine %d times, want %d", raw, got[raw], n)
+			}
+		}
 	}
+	if bad > 5 {
+		t.Errorf("... %d quarantine errors in all", bad)
+	}
+	t.Logf("quarantine: %d records, kinds %v", len(want), kinds)
 }
 
 // The page views job: counts per page and minute equal those computed from the events,
@@ -140,8 +191,8 @@ func TestJobPageViews(t *testing.T) {
 		if err := json.Unmarshal(rec.Value, &v); err != nil {
 			t.Fatal(err)
 		}
-		if string(rec.Key) != v.Page {
-			t.Errorf("output key %q for page %q", rec.Key, v.Page)
+		if want := sparkTime(v.WindowStart) + "|" + v.Page; string(rec.Key) != want {
+			t.Errorf("output key %q, want %q", rec.Key, want)
 		}
 		k := windowKey{v.WindowStart.UTC(), v.Page}
 		fromKafka[k] = max(fromKafka[k], v.Views)

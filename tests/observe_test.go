@@ -2,7 +2,6 @@ package tests
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"testing"
@@ -111,28 +110,6 @@ func TestObserveBatch(t *testing.T) {
 	if err != nil || back != got["rows"] {
 		t.Errorf("read back %d rows (%v), observed %v", back, err, got["rows"])
 	}
-}
-
-// kafkaOffset decodes a Kafka source's offsets (topic → partition → offset, as JSON in a
-// JSON string) for partition 0 of a topic; the first batch starts with no offsets, at 0.
-func kafkaOffset(t *testing.T, raw json.RawMessage, topic string) int64 {
-	t.Helper()
-	if string(raw) == "null" || len(raw) == 0 {
-		return 0
-	}
-	var text string
-	if err := json.Unmarshal(raw, &text); err == nil {
-		raw = json.RawMessage(text)
-	}
-	var offs map[string]map[string]int64
-	if err := json.Unmarshal(raw, &offs); err != nil {
-		t.Fatalf("offsets %s: %v", raw, err)
-	}
-	o, ok := offs[topic]["0"]
-	if !ok {
-		t.Fatalf("offsets %s: no partition 0 of %s", raw, topic)
-	}
-	return o
 }
 
 // A streaming query over Kafka observes each micro-batch: its progress reports (and the

@@ -46,7 +46,7 @@ func listBatchJobs(w io.Writer) {
 }
 
 // submitBatch runs a batch job once in the CLI's session and reports the table written.
-func (g *globals) submitBatch(cmd *cobra.Command, job *jobs.BatchJob, input, starting string, params []string) error {
+func (g *globals) submitBatch(cmd *cobra.Command, job *jobs.BatchJob, input, starting string, params []string, sec *jobs.KafkaSecurity) error {
 	for _, name := range streamingOnlyFlags {
 		if cmd.Flags().Changed(name) {
 			return usagef("--%s applies to streaming jobs only; %s is a batch job", name, job.Name)
@@ -67,7 +67,7 @@ func (g *globals) submitBatch(cmd *cobra.Command, job *jobs.BatchJob, input, sta
 	if err != nil {
 		return err
 	}
-	c := jobs.BatchConfig{Brokers: brokers, InputTopic: input, StartingOffsets: starting, EndingOffsets: ending, Table: table, Params: p}
+	c := jobs.BatchConfig{Brokers: brokers, InputTopic: input, StartingOffsets: starting, EndingOffsets: ending, Table: table, Params: p, Security: sec}
 	return g.inJobSession(cmd, func(ctx context.Context, s *connect.Session) error {
 		start := time.Now()
 		run, err := job.Run(ctx, s, c)

@@ -225,7 +225,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"produce", "--count", "ten", "--dry-run"}, `invalid argument "ten" for "-n, --count"`},
 		{[]string{"produce"}, "no Kafka brokers given"},
 		{[]string{"produce", "--brokers", "localhost:1", "--acks", "some"}, `--acks must be all or leader, not "some"`},
-		{[]string{"produce", "--brokers", "localhost:1", "--rate", "-1"}, "rates must not be negative"},
+		{[]string{"produce", "--brokers", "localhost:1", "--rate", "-1"}, "--rate must be a finite number"},
 		{[]string{"produce", "--brokers", "localhost:1", "--ramp-to", "10", "--burst-rate", "20"}, "--ramp-to and --burst-rate cannot be combined"},
 		{[]string{"produce", "--brokers", "localhost:1", "--compression", "brotli"}, "brotli"},
 		{[]string{"demo", "--duration", "0s"}, "--duration and --rate must be positive"},
@@ -617,7 +617,7 @@ func TestSubmitStatusResultsStop(t *testing.T) {
 	// Every run found the session through the id recorded for the server.
 	b, err := os.ReadFile(filepath.Join(c.cacheDir, "sparkwire", "sessions.json"))
 	var ids map[string]string
-	if err != nil || json.Unmarshal(b, &ids) != nil || len(ids) != 1 || ids[c.srv.URL()] == "" {
+	if err != nil || json.Unmarshal(b, &ids) != nil || len(ids) != 1 || ids[sessionKey(c.srv.URL())] == "" {
 		t.Errorf("sessions.json: %s, %v", b, err)
 	}
 

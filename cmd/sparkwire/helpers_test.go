@@ -183,28 +183,6 @@ func TestPrintState(t *testing.T) {
 	}
 }
 
-// The same server always gets the same session id; another server another one; a damaged
-// file costs only a new id.
-func TestSessionID(t *testing.T) {
-	c := newTestCLI(t)
-	a, err := sessionID("sc://a:1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if again, _ := sessionID("sc://a:1"); again != a {
-		t.Fatalf("%q then %q", a, again)
-	}
-	if b, _ := sessionID("sc://b:1"); b == a || b == "" {
-		t.Fatalf("another server: %q", b)
-	}
-	if err := os.WriteFile(filepath.Join(c.cacheDir, "sparkwire", "sessions.json"), []byte("{not json"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if fresh, err := sessionID("sc://a:1"); err != nil || fresh == a || fresh == "" {
-		t.Fatalf("after damage: %q, %v", fresh, err)
-	}
-}
-
 func TestHumanUnits(t *testing.T) {
 	for in, want := range map[float64]string{0: "0", 999: "999", 9999: "9999", 12345: "12.3k", 2.5e6: "2.50M"} {
 		if got := humanCount(in); got != want {

@@ -78,6 +78,7 @@ func newSubmitCommand(g *globals) *cobra.Command {
 		trigger, checkpoint, name, input, output, starting string
 		params                                             []string
 		wait                                               bool
+		security                                           kafkaSecurityFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "submit JOB",
@@ -97,8 +98,12 @@ written: it reads the input topic between --starting-offsets and --ending-offset
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			sec, err := security.jobSecurity()
+			if err != nil {
+				return err
+			}
 			if bj, err := jobs.BuiltinBatch().Get(args[0]); err == nil {
-				return g.submitBatch(cmd, bj, input, starting, params)
+				return g.submitBatch(cmd, bj, input, starting, params, sec)
 			}
 			if err := noBatchFlags(cmd); err != nil {
 				return err
@@ -126,7 +131,7 @@ written: it reads the input topic between --starting-offsets and --ending-offset
 			}
 			c := jobs.Config{
 				Brokers: brokers, InputTopic: input, OutputTopic: output, Name: name, Trigger: trig,
-				CheckpointDir: checkpoint, StartingOffsets: starting, Params: p,
+				CheckpointDir: checkpoint, StartingOffsets: starting, Params: p, Security: sec,
 			}
 			return g.inJobSession(cmd, func(ctx context.Context, s *connect.Session) error {
 				// The job's operations carry its tag, for stop (and cancel) to interrupt.
@@ -145,6 +150,7 @@ written: it reads the input topic between --starting-offsets and --ending-offset
 	f.StringArrayVar(&params, "param", nil, "job parameter name=value (repeatable)")
 	f.BoolVar(&wait, "wait", false, "wait until the queries end (with --trigger available-now or once)")
 	addBatchFlags(f)
+	security.addFlags(f)
 	return cmd
 }
 

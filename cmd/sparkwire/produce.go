@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
 	"time"
@@ -30,6 +31,7 @@ type produceFlags struct {
 	replication                                                 int16
 	batchBytes                                                  int32
 	createTopic, dryRun                                         bool
+	security                                                    kafkaSecurityFlags
 }
 
 func newProduceCommand(g *globals) *cobra.Command {
@@ -65,7 +67,7 @@ interrupted (Ctrl-C), then flushes and reports.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.domain, "domain", "clickstream", "event domain: "+strings.Join(producers.Domains(), ", "))
 	fl.StringVar(&f.topic, "topic", "events", "Kafka topic to write to")
-	fl.IntVar(&f.keys, "keys", 0, "number of distinct keys (users, devices, cards); 0 for the domain's default")
+	fl.IntVar(&f.keys, "keys", 0, fmt.Sprintf("number of distinct keys (users, devices, cards), at most %d; 0 for the domain's default", producers.MaxKeys))
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of the random choices: the same seed gives the same events")
 	fl.StringVar(&f.encoding, "encoding", "json", "value encoding: json or avro (binary, no header)")
 	fl.Float64Var(&f.rate, "rate", 0, "target events per second; 0 sends as fast as possible")
@@ -92,11 +94,15 @@ interrupted (Ctrl-C), then flushes and reports.`,
 	fl.DurationVar(&f.window, "window", time.Minute, "event-time window size for the manifest's per-window counts")
 	fl.StringVar(&f.manifest, "manifest", "", "write the manifest (JSON) to this file")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print sample events (one per line; Avro as hex) without Kafka")
+	f.security.addFlags(fl)
 	return cmd
 }
 
 func runProduce(ctx context.Context, g *globals, f *produceFlags, out io.Writer) error {
-	stream, err := f.stream()
+	if err := f.checkNumbers(); err != nil {
+		return err
+	}
+	stream, err := f.stream(ctx)
 	if err != nil {
 		return err
 	}
@@ -111,6 +117,11 @@ func runProduce(ctx context.Context, g *globals, f *produceFlags, out io.Writer)
 	if err != nil {
 		return err
 	}
+	secOpts, err := f.security.producerOptions()
+	if err != nil {
+		return err
+	}
+	opts = append(opts, secOpts...)
 	pr := newProduceProgress(out, isCharDevice(os.Stdout))
 	opts = append(opts, producers.WithProgress(pr.every, pr.update))
 	p, err := producers.NewProducer(brokers, f.topic, opts...)
@@ -142,10 +153,39 @@ func runProduce(ctx context.Context, g *globals, f *produceFlags, out io.Writer)
 	return runErr
 }
 
-// stream builds the event stream from the flags.
-func (f *produceFlags) stream() (*producers.Stream, error) {
-	gen, err := producers.NewGenerator(f.domain, f.keys)
+// checkNumbers refuses rates and shares that are not finite numbers in range: NaN passes
+// every comparison, so "--rate NaN" would otherwise mean "as fast as possible".
+func (f *produceFlags) checkNumbers() error {
+	for _, r := range []struct {
+		name string
+		v    float64
+	}{{"--rate", f.rate}, {"--ramp-to", f.rampTo}, {"--burst-rate", f.burstRate}} {
+		if math.IsNaN(r.v) || math.IsInf(r.v, 0) || r.v < 0 {
+			return usagef("%s must be a finite number of events per second, 0 or more, not %v", r.name, r.v)
+		}
+	}
+	for _, r := range []struct {
+		name string
+		v    float64
+	}{{"--late-share", f.lateShare}, {"--malformed-share", f.malformedShare}} {
+		if !(r.v >= 0 && r.v <= 1) {
+			return usagef("%s must be between 0 and 1, not %v", r.name, r.v)
+		}
+	}
+	if f.keys < 0 || f.keys > producers.MaxKeys {
+		return usagef("--keys must be between 0 (the domain's default) and %d, not %d", producers.MaxKeys, f.keys)
+	}
+	return nil
+}
+
+// stream builds the event stream from the flags; the generator's set-up, which grows
+// with --keys, ends with ctx.
+func (f *produceFlags) stream(ctx context.Context) (*producers.Stream, error) {
+	gen, err := producers.NewGeneratorContext(ctx, f.domain, f.keys)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, err
+		}
 		return nil, asUsage(err)
 	}
 	enc, err := producers.ParseEncoding(f.encoding)

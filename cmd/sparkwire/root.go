@@ -20,6 +20,7 @@ type globals struct {
 	brokers    string
 	sparkKafka string
 	token      string
+	tlsFiles   tlsFiles
 	sessionID  string
 	verbose    bool
 	timeout    time.Duration
@@ -58,11 +59,16 @@ func newRootCommand(d deps) *cobra.Command {
 	root.PersistentFlags().StringVar(&g.token, "token", os.Getenv("SPARKWIRE_TOKEN"), "Spark Connect bearer token (env SPARKWIRE_TOKEN)")
 	root.PersistentFlags().StringVar(&g.sessionID, "session", "",
 		"Spark Connect session id (a UUID) to work in: for sql instead of a new session, for submit, status, stop, results, watch and cancel instead of the one the CLI keeps for the server")
+	// Help shows where these defaults come from, never their values (a URL can carry a token).
+	for _, name := range []string{"connect", "token"} {
+		root.PersistentFlags().Lookup(name).DefValue = ""
+	}
+	g.tlsFiles.addFlags(root.PersistentFlags())
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "print error details (server stack traces)")
 	root.PersistentFlags().DurationVar(&g.timeout, "timeout", 10*time.Minute, "give up after this long")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newSQLCommand(g), newUpCommand(g), newDownCommand(g), newProduceCommand(g),
-		newJobsCommand(g), newSubmitCommand(g), newStatusCommand(g), newStopCommand(g), newResultsCommand(g), newWatchCommand(g), newDemoCommand(g),
+		newJobsCommand(g), newSubmitCommand(g), newRunCommand(g), newStatusCommand(g), newStopCommand(g), newResultsCommand(g), newWatchCommand(g), newDemoCommand(g),
 		newCancelCommand(g))
 	return root
 }
@@ -92,26 +98,16 @@ func (g *globals) session(ctx context.Context) (*connect.Session, error) {
 	return g.dial(ctx, url)
 }
 
-// jobSession dials the CLI's long-lived session for the server: the one that submit starts
-// queries in and that status, stop, results and watch find them in. The caller detaches
-// from it (Session.Detach) instead of closing it, which would stop the queries.
-func (g *globals) jobSession(ctx context.Context) (*connect.Session, error) {
-	url, err := g.url()
-	if err != nil {
-		return nil, err
-	}
-	id := g.sessionID
-	if id == "" {
-		if id, err = sessionID(url); err != nil {
-			return nil, err
-		}
-	}
-	return g.dial(ctx, url, connect.WithSessionID(id))
-}
-
 func (g *globals) dial(ctx context.Context, url string, opts ...connect.Option) (*connect.Session, error) {
 	if g.token != "" {
 		opts = append(opts, connect.WithToken(g.token))
+	}
+	tc, err := g.tlsFiles.config()
+	if err != nil {
+		return nil, usageError{err}
+	}
+	if tc != nil {
+		opts = append(opts, connect.WithTLSConfig(tc))
 	}
 	if g.verbose {
 		opts = append(opts, connect.WithErrorStackTraces())

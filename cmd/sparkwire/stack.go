@@ -11,7 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/sparkwire/sparkwire/connect"
 	"github.com/sparkwire/sparkwire/docker/stack"
 )
 
@@ -73,11 +72,11 @@ when they are missing, and leaves them running. Later commands find the endpoint
 			st := &stackState{ConnectURL: s.ConnectURL(), Brokers: s.Brokers(), SparkBrokers: s.SparkBrokers(), SparkUI: s.SparkUIURL()}
 			p, err := statePath()
 			if err == nil {
-				err = os.MkdirAll(filepath.Dir(p), 0o755)
+				err = os.MkdirAll(filepath.Dir(p), 0o700)
 			}
 			if err == nil {
 				b, _ := json.MarshalIndent(st, "", "  ")
-				err = os.WriteFile(p, b, 0o644)
+				err = writeFileAtomic(p, b)
 			}
 			if err != nil {
 				g.report(fmt.Errorf("record the stack's endpoints: %w", err))
@@ -118,28 +117,4 @@ func newDownCommand(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-}
-
-// sessionID returns the CLI's session id for a server, making and recording one the first
-// time, so that separate invocations reach the same Spark session.
-func sessionID(url string) (string, error) {
-	p, err := statePath()
-	if err != nil {
-		return "", err
-	}
-	p = filepath.Join(filepath.Dir(p), "sessions.json")
-	ids := map[string]string{}
-	if b, err := os.ReadFile(p); err == nil {
-		_ = json.Unmarshal(b, &ids) // a damaged file only costs a new session
-	}
-	if id, ok := ids[url]; ok {
-		return id, nil
-	}
-	id := connect.NewSessionID()
-	ids[url] = id
-	b, _ := json.MarshalIndent(ids, "", "  ")
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return "", err
-	}
-	return id, os.WriteFile(p, b, 0o644)
 }

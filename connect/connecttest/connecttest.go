@@ -169,3 +169,20 @@ func (s *Server) PublishTerminated(queryID, runID, exception, errorClass string)
 // stop, in start order: a test of a streaming job checks with it that the job stops what it
 // starts.
 func (s *Server) ActiveQueries() []string { return s.fake.ActiveQueries() }
+
+// Restart simulates a restart of the server: every session's server-side state
+// (configuration, streaming queries) is gone, and a session's next call fails with
+// [connect.ErrSessionChanged], as on Spark after its driver restarted. A supervisor of
+// streaming queries (package jobs) is tested with it.
+func (s *Server) Restart() { s.fake.RestartSession() }
+
+// SetUnavailable makes every call fail as a server that is down does (gRPC status
+// Unavailable, which sessions retry within their retry policy), or answer again.
+func (s *Server) SetUnavailable(on bool) { s.fake.SetUnavailable(on) }
+
+// FailQuery ends the active streaming query with the given id as failed: its status says
+// it is no longer active, and its Exception (and AwaitTermination) reports message with the
+// error class (which may be empty). It reports whether the server knew the query.
+func (s *Server) FailQuery(queryID, errorClass, message string) bool {
+	return s.fake.FailQuery(queryID, errorClass, message)
+}

@@ -58,7 +58,7 @@ func (s *Stack) startMaster(ctx context.Context, cfg *config, nw *testcontainers
 		publishOnLoopback(loopback, masterUIPort),
 		testcontainers.WithEnv(map[string]string{"SPARK_MASTER_HOST": masterAlias}),
 		testcontainers.WithCmd("master"),
-		testcontainers.WithWaitStrategy(wait.ForLog("I have been elected leader").WithStartupTimeout(readyTimeout)),
+		testcontainers.WithWaitStrategyAndDeadline(readyTimeout, wait.ForLog("I have been elected leader").WithStartupTimeout(readyTimeout)),
 	)
 	s.master = c
 	if err != nil {

@@ -24,6 +24,7 @@ type config struct {
 	root         string
 	logger       Logger
 	persistent   bool
+	kafkaSASLSSL *KafkaSASLSSL // WithKafkaSASLSSL
 }
 
 func newConfig(opts []Option) *config {

@@ -61,6 +61,9 @@ type Stack struct {
 	sparkBrokers string
 	authToken    string
 	masterUIURL  string
+	// WithKafkaSASLSSL
+	secureBrokers      []string
+	sparkSecureBrokers string
 
 	mu         sync.Mutex
 	network    *testcontainers.DockerNetwork
@@ -111,6 +114,9 @@ func Start(ctx context.Context, opts ...Option) (*Stack, error) {
 			if kafkaErr == nil {
 				kafkaErr = waitKafka(ctx, s.brokers)
 			}
+			if kafkaErr == nil && cfg.kafkaSASLSSL != nil {
+				kafkaErr = s.secureEndpoints(ctx, cfg.kafkaSASLSSL)
+			}
 		})
 	}
 	wg.Go(func() {
@@ -153,6 +159,7 @@ func startKafka(ctx context.Context, cfg *config, nw *testcontainers.DockerNetwo
 		testcontainers.WithLabels(cfg.labels(nw.Name)),
 		testcontainers.WithExposedPorts(kafkaExternalPort),
 		publishOnLoopback(loopback, kafkaExternalPort),
+		cfg.kafkaSASLSSL.option(loopback), // WithKafkaSASLSSL; nothing without it
 		testcontainers.WithEnv(map[string]string{
 			"ADVERTISED_FILE":    advertisedFile,
 			"INTERNAL_HOST_PORT": kafkaInternalAddr,
@@ -168,6 +175,13 @@ func startKafka(ctx context.Context, cfg *config, nw *testcontainers.DockerNetwo
 					if err != nil {
 						return fmt.Errorf("kafka endpoint: %w", err)
 					}
+					if cfg.kafkaSASLSSL != nil {
+						extra, err := advertisedSecure(ctx, c)
+						if err != nil {
+							return err
+						}
+						ep += extra
+					}
 					if err := c.CopyToContainer(ctx, []byte(ep+"\n"), advertisedFile, 0o644); err != nil {
 						return fmt.Errorf("copy advertised address: %w", err)
 					}
@@ -175,7 +189,7 @@ func startKafka(ctx context.Context, cfg *config, nw *testcontainers.DockerNetwo
 				},
 			},
 		}),
-		testcontainers.WithWaitStrategy(wait.ForLog("Kafka Server started").WithStartupTimeout(readyTimeout)),
+		testcontainers.WithWaitStrategyAndDeadline(readyTimeout, wait.ForLog("Kafka Server started").WithStartupTimeout(readyTimeout)),
 	)
 	if err != nil {
 		return c, fmt.Errorf("start kafka: %w", err)
@@ -203,7 +217,7 @@ func startSpark(ctx context.Context, cfg *config, nw *testcontainers.DockerNetwo
 		testcontainers.WithExposedPorts(connectPort, uiPort),
 		publishOnLoopback(loopback, connectPort, uiPort),
 		testcontainers.WithEnv(env),
-		testcontainers.WithWaitStrategy(wait.ForLog("Spark Connect server started").WithStartupTimeout(readyTimeout)),
+		testcontainers.WithWaitStrategyAndDeadline(readyTimeout, wait.ForLog("Spark Connect server started").WithStartupTimeout(readyTimeout)),
 	}
 	if len(args) > 0 {
 		opts = append(opts, testcontainers.WithCmd(args...))
@@ -337,7 +351,11 @@ func waitConnect(ctx context.Context, url string) error {
 
 // ConnectURL returns the Spark Connect address for clients on the host, such as
 // "sc://localhost:32771". It carries no token: see [Stack.AuthToken].
-func (s *Stack) ConnectURL() string { return s.connectURL }
+func (s *Stack) ConnectURL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.connectURL
+}
 
 // AuthToken returns the token the Spark Connect server requires (see [WithAuthToken]), or ""
 // when it requires none.
@@ -345,7 +363,11 @@ func (s *Stack) AuthToken() string { return s.authToken }
 
 // SparkUIURL returns the address of the Spark web UI for browsers on the host, such as
 // "http://localhost:32773", or "" when unknown.
-func (s *Stack) SparkUIURL() string { return s.uiURL }
+func (s *Stack) SparkUIURL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.uiURL
+}
 
 // Brokers returns the Kafka bootstrap addresses for clients on the host, such as
 // ["localhost:32772"]. It is empty when the stack runs without Kafka.

@@ -192,7 +192,16 @@ func (s *Server) queryCommand(c *sparkpb.StreamingQueryCommand) *sparkpb.Execute
 			Result: explainString,
 		}}
 	case *sparkpb.StreamingQueryCommand_Exception:
-		res.ResultType = &sparkpb.StreamingQueryCommandResult_Exception{Exception: &sparkpb.StreamingQueryCommandResult_ExceptionResult{}}
+		ex := &sparkpb.StreamingQueryCommandResult_ExceptionResult{}
+		if q != nil && q.exception != "" {
+			msg := q.exception
+			ex.ExceptionMessage = &msg
+			if q.exceptionClass != "" {
+				class := q.exceptionClass
+				ex.ErrorClass = &class
+			}
+		}
+		res.ResultType = &sparkpb.StreamingQueryCommandResult_Exception{Exception: ex}
 	case *sparkpb.StreamingQueryCommand_AwaitTermination:
 		res.ResultType = &sparkpb.StreamingQueryCommandResult_AwaitTermination{
 			AwaitTermination: &sparkpb.StreamingQueryCommandResult_AwaitTerminationResult{Terminated: true},

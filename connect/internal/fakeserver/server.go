@@ -17,7 +17,9 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/resolver"
+	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/proto"
 
@@ -64,6 +66,7 @@ type Server struct {
 	art           *artifactState                                   // created on first use (artifacts.go)
 	observed      func(*sparkpb.Plan) []*sparkpb.ExecutePlanResponse_ObservedMetrics
 	queryProgress map[string][]string // streaming progress reports by query id; see SetQueryProgress
+	unavailable   bool
 
 	onExecute        func(context.Context, *sparkpb.ExecutePlanRequest, *Operation) error
 	onAnalyze        func(context.Context, *sparkpb.AnalyzePlanRequest) (*sparkpb.AnalyzePlanResponse, error)
@@ -88,6 +91,8 @@ type cut struct {
 type query struct {
 	id, runID, name string
 	active          bool
+	// exceptionClass and exception are the error that ended a failed query (FailQuery).
+	exceptionClass, exception string
 }
 
 var _ sparkpb.SparkConnectServiceServer = (*Server)(nil)
@@ -186,6 +191,28 @@ func (s *Server) RestartSession() {
 	s.queryOrder = nil
 }
 
+// SetUnavailable makes every call fail with codes.Unavailable, as a server that is down or
+// restarting does (on), or answer again (off). Calls are still recorded.
+func (s *Server) SetUnavailable(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.unavailable = on
+}
+
+// FailQuery ends the active streaming query with the given id as failed, with an error of
+// the given class and message (class may be empty); it reports whether the server knew the
+// query.
+func (s *Server) FailQuery(id, errorClass, message string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q := s.queries[id]
+	if q == nil {
+		return false
+	}
+	q.active, q.exceptionClass, q.exception = false, errorClass, message
+	return true
+}
+
 // SetResult sets what a query (a root plan) returns, for ExecutePlan and for the schema of
 // AnalyzePlan. The server releases the batches the function returns once it has encoded
 // them, so a function that hands out batches it keeps must Retain them for each call.
@@ -250,6 +277,9 @@ func (s *Server) record(req proto.Message, observed *string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, proto.Clone(req))
+	if s.unavailable {
+		return status.Error(codes.Unavailable, "fakeserver: the server is unavailable")
+	}
 	if observed != nil && *observed != s.serverSideID {
 		return SparkError(internalCode, "INVALID_HANDLE.SESSION_CHANGED", "HY000",
 			fmt.Sprintf("The existing Spark server driver instance has restarted. Please reconnect. (server-side session %s, client observed %s)", s.serverSideID, *observed), "")

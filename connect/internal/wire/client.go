@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -43,6 +44,14 @@ type Config struct {
 	// Convert turns the error of a call (op names it) into the error callers see. Nil keeps
 	// errors as they are.
 	Convert func(ctx context.Context, op string, err error) error
+	// Probe, if positive, makes the client ask the server for its version (a cheap
+	// AnalyzePlan) whenever calls are in flight and nothing came from the server for Probe.
+	// The answer keeps a connection whose calls are silent (a listener-bus stream waiting
+	// for events) from needing keepalive pings: grpc-java servers send away clients that
+	// ping more often than their permitKeepAliveTime (5 minutes by default) unless the server
+	// wrote something in between. Probes that fail are ignored; keepalive deals with a dead
+	// connection.
+	Probe time.Duration
 }
 
 // Client makes the calls of one Spark session over a gRPC connection. It is safe for
@@ -60,6 +69,39 @@ type Client struct {
 	mu           sync.Mutex
 	serverSideID string
 	closed       bool
+
+	stats clientStats
+	// inFlight counts the calls in flight (open executions included); lastHeard is when the
+	// server last sent something (Unix nanoseconds), for the probe.
+	inFlight  atomic.Int64
+	lastHeard atomic.Int64
+	// quietStream is how long a result stream must have been open for its empty end to
+	// count as a quiet operation's rather than a server's that makes no progress.
+	quietStream time.Duration
+}
+
+// clientStats counts the recoveries of a client's calls.
+type clientStats struct {
+	retries    atomic.Int64
+	reattaches atomic.Int64
+	probes     atomic.Int64
+}
+
+// Stats are counts of a client's recoveries since it was made.
+type Stats struct {
+	// Retries counts calls tried again after a transient failure (a refused, reset or lost
+	// connection), each try once: ExecutePlan resends and reattaches included.
+	Retries int64
+	// Reattaches counts ReattachExecute streams opened to resume a result: after a failure
+	// or after the server ended a stream early on purpose.
+	Reattaches int64
+	// Probes counts the probes the server answered (Config.Probe).
+	Probes int64
+}
+
+// Stats returns the client's counts so far.
+func (c *Client) Stats() Stats {
+	return Stats{Retries: c.stats.retries.Load(), Reattaches: c.stats.reattaches.Load(), Probes: c.stats.probes.Load()}
 }
 
 // New returns a client for the session described by cfg.
@@ -71,12 +113,50 @@ func New(conn grpc.ClientConnInterface, cfg Config) *Client {
 		cfg.Convert = func(_ context.Context, _ string, err error) error { return err }
 	}
 	bg, cancel := context.WithCancel(context.Background())
-	return &Client{
+	c := &Client{
 		rpc:      sparkpb.NewSparkConnectServiceClient(conn),
 		cfg:      cfg,
 		user:     &sparkpb.UserContext{UserId: cfg.UserID, UserName: cfg.UserID},
 		bg:       bg,
 		bgCancel: cancel,
+
+		quietStream: time.Second,
+	}
+	c.heard()
+	if cfg.Probe > 0 {
+		go c.probeLoop()
+	}
+	return c
+}
+
+// heard records that the server sent something now.
+func (c *Client) heard() { c.lastHeard.Store(time.Now().UnixNano()) }
+
+// probeLoop sends a probe whenever calls are in flight and the server has been silent for
+// the probe interval, until Close.
+func (c *Client) probeLoop() {
+	tick := time.NewTicker(max(c.cfg.Probe/4, time.Millisecond))
+	defer tick.Stop()
+	for {
+		select {
+		case <-c.bg.Done():
+			return
+		case <-tick.C:
+		}
+		silent := time.Since(time.Unix(0, c.lastHeard.Load()))
+		if c.inFlight.Load() <= 0 || silent < c.cfg.Probe {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(c.bg, c.cfg.Probe)
+		_, err := c.rpc.AnalyzePlan(c.outgoing(ctx), &sparkpb.AnalyzePlanRequest{
+			SessionId: c.cfg.SessionID, UserContext: c.user, ClientType: &c.cfg.ClientType,
+			Analyze: &sparkpb.AnalyzePlanRequest_SparkVersion_{SparkVersion: &sparkpb.AnalyzePlanRequest_SparkVersion{}},
+		})
+		cancel()
+		if err == nil {
+			c.stats.probes.Add(1)
+			c.heard()
+		}
 	}
 }
 
@@ -135,10 +215,13 @@ func (c *Client) observedID() *string {
 // unary runs one call with the retry policy; op names it in errors.
 func unary[Resp any](ctx context.Context, c *Client, op string, call func(context.Context) (Resp, error)) (Resp, error) {
 	var zero Resp
-	r := newRetrier(c.cfg.Retry)
+	r := c.newRetrier()
+	c.inFlight.Add(1)
+	defer c.inFlight.Add(-1)
 	for {
 		resp, err := call(c.outgoing(ctx))
 		if err == nil {
+			c.heard()
 			return resp, nil
 		}
 		if ctx.Err() == nil && isTransient(err) {
@@ -152,6 +235,14 @@ func unary[Resp any](ctx context.Context, c *Client, op string, call func(contex
 		}
 		return zero, c.cfg.Convert(ctx, op, err)
 	}
+}
+
+// newRetrier returns a retrier with the client's policy that counts its retries in the
+// client's stats.
+func (c *Client) newRetrier() *retrier {
+	r := newRetrier(c.cfg.Retry)
+	r.onRetry = func() { c.stats.retries.Add(1) }
+	return r
 }
 
 // Analyze sends an AnalyzePlan request, with the session's fields filled in.

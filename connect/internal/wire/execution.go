@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"google.golang.org/grpc"
 
@@ -29,8 +30,12 @@ type Execution struct {
 	sent   bool // the ExecutePlan request reached a stream (reattach rather than resend)
 	lastID string
 	retry  *retrier
-	// emptyEnds counts the streams in a row that ended cleanly without a response.
+	// emptyEnds counts the streams in a row that ended cleanly, without a response, soon
+	// after they opened; opened is when the current stream opened.
 	emptyEnds int
+	opened    time.Time
+	// reattaches counts the ReattachExecute streams opened.
+	reattaches int
 
 	complete bool
 	finished bool
@@ -74,8 +79,25 @@ func (c *Client) Execute(ctx context.Context, plan *sparkpb.Plan, tags ...string
 		}},
 	}
 	sctx, cancel := context.WithCancel(ctx)
-	e := &Execution{c: c, ctx: sctx, cancel: cancel, req: req, retry: newRetrier(c.cfg.Retry)}
-	if err := e.open(); err != nil {
+	e := &Execution{c: c, ctx: sctx, cancel: cancel, req: req, retry: c.newRetrier()}
+	c.inFlight.Add(1)
+	for {
+		err := e.open()
+		if err == nil {
+			break
+		}
+		// The request could not be sent (the server unreachable): send it again under the
+		// retry policy, as Recv would.
+		if sctx.Err() == nil && isTransient(err) {
+			ok, werr := e.retry.wait(sctx)
+			if werr == nil && ok {
+				continue
+			}
+			if werr != nil {
+				err = werr
+			}
+		}
+		c.inFlight.Add(-1)
 		cancel()
 		return nil, c.cfg.Convert(ctx, "execute", err)
 	}
@@ -93,7 +115,7 @@ func (e *Execution) open() error {
 		if err != nil {
 			return err
 		}
-		e.stream, e.sent = stream, true
+		e.stream, e.sent, e.opened = stream, true, time.Now()
 		return nil
 	}
 	req := &sparkpb.ReattachExecuteRequest{
@@ -104,13 +126,18 @@ func (e *Execution) open() error {
 	if e.lastID != "" {
 		req.LastResponseId = &e.lastID
 	}
+	e.reattaches++
+	e.c.stats.reattaches.Add(1)
 	stream, err := e.c.rpc.ReattachExecute(e.c.outgoing(e.ctx), req)
 	if err != nil {
 		return err
 	}
-	e.stream = stream
+	e.stream, e.opened = stream, time.Now()
 	return nil
 }
+
+// Reattaches returns how many ReattachExecute streams the operation opened so far.
+func (e *Execution) Reattaches() int { return e.reattaches }
 
 // maxEmptyEnds bounds how often in a row a stream may end cleanly without a single
 // response before the operation is given up (a server that never makes progress).
@@ -145,7 +172,14 @@ func (e *Execution) Recv() (*sparkpb.ExecutePlanResponse, error) {
 			e.stream = nil
 			if errors.Is(err, io.EOF) {
 				// The server ended the stream without ResultComplete, on purpose (its stream
-				// duration or size limit): reattach at once.
+				// duration or size limit): reattach at once. A stream that stayed open a
+				// while before it ended empty is a quiet operation (a listener bus waiting
+				// for events) meeting the duration limit, not a server that makes no
+				// progress: only quick empty ends count.
+				if time.Since(e.opened) >= e.c.quietStream {
+					e.emptyEnds = 0
+					continue
+				}
 				if e.emptyEnds++; e.emptyEnds <= maxEmptyEnds {
 					continue
 				}
@@ -184,6 +218,7 @@ func (e *Execution) failWith(err error) error {
 }
 
 func (e *Execution) received(resp *sparkpb.ExecutePlanResponse) (*sparkpb.ExecutePlanResponse, error) {
+	e.c.heard()
 	e.retry.reset()
 	e.emptyEnds = 0
 	if err := e.c.observe(resp.GetServerSideSessionId()); err != nil {
@@ -218,6 +253,7 @@ func (e *Execution) finish(interrupt bool) {
 		return
 	}
 	e.finished = true
+	e.c.inFlight.Add(-1)
 	e.cancel()
 	e.rel.finish(interrupt)
 	if e.progress != nil {

@@ -59,6 +59,8 @@ type retrier struct {
 	since   time.Time // the first failure since the last success; zero if none
 	// sleep waits for d or until ctx ends; tests replace it.
 	sleep func(ctx context.Context, d time.Duration) error
+	// onRetry, if set, is called before each retry (after the pause).
+	onRetry func()
 }
 
 func newRetrier(p RetryPolicy) *retrier { return &retrier{p: p, sleep: sleepCtx} }
@@ -91,6 +93,9 @@ func (r *retrier) wait(ctx context.Context) (bool, error) {
 	if err := r.sleep(ctx, d); err != nil {
 		return false, err
 	}
+	if r.onRetry != nil {
+		r.onRetry()
+	}
 	return true, nil
 }
 
@@ -121,13 +126,21 @@ func IsServerError(err error) bool {
 }
 
 // isTransient reports whether err is a failure to reach the server, worth a retry: the
-// connection was refused, reset or lost before the server answered.
+// connection was refused, reset or lost before the server answered. A TLS handshake that
+// failed on a certificate or protocol error (an unknown authority, a plaintext server) is
+// not: it fails the same way every time.
 func isTransient(err error) bool {
 	st, ok := status.FromError(err)
 	if !ok {
 		return false
 	}
-	return st.Code() == codes.Unavailable && !IsServerError(err)
+	return st.Code() == codes.Unavailable && !IsServerError(err) && !isTLSFailure(st.Message())
+}
+
+// isTLSFailure reports whether a gRPC error message is a TLS handshake's refusal.
+func isTLSFailure(msg string) bool {
+	return strings.Contains(msg, "authentication handshake failed") &&
+		(strings.Contains(msg, "x509:") || strings.Contains(msg, "tls:"))
 }
 
 // isCursorDisconnected reports the server's INVALID_CURSOR.DISCONNECTED: a reattachable

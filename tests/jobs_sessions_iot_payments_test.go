@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"testing"
 	"time"
 
@@ -37,7 +38,7 @@ func startJob(t *testing.T, ctx context.Context, s *connect.Session, job *jobs.J
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = run.Stop(context.Background()) })
+	t.Cleanup(func() { stopRun(run) })
 	if want := 3 + 2*len(job.Outputs); len(run.Queries()) != want {
 		t.Fatalf("%d queries, want %d", len(run.Queries()), want)
 	}
@@ -88,6 +89,11 @@ func memoryRows[T any](t *testing.T, ctx context.Context, s *connect.Session, ta
 	}
 	return out
 }
+
+// sparkTime formats a timestamp as Spark casts it to a string in the server's session time
+// zone (UTC in the stack): seconds, then a fraction without trailing zeros, if any. The jobs'
+// Kafka keys hold timestamps so.
+func sparkTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.999999") }
 
 // topicRows decodes the JSON records of a topic into values of type T and checks that each
 // record's key is key(value).
@@ -258,7 +264,7 @@ func TestJobSessions(t *testing.T) {
 		return a.SessionEnd.Equal(b.SessionEnd) && a.Events == b.Events && a.Pages == b.Pages && a.DurationMS == b.DurationMS
 	}
 	compareKeyed(t, "memory table", unique(t, "memory table", memoryRows[sess](t, ctx, s, run.Config.Name), k), want, eq)
-	fromKafka := topicRows(t, ctx, run.Config.OutputTopic, func(v sess) string { return v.UserID })
+	fromKafka := topicRows(t, ctx, run.Config.OutputTopic, func(v sess) string { return v.UserID + "|" + sparkTime(v.SessionStart) })
 	compareKeyed(t, "output topic", unique(t, "output topic", fromKafka, k), want, eq)
 	checkQuarantine(t, ctx, run, events)
 	t.Logf("%d events (%d late, %d malformed) of %d users -> %d closed sessions, %d still open, %d gaps of exactly 30s",
@@ -368,7 +374,7 @@ func TestJobIoTAlerts(t *testing.T) {
 			a.Readings == b.Readings && near(a.AvgReading, b.AvgReading)
 	}
 	compareKeyed(t, "memory table", latest(memoryRows[window](t, ctx, s, run.Config.Name), wk, byReadings), want, weq)
-	fromKafka := topicRows(t, ctx, run.Config.OutputTopic, func(v window) string { return v.DeviceID })
+	fromKafka := topicRows(t, ctx, run.Config.OutputTopic, func(v window) string { return sparkTime(v.WindowStart) + "|" + v.DeviceID + "|" + v.SensorType })
 	compareKeyed(t, "output topic", latest(fromKafka, wk, byReadings), want, weq)
 
 	ak := func(a alert) akey { return akey{a.DeviceID, a.Seq} }
@@ -378,7 +384,7 @@ func TestJobIoTAlerts(t *testing.T) {
 		t.Fatalf("alerts output: %+v, topics %v", out, run.Config.OutputTopics)
 	}
 	compareKeyed(t, "alerts table", unique(t, "alerts table", memoryRows[alert](t, ctx, s, out.Table), ak), wantAlerts, aeq)
-	alertsFromKafka := topicRows(t, ctx, out.Topic, func(a alert) string { return a.DeviceID })
+	alertsFromKafka := topicRows(t, ctx, out.Topic, func(a alert) string { return a.DeviceID + "|" + strconv.FormatInt(a.Seq, 10) })
 	compareKeyed(t, "alerts topic", unique(t, "alerts topic", alertsFromKafka, ak), wantAlerts, aeq)
 	checkQuarantine(t, ctx, run, events)
 	t.Logf("%d events (%d late, %d malformed) -> %d device windows, %d alerts (%d for labelled anomalies); thresholds %v",
@@ -451,27 +457,13 @@ func TestJobPaymentsFraud(t *testing.T) {
 		maxTx = 4
 		spike = 1500.0
 	)
-	type category struct {
-		MCC  int64
-		Risk string
-	}
-	categories := map[string]category{
-		"grocery":         {5411, "low"},
-		"restaurant":      {5812, "low"},
-		"fuel":            {5541, "medium"},
-		"retail":          {5311, "medium"},
-		"online_services": {4816, "high"},
-		"travel":          {4722, "high"},
-		"electronics":     {5732, "high"},
-		"jewelry":         {5944, "high"},
-	}
 
 	// Ground truth from every well-formed transaction.
 	windows := map[vkey]*velocity{}
 	wantSpikes := map[string]tx{}
 	fraudWindows := map[vkey]int64{}
 	for _, x := range wellFormed[tx](t, events) {
-		c, ok := categories[x.MerchantCategory]
+		c, ok := paymentCategories[x.MerchantCategory]
 		if !ok {
 			t.Fatalf("category %q missing from the reference table", x.MerchantCategory)
 		}
@@ -516,7 +508,7 @@ func TestJobPaymentsFraud(t *testing.T) {
 		return a.WindowEnd.Equal(b.WindowEnd) && a.Transactions == b.Transactions && a.HighRisk == b.HighRisk && near(a.Amount, b.Amount)
 	}
 	compareKeyed(t, "memory table", latest(memoryRows[velocity](t, ctx, s, run.Config.Name), vk, byCount), want, veq)
-	fromKafka := topicRows(t, ctx, run.Config.OutputTopic, func(v velocity) string { return v.CardID })
+	fromKafka := topicRows(t, ctx, run.Config.OutputTopic, func(v velocity) string { return sparkTime(v.WindowStart) + "|" + v.CardID })
 	compareKeyed(t, "output topic", latest(fromKafka, vk, byCount), want, veq)
 
 	sk := func(x tx) string { return x.TransactionID }
@@ -526,7 +518,7 @@ func TestJobPaymentsFraud(t *testing.T) {
 	}
 	out := run.Outputs["spikes"]
 	compareKeyed(t, "spikes table", unique(t, "spikes table", memoryRows[tx](t, ctx, s, out.Table), sk), wantSpikes, seq)
-	spikesFromKafka := topicRows(t, ctx, out.Topic, func(x tx) string { return x.CardID })
+	spikesFromKafka := topicRows(t, ctx, out.Topic, func(x tx) string { return x.TransactionID })
 	compareKeyed(t, "spikes topic", unique(t, "spikes topic", spikesFromKafka, sk), wantSpikes, seq)
 	checkQuarantine(t, ctx, run, events)
 
@@ -538,4 +530,23 @@ func TestJobPaymentsFraud(t *testing.T) {
 	}
 	t.Logf("%d events (%d late, %d malformed) -> %d of %d card windows flagged (%d windows hold a burst of more than max_transactions fraudulent ones), %d spikes (%d fraudulent)",
 		len(events), m.Late, m.Malformed, len(want), len(windows), bursts, len(wantSpikes), fraudSpikes)
+}
+
+// paymentCategory is the test's own copy of a row of the payments job's reference table.
+type paymentCategory struct {
+	MCC  int64
+	Risk string
+}
+
+// paymentCategories is the test's own copy of the payments job's reference table: what
+// the job promises, written down independently of jobs.MerchantCategories.
+var paymentCategories = map[string]paymentCategory{
+	"grocery":         {5411, "low"},
+	"restaurant":      {5812, "low"},
+	"fuel":            {5541, "medium"},
+	"retail":          {5311, "medium"},
+	"online_services": {4816, "high"},
+	"travel":          {4722, "high"},
+	"electronics":     {5732, "high"},
+	"jewelry":         {5944, "high"},
 }

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sparkwire/sparkwire/connect"
+	"github.com/sparkwire/sparkwire/jobs"
+)
+
+func newRunCommand(g *globals) *cobra.Command {
+	var (
+		trigger, checkpoint, name, input, output, starting string
+		params                                             []string
+		poll, backoff, maxBackoff                          time.Duration
+		maxRestarts                                        int
+	)
+	cmd := &cobra.Command{
+		Use:   "run JOB",
+		Short: "Run a streaming job in the foreground and keep it running",
+		Long: `Starts the job's queries in a session of its own and watches them until interrupted
+(Ctrl-C stops the queries). When a query fails, or the Spark Connect server restarts or stays
+unreachable, it starts them again in a new session, from their checkpoints, after a pause that
+doubles from --backoff up to --max-backoff; each restart is logged to standard error.
+
+Restarts keep file sinks and memory tables exactly once, but the Kafka output topics are
+at-least-once: the micro-batch under way when the job stopped is written again. Records carry
+the job's key (the result row's identity), so a consumer that keeps the last record per key
+sees each result once.
+
+The queries live in the run's own session, so 'sparkwire status' and 'stop' (which use the
+CLI's session) do not see them; 'run' prints their names and ids as it starts them. It runs
+until interrupted, or for --timeout if that flag is given.`,
+		Example: `  sparkwire run pageviews --trigger 5s
+  sparkwire run payments_fraud --max-restarts 10`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("run takes one job name (see 'sparkwire jobs list')")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			job, err := jobs.Builtin().Get(args[0])
+			if err != nil {
+				return usageError{err}
+			}
+			trig, err := parseTrigger(trigger)
+			if err != nil {
+				return err
+			}
+			p := jobs.Params{}
+			for _, kv := range params {
+				k, v, ok := strings.Cut(kv, "=")
+				f, perr := strconv.ParseFloat(v, 64)
+				if !ok || perr != nil {
+					return usagef("--param %q: want name=number", kv)
+				}
+				p[k] = f
+			}
+			if poll <= 0 || backoff <= 0 || maxBackoff < backoff || maxRestarts < 0 {
+				return usagef("--poll and --backoff must be positive, --max-backoff at least --backoff, --max-restarts not negative")
+			}
+			brokers, err := g.sparkBrokers()
+			if err != nil {
+				return err
+			}
+			url, err := g.url()
+			if err != nil {
+				return err
+			}
+			c := jobs.Config{
+				Brokers: brokers, InputTopic: input, OutputTopic: output, Name: name, Trigger: trig,
+				CheckpointDir: checkpoint, StartingOffsets: starting, Params: p,
+			}
+			ctx := cmd.Context()
+			if cmd.Flags().Changed("timeout") {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, g.timeout)
+				defer cancel()
+			}
+			out := cmd.OutOrStdout()
+			sv := &jobs.Supervisor{
+				Dial:           func(ctx context.Context) (*connect.Session, error) { return g.dial(ctx, url) },
+				Start:          job.Starter(c),
+				PollInterval:   poll,
+				InitialBackoff: backoff,
+				MaxBackoff:     maxBackoff,
+				MaxRestarts:    maxRestarts,
+				// Queries that run until stopped are restarted even when they stop cleanly
+				// (a server shutting down may stop them so); AvailableNow and Once end.
+				RestartOnStop: trigger != "available-now" && trigger != "once",
+				Logger:        slog.New(slog.NewTextHandler(g.stderr(), nil)),
+				OnStart: func(s *connect.Session, qs []*connect.StreamingQuery) {
+					for _, q := range qs {
+						fmt.Fprintf(out, "started %-32s id %s (session %s)\n", q.Name(), q.ID(), s.ID())
+					}
+				},
+			}
+			err = sv.Run(ctx)
+			if errors.Is(err, context.Canceled) && cmd.Context().Err() != nil {
+				// Interrupted: the queries are stopped, as asked.
+				fmt.Fprintln(out, "stopped")
+				return nil
+			}
+			if err != nil {
+				g.report(err)
+			}
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&trigger, "trigger", "", "when micro-batches run: a duration (5s), available-now or once (default: as fast as possible)")
+	f.StringVar(&checkpoint, "checkpoint", "", "checkpoint directory on the Spark server (default /tmp/sparkwire/checkpoints/NAME)")
+	f.StringVar(&name, "name", "", "query name, also the memory table of the results (default: the job's name)")
+	f.StringVar(&input, "input", "", "input topic (default: the job's input domain, e.g. clickstream)")
+	f.StringVar(&output, "output", "", "output topic (default NAME_out)")
+	f.StringVar(&starting, "starting-offsets", "", "earliest (default) or latest")
+	f.StringArrayVar(&params, "param", nil, "job parameter name=value (repeatable)")
+	f.DurationVar(&poll, "poll", 5*time.Second, "how often the queries are checked")
+	f.DurationVar(&backoff, "backoff", time.Second, "pause before the first restart in a row")
+	f.DurationVar(&maxBackoff, "max-backoff", time.Minute, "longest pause between restarts")
+	f.IntVar(&maxRestarts, "max-restarts", 0, "give up after this many restarts in a row without a healthy run (0: never)")
+	return cmd
+}
