@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/sparkwire/sparkwire/connect"
-	"github.com/sparkwire/sparkwire/producers"
+	"github.com/sparkwire/sparkwire/events"
 )
 
 // BatchJob is a named batch job: a run reads the events a Kafka topic holds between two
@@ -27,8 +27,9 @@ type BatchJob struct {
 	Name string
 	// Description says in one sentence what the job computes.
 	Description string
-	// Input is the schema of the events the job reads (a producer domain's schema).
-	Input producers.Schema
+	// Input is the schema of the events the job reads (a domain's schema from package
+	// events, such as events.Clickstream()).
+	Input events.Schema
 	// Table is the default table written, qualified by catalog and database, e.g.
 	// "lake.sparkwire.pageviews_daily". The catalog must hold v2 tables that support
 	// dynamic partition overwrites (Apache Iceberg, Delta Lake).

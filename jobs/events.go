@@ -3,14 +3,14 @@ package jobs
 import (
 	"github.com/sparkwire/sparkwire/connect"
 	F "github.com/sparkwire/sparkwire/connect/functions"
-	"github.com/sparkwire/sparkwire/producers"
+	"github.com/sparkwire/sparkwire/events"
 )
 
 // parseEvents parses the records that Kafka's source (streaming or batch) read, by the
 // input schema, into columns raw (the record's value as a string), reason (why the event
 // is malformed, NULL for a well-formed one) and one column per field of the schema. The
 // streaming jobs and the batch jobs share it, so both set aside the same events.
-func parseEvents(records *connect.DataFrame, input producers.Schema) *connect.DataFrame {
+func parseEvents(records *connect.DataFrame, input events.Schema) *connect.DataFrame {
 	ddl := input.SparkDDL() + ", " + corruptColumn + " STRING"
 	raw := records.Select(connect.Col("value").Cast("string").Alias("raw"))
 	parsed := raw.Select(connect.Col("raw"),

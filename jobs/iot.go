@@ -3,7 +3,7 @@ package jobs
 import (
 	"github.com/sparkwire/sparkwire/connect"
 	F "github.com/sparkwire/sparkwire/connect/functions"
-	"github.com/sparkwire/sparkwire/producers"
+	"github.com/sparkwire/sparkwire/events"
 )
 
 // iotThresholds maps each sensor type to the parameter holding its alert threshold.
@@ -39,7 +39,7 @@ func IoTAlerts() *Job {
 	return &Job{
 		Name:           "iot_alerts",
 		Description:    "Mean reading per device over 5-minute windows sliding by 1 minute (update mode), and alerts for readings above their sensor type's threshold.",
-		Input:          producers.NewIoT(0).Schema(),
+		Input:          events.IoT(),
 		WatermarkDelay: DefaultWatermarkDelay,
 		Mode:           connect.Update,
 		Key:            "window_start,device_id,sensor_type",

@@ -10,7 +10,7 @@
 //		return &jobs.Job{
 //			Name:        "country_views",
 //			Description: "Page views per country per minute.",
-//			Input:       producers.NewClickstream(0).Schema(),
+//			Input:       events.Clickstream(),
 //			Mode:        connect.Update,
 //			Key:         "country",
 //			Transform: func(_ *connect.Session, events *connect.DataFrame, _ jobs.Params) (*connect.DataFrame, error) {
@@ -38,7 +38,7 @@ import (
 
 	"github.com/sparkwire/sparkwire/connect"
 	F "github.com/sparkwire/sparkwire/connect/functions"
-	"github.com/sparkwire/sparkwire/producers"
+	"github.com/sparkwire/sparkwire/events"
 )
 
 // ErrUnknownJob is returned for a job name that the registry does not hold.
@@ -53,9 +53,10 @@ type Job struct {
 	Name string
 	// Description says in one sentence what the job computes.
 	Description string
-	// Input is the schema of the events the job reads (a producer domain's schema); its
-	// fields become the columns of the events DataFrame that Transform gets.
-	Input producers.Schema
+	// Input is the schema of the events the job reads (a domain's schema from package
+	// events, such as events.Clickstream()); its fields become the columns of the events
+	// DataFrame that Transform gets.
+	Input events.Schema
 	// Mode is the output mode of the result.
 	Mode connect.OutputMode
 	// Key names the result columns that identify a result row, separated by commas; the
@@ -377,13 +378,13 @@ func (j *Job) Start(ctx context.Context, s *connect.Session, c Config) (*Run, er
 			Option("checkpointLocation", c.CheckpointDir+"/"+name).
 			Options(c.Security.sparkOptions()), name)
 	}
-	if run.Results, err = kafkaSink(kafkaRecords(result, j.Key), c.OutputTopic, c.Name+"_kafka", j.Mode); err != nil {
+	if run.Results, err = kafkaSink(kafkaRecords(result, j.Key), c.OutputTopic, ResultsQueryName(c.Name), j.Mode); err != nil {
 		return nil, err
 	}
 	quarantine := parsed.Where("reason IS NOT NULL").Select(
 		connect.Lit(j.Name).Alias("key"),
 		F.ToJSON(F.Struct(connect.Col("reason"), connect.Col("raw"), F.CurrentTimestamp().Alias("quarantined_at"))).Alias("value"))
-	if run.Quarantine, err = kafkaSink(quarantine, c.QuarantineTopic, c.Name+"_quarantine", connect.Append); err != nil {
+	if run.Quarantine, err = kafkaSink(quarantine, c.QuarantineTopic, QuarantineQueryName(c.Name), connect.Append); err != nil {
 		return nil, err
 	}
 	if !c.NoMemorySink {
@@ -396,13 +397,13 @@ func (j *Job) Start(ctx context.Context, s *connect.Session, c Config) (*Run, er
 		if mode == "" {
 			mode = connect.Append
 		}
-		name := c.Name + "_" + o.Name
+		name := OutputQueryName(c.Name, o.Name)
 		or := &OutputRun{Topic: c.OutputTopics[o.Name]}
 		if run.Outputs == nil {
 			run.Outputs = map[string]*OutputRun{}
 		}
 		run.Outputs[o.Name] = or
-		if or.Results, err = kafkaSink(kafkaRecords(built[i], o.Key), or.Topic, name+"_kafka", mode); err != nil {
+		if or.Results, err = kafkaSink(kafkaRecords(built[i], o.Key), or.Topic, ResultsQueryName(name), mode); err != nil {
 			return nil, err
 		}
 		if !c.NoMemorySink {

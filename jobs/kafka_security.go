@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/sparkwire/sparkwire/connect"
-	"github.com/sparkwire/sparkwire/producers"
+	"github.com/sparkwire/sparkwire/kafkasec"
 )
 
 // KafkaSecurity says how Spark's Kafka source and sink reach a secured listener: TLS alone
@@ -26,10 +26,10 @@ type KafkaSecurity struct {
 	// TLS.ClientCert and ClientKey become a PEM keystore. TLS.ServerName is not
 	// supported: Kafka's Java client checks the certificate against the broker's
 	// advertised host name.
-	TLS *producers.TLS
+	TLS *kafkasec.TLS
 	// SASL, when set, selects SASL_SSL with the mechanism's JAAS login module
 	// (PlainLoginModule or ScramLoginModule).
-	SASL *producers.SASL
+	SASL *kafkasec.SASL
 }
 
 // String describes the settings without secrets.
@@ -105,7 +105,7 @@ func (k *KafkaSecurity) sparkOptions() map[string]string {
 		o["kafka.security.protocol"] = "SASL_SSL"
 		o["kafka.sasl.mechanism"] = string(s.Mechanism)
 		module := "org.apache.kafka.common.security.scram.ScramLoginModule"
-		if s.Mechanism == producers.SASLPlain {
+		if s.Mechanism == kafkasec.SASLPlain {
 			module = "org.apache.kafka.common.security.plain.PlainLoginModule"
 		}
 		o["kafka.sasl.jaas.config"] = fmt.Sprintf(`%s required username="%s" password="%s";`,

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sparkwire/sparkwire/producers"
+	"github.com/sparkwire/sparkwire/kafkasec"
 )
 
 // sentinel is the SASL password of these tests: the options sent to Spark carry it, and
@@ -46,23 +46,23 @@ func testCert(t *testing.T) (certPEM, keyPEM []byte) {
 
 func TestKafkaSecurityValidate(t *testing.T) {
 	ca, key := testCert(t)
-	scram := &producers.SASL{Mechanism: producers.SASLScramSHA256, User: "alice", Password: sentinel}
+	scram := &kafkasec.SASL{Mechanism: kafkasec.SASLScramSHA256, User: "alice", Password: sentinel}
 	for name, tc := range map[string]struct {
 		k    *KafkaSecurity
 		want string // "" for valid
 	}{
 		"nil":               {nil, ""},
-		"sasl over tls":     {&KafkaSecurity{TLS: &producers.TLS{CA: ca}, SASL: scram}, ""},
-		"tls with cert":     {&KafkaSecurity{TLS: &producers.TLS{CA: ca, ClientCert: ca, ClientKey: producers.Secret(key)}}, ""},
+		"sasl over tls":     {&KafkaSecurity{TLS: &kafkasec.TLS{CA: ca}, SASL: scram}, ""},
+		"tls with cert":     {&KafkaSecurity{TLS: &kafkasec.TLS{CA: ca, ClientCert: ca, ClientKey: kafkasec.Secret(key)}}, ""},
 		"empty":             {&KafkaSecurity{}, "set TLS"},
 		"sasl without tls":  {&KafkaSecurity{SASL: scram}, "in the clear"},
-		"no password":       {&KafkaSecurity{TLS: &producers.TLS{}, SASL: &producers.SASL{Mechanism: producers.SASLPlain, User: "a"}}, "no password"},
-		"bad mechanism":     {&KafkaSecurity{TLS: &producers.TLS{}, SASL: &producers.SASL{Mechanism: "GSSAPI", User: "a", Password: sentinel}}, "mechanism"},
-		"multi-line":        {&KafkaSecurity{TLS: &producers.TLS{}, SASL: &producers.SASL{Mechanism: producers.SASLPlain, User: "a", Password: sentinel + "\n"}}, "one line"},
-		"server name":       {&KafkaSecurity{TLS: &producers.TLS{ServerName: "other"}}, "server name"},
-		"bad ca":            {&KafkaSecurity{TLS: &producers.TLS{CA: []byte("junk")}}, "no PEM"},
-		"cert without key":  {&KafkaSecurity{TLS: &producers.TLS{ClientCert: ca}}, "go together"},
-		"key not pkcs8 pem": {&KafkaSecurity{TLS: &producers.TLS{ClientCert: ca, ClientKey: sentinel}}, "PKCS#8"},
+		"no password":       {&KafkaSecurity{TLS: &kafkasec.TLS{}, SASL: &kafkasec.SASL{Mechanism: kafkasec.SASLPlain, User: "a"}}, "no password"},
+		"bad mechanism":     {&KafkaSecurity{TLS: &kafkasec.TLS{}, SASL: &kafkasec.SASL{Mechanism: "GSSAPI", User: "a", Password: sentinel}}, "mechanism"},
+		"multi-line":        {&KafkaSecurity{TLS: &kafkasec.TLS{}, SASL: &kafkasec.SASL{Mechanism: kafkasec.SASLPlain, User: "a", Password: sentinel + "\n"}}, "one line"},
+		"server name":       {&KafkaSecurity{TLS: &kafkasec.TLS{ServerName: "other"}}, "server name"},
+		"bad ca":            {&KafkaSecurity{TLS: &kafkasec.TLS{CA: []byte("junk")}}, "no PEM"},
+		"cert without key":  {&KafkaSecurity{TLS: &kafkasec.TLS{ClientCert: ca}}, "go together"},
+		"key not pkcs8 pem": {&KafkaSecurity{TLS: &kafkasec.TLS{ClientCert: ca, ClientKey: sentinel}}, "PKCS#8"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			err := tc.k.Validate()
@@ -89,7 +89,7 @@ func TestKafkaSecuritySparkOptions(t *testing.T) {
 		want map[string]string
 	}{
 		"plaintext": {nil, nil},
-		"scram-sha-512": {&KafkaSecurity{TLS: &producers.TLS{CA: ca}, SASL: &producers.SASL{Mechanism: producers.SASLScramSHA512, User: "alice", Password: sentinel}},
+		"scram-sha-512": {&KafkaSecurity{TLS: &kafkasec.TLS{CA: ca}, SASL: &kafkasec.SASL{Mechanism: kafkasec.SASLScramSHA512, User: "alice", Password: sentinel}},
 			map[string]string{
 				"kafka.security.protocol":           "SASL_SSL",
 				"kafka.sasl.mechanism":              "SCRAM-SHA-512",
@@ -97,13 +97,13 @@ func TestKafkaSecuritySparkOptions(t *testing.T) {
 				"kafka.ssl.truststore.type":         "PEM",
 				"kafka.ssl.truststore.certificates": string(ca),
 			}},
-		"plain, system CAs": {&KafkaSecurity{TLS: &producers.TLS{}, SASL: &producers.SASL{Mechanism: producers.SASLPlain, User: "bob", Password: "pw"}},
+		"plain, system CAs": {&KafkaSecurity{TLS: &kafkasec.TLS{}, SASL: &kafkasec.SASL{Mechanism: kafkasec.SASLPlain, User: "bob", Password: "pw"}},
 			map[string]string{
 				"kafka.security.protocol": "SASL_SSL",
 				"kafka.sasl.mechanism":    "PLAIN",
 				"kafka.sasl.jaas.config":  `org.apache.kafka.common.security.plain.PlainLoginModule required username="bob" password="pw";`,
 			}},
-		"tls with client cert": {&KafkaSecurity{TLS: &producers.TLS{CA: ca, ClientCert: ca, ClientKey: producers.Secret(key)}},
+		"tls with client cert": {&KafkaSecurity{TLS: &kafkasec.TLS{CA: ca, ClientCert: ca, ClientKey: kafkasec.Secret(key)}},
 			map[string]string{
 				"kafka.security.protocol":              "SSL",
 				"kafka.ssl.truststore.type":            "PEM",
@@ -146,8 +146,8 @@ func kafkaOptionMaps(v any) []map[string]any {
 // source and sink; nothing printed from its config shows the password.
 func TestSecuredJobPlans(t *testing.T) {
 	ca, _ := testCert(t)
-	sec := &KafkaSecurity{TLS: &producers.TLS{CA: ca},
-		SASL: &producers.SASL{Mechanism: producers.SASLScramSHA256, User: "alice", Password: sentinel}}
+	sec := &KafkaSecurity{TLS: &kafkasec.TLS{CA: ca},
+		SASL: &kafkasec.SASL{Mechanism: kafkasec.SASLScramSHA256, User: "alice", Password: sentinel}}
 	wantOpts := sec.sparkOptions()
 	for _, job := range Builtin().List() {
 		t.Run(job.Name, func(t *testing.T) {
@@ -209,8 +209,8 @@ func TestSecuredJobPlans(t *testing.T) {
 // anything is sent.
 func TestSecuredBatchJob(t *testing.T) {
 	ca, _ := testCert(t)
-	sec := &KafkaSecurity{TLS: &producers.TLS{CA: ca},
-		SASL: &producers.SASL{Mechanism: producers.SASLPlain, User: "alice", Password: sentinel}}
+	sec := &KafkaSecurity{TLS: &kafkasec.TLS{CA: ca},
+		SASL: &kafkasec.SASL{Mechanism: kafkasec.SASLPlain, User: "alice", Password: sentinel}}
 	job := BuiltinBatch().List()[0]
 	srv, s := serve(t)
 	if _, err := job.Run(testCtx(t), s, BatchConfig{Brokers: "kafka:9092", Security: sec}); err != nil {
@@ -241,8 +241,8 @@ func TestSecuredBatchJob(t *testing.T) {
 // and RedactSecrets keeps a pattern the session already has, once.
 func TestRedactSecrets(t *testing.T) {
 	ca, key := testCert(t)
-	sec := &KafkaSecurity{TLS: &producers.TLS{CA: ca, ClientCert: ca, ClientKey: producers.Secret(key)},
-		SASL: &producers.SASL{Mechanism: producers.SASLPlain, User: "alice", Password: sentinel}}
+	sec := &KafkaSecurity{TLS: &kafkasec.TLS{CA: ca, ClientCert: ca, ClientKey: kafkasec.Secret(key)},
+		SASL: &kafkasec.SASL{Mechanism: kafkasec.SASLPlain, User: "alice", Password: sentinel}}
 	re := regexp.MustCompile(SecretRedactionRegex) // Java's syntax, within what RE2 reads alike
 	for k, v := range sec.sparkOptions() {
 		red := re.ReplaceAllString(v, "*****")

@@ -1,13 +1,9 @@
 package jobs
 
 import (
-	"encoding/json"
-	"fmt"
-	"time"
-
 	"github.com/sparkwire/sparkwire/connect"
 	F "github.com/sparkwire/sparkwire/connect/functions"
-	"github.com/sparkwire/sparkwire/producers"
+	"github.com/sparkwire/sparkwire/events"
 )
 
 // PageViewsDaily is the nightly rollup of the clickstream: page views and distinct
@@ -21,7 +17,7 @@ func PageViewsDaily() *BatchJob {
 	return &BatchJob{
 		Name:          "pageviews_daily",
 		Description:   "Nightly rollup: page views and distinct users per page and UTC day, into an Iceberg table by day.",
-		Input:         producers.NewClickstream(0).Schema(),
+		Input:         events.Clickstream(),
 		Table:         "lake.sparkwire.pageviews_daily",
 		PartitionedBy: []string{"day"},
 		Transform: func(_ *connect.Session, events *connect.DataFrame, _ Params) (*connect.DataFrame, error) {
@@ -33,49 +29,4 @@ func PageViewsDaily() *BatchJob {
 				Agg(F.Count(connect.Lit(1)).Alias("views"), F.CountDistinct(connect.Col("user_id")).Alias("users")), nil
 		},
 	}
-}
-
-// DailyPageKey identifies one row of PageViewsDaily's table.
-type DailyPageKey struct {
-	Day  time.Time // midnight UTC
-	Page string
-}
-
-// DailyPageViews is one row's numbers in PageViewsDaily's table.
-type DailyPageViews struct {
-	Views, Users int64
-}
-
-// ExpectedPageViewsDaily computes PageViewsDaily's table from the events the topic holds:
-// every well-formed page_view counts in its UTC day, late or not.
-func ExpectedPageViewsDaily(events []producers.Event) (map[DailyPageKey]DailyPageViews, error) {
-	users := map[DailyPageKey]map[string]bool{}
-	views := map[DailyPageKey]int64{}
-	for _, e := range events {
-		if e.Malformed != producers.MalformedNone {
-			continue
-		}
-		var v struct {
-			EventType string `json:"event_type"`
-			Page      string `json:"page"`
-			UserID    string `json:"user_id"`
-		}
-		if err := json.Unmarshal(e.Value, &v); err != nil {
-			return nil, fmt.Errorf("event %d: %w", e.Seq, err)
-		}
-		if v.EventType != "page_view" {
-			continue
-		}
-		k := DailyPageKey{e.EventTime.UTC().Truncate(24 * time.Hour), v.Page}
-		views[k]++
-		if users[k] == nil {
-			users[k] = map[string]bool{}
-		}
-		users[k][v.UserID] = true
-	}
-	out := make(map[DailyPageKey]DailyPageViews, len(views))
-	for k, n := range views {
-		out[k] = DailyPageViews{Views: n, Users: int64(len(users[k]))}
-	}
-	return out, nil
 }

@@ -4,7 +4,7 @@ import (
 	"github.com/sparkwire/sparkwire/connect"
 	F "github.com/sparkwire/sparkwire/connect/functions"
 	"github.com/sparkwire/sparkwire/connect/types"
-	"github.com/sparkwire/sparkwire/producers"
+	"github.com/sparkwire/sparkwire/events"
 )
 
 // MerchantCategory is a row of the reference table of merchant categories that the
@@ -20,16 +20,18 @@ type MerchantCategory struct {
 }
 
 // MerchantCategories is the reference table of the payments_fraud job: one row for each
-// merchant category of the payments domain.
-var MerchantCategories = []MerchantCategory{
-	{"grocery", 5411, "low"},
-	{"restaurant", 5812, "low"},
-	{"fuel", 5541, "medium"},
-	{"retail", 5311, "medium"},
-	{"online_services", 4816, "high"},
-	{"travel", 4722, "high"},
-	{"electronics", 5732, "high"},
-	{"jewelry", 5944, "high"},
+// merchant category of the payments domain, taken from [events.MerchantCategories], the
+// list the payments generator draws from.
+var MerchantCategories = merchantCategories()
+
+// merchantCategories returns the reference table's rows.
+func merchantCategories() []MerchantCategory {
+	cats := events.MerchantCategories()
+	rows := make([]MerchantCategory, len(cats))
+	for i, c := range cats {
+		rows[i] = MerchantCategory{Category: c.Name, MCC: c.MCC, Risk: c.Risk}
+	}
+	return rows
 }
 
 // withCategories joins transactions with the reference table of merchant categories (a
@@ -74,7 +76,7 @@ func PaymentsFraud() *Job {
 	return &Job{
 		Name:           "payments_fraud",
 		Description:    "Fraud alerts: cards with more than max_transactions transactions per 5-minute window (update mode), and transactions above spike_amount.",
-		Input:          producers.NewPayments(0).Schema(),
+		Input:          events.Payments(),
 		WatermarkDelay: DefaultWatermarkDelay,
 		Mode:           connect.Update,
 		Key:            "window_start,card_id",

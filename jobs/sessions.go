@@ -3,7 +3,7 @@ package jobs
 import (
 	"github.com/sparkwire/sparkwire/connect"
 	F "github.com/sparkwire/sparkwire/connect/functions"
-	"github.com/sparkwire/sparkwire/producers"
+	"github.com/sparkwire/sparkwire/events"
 )
 
 // Sessions groups each user's clickstream events into sessions of activity: session windows
@@ -23,7 +23,7 @@ func Sessions() *Job {
 	return &Job{
 		Name:           "sessions",
 		Description:    "Sessions per user, closed after a 30-second gap: events, page views, duration (2-minute watermark, append mode).",
-		Input:          producers.NewClickstream(0).Schema(),
+		Input:          events.Clickstream(),
 		WatermarkDelay: DefaultWatermarkDelay,
 		Mode:           connect.Append,
 		Key:            "user_id,session_start",

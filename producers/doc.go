@@ -9,7 +9,8 @@
 // anomalies, keyed by device) and [Payments] (card transactions with a small, labelled
 // share of fraud, keyed by card). Their type documentation lists each schema's fields,
 // types and units; [Schema.SparkDDL] and [Schema.AvroSchema] give the schema in the forms
-// Spark's from_json and from_avro take.
+// Spark's from_json and from_avro take. The built-in schemas are defined in package
+// events, which the jobs read too, so that a job does not depend on the producer.
 //
 // # Streams
 //

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/sparkwire/sparkwire/kafkasec"
 )
 
 // Generator makes the events of one domain. A generator is a small type holding the
@@ -82,7 +84,7 @@ var (
 	// ErrSchemaMismatch reports a generator whose values do not match its schema.
 	ErrSchemaMismatch = errors.New("producers: values do not match the schema")
 	// ErrInvalidOption reports an option with a value out of range.
-	ErrInvalidOption = errors.New("producers: invalid option")
+	ErrInvalidOption = kafkasec.ErrInvalidOption
 	// ErrBrokerUnreachable reports that no Kafka broker answered before the deadline.
 	ErrBrokerUnreachable = errors.New("producers: no Kafka broker reachable")
 	// ErrCreateTopic reports that the topic could not be created.

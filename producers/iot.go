@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"time"
+
+	"github.com/sparkwire/sparkwire/events"
 )
 
 // IoT generates readings from a fleet of sensors. Each device measures one quantity
@@ -46,23 +48,7 @@ type iotDevice struct {
 }
 
 var (
-	iotSchema = Schema{
-		Name:      "iot",
-		Doc:       "Sensor readings with noise, slow drift and labelled anomalies.",
-		Key:       "device_id",
-		EventTime: "event_time",
-		Fields: []Field{
-			{Name: "device_id", Type: TypeString, Doc: "The device; the Kafka key."},
-			{Name: "event_time", Type: TypeTimestamp, Unit: "ms", Doc: "When the reading was taken."},
-			{Name: "seq", Type: TypeLong, Doc: "The device's reading counter, from 0, without gaps."},
-			{Name: "site", Type: TypeString, Doc: "Where the device is installed."},
-			{Name: "sensor_type", Type: TypeString, Doc: "temperature, humidity, pressure or vibration."},
-			{Name: "reading", Type: TypeDouble, Doc: "The measured value, in the unit of the unit field."},
-			{Name: "unit", Type: TypeString, Doc: "C, pct, hPa or mm_s."},
-			{Name: "battery_pct", Type: TypeDouble, Unit: "%", Doc: "Remaining battery charge."},
-			{Name: "anomaly", Type: TypeBool, Doc: "True when the reading is an injected anomaly."},
-		},
-	}
+	iotSchema  = Schema(events.IoT())
 	iotSensors = []struct {
 		kind, unit        string
 		base, spread, sd  float64

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"time"
+
+	"github.com/sparkwire/sparkwire/events"
 )
 
 // Payments generates card transactions. Each card has a home country and currency and a
@@ -21,7 +23,7 @@ import (
 //	card_id            string     the card, "card-000042"; the Kafka key
 //	merchant_id        string     the merchant, "m-12345" (five digits)
 //	merchant_category  string     grocery, restaurant, fuel, retail, online_services,
-//	                              travel, electronics or jewelry
+//	                              travel, electronics or jewelry ([events.MerchantCategories])
 //	amount             double     amount in major units of currency (e.g. euros), 2 decimals
 //	currency           string     ISO 4217 code: EUR, USD or GBP (the card's currency)
 //	country            string     ISO 3166 alpha-2 country of the merchant
@@ -44,51 +46,22 @@ type payCard struct {
 }
 
 var (
-	paySchema = Schema{
-		Name:      "payments",
-		Doc:       "Card transactions with a small, labelled share of fraud.",
-		Key:       "card_id",
-		EventTime: "event_time",
-		Fields: []Field{
-			{Name: "transaction_id", Type: TypeString, Doc: "Random identifier, unique per transaction."},
-			{Name: "event_time", Type: TypeTimestamp, Unit: "ms", Doc: "When the transaction was authorised."},
-			{Name: "card_id", Type: TypeString, Doc: "The card; the Kafka key."},
-			{Name: "merchant_id", Type: TypeString, Doc: "The merchant."},
-			{Name: "merchant_category", Type: TypeString, Doc: "The merchant's category."},
-			{Name: "amount", Type: TypeDouble, Unit: "currency major units", Doc: "Amount, 2 decimals."},
-			{Name: "currency", Type: TypeString, Doc: "ISO 4217 currency code."},
-			{Name: "country", Type: TypeString, Doc: "ISO 3166 alpha-2 country of the merchant."},
-			{Name: "channel", Type: TypeString, Doc: "pos, contactless or online."},
-			{Name: "is_fraud", Type: TypeBool, Doc: "True for fraudulent transactions."},
-		},
-	}
-	payCategories = []struct {
-		name         string
-		weight       float64 // share of normal transactions
-		fraudWeight  float64 // share of fraudulent transactions
-		median, size float64 // log-normal amount: median and sigma
-		online       float64 // probability the channel is online
-	}{
-		{"grocery", 30, 2, 35, 0.6, 0.05},
-		{"restaurant", 18, 2, 28, 0.5, 0.02},
-		{"fuel", 10, 5, 55, 0.3, 0},
-		{"retail", 20, 10, 60, 0.8, 0.3},
-		{"online_services", 12, 20, 15, 0.9, 1},
-		{"travel", 4, 20, 400, 0.9, 0.7},
-		{"electronics", 5, 30, 250, 0.9, 0.5},
-		{"jewelry", 1, 11, 500, 0.8, 0.3},
-	}
-	payNormalCum = func() []float64 {
+	paySchema = Schema(events.Payments())
+	// payCategories are the merchant categories, with the shares, amounts and channels
+	// the generator draws from: the list package events shares with the jobs, which take
+	// each category's code and risk from it.
+	payCategories = events.MerchantCategories()
+	payNormalCum  = func() []float64 {
 		w := make([]float64, len(payCategories))
 		for i, c := range payCategories {
-			w[i] = c.weight
+			w[i] = c.Share
 		}
 		return cumulative(w)
 	}()
 	payFraudCum = func() []float64 {
 		w := make([]float64, len(payCategories))
 		for i, c := range payCategories {
-			w[i] = c.fraudWeight
+			w[i] = c.FraudShare
 		}
 		return cumulative(w)
 	}()
@@ -99,7 +72,7 @@ var (
 	payMerchantPrefix                 = text("m-")
 	payCountryValues                  = texts(payCountries...)
 	payFraudPlaceValues               = texts(payFraudPlace...)
-	payCategoryNames                  = textsOf(len(payCategories), func(i int) string { return payCategories[i].name })
+	payCategoryNames                  = textsOf(len(payCategories), func(i int) string { return payCategories[i].Name })
 	payEUR, payUSD, payGBP            = text("EUR"), text("USD"), text("GBP")
 	payPOS, payOnline, payContactless = text("pos"), text("online"), text("contactless")
 )
@@ -178,12 +151,12 @@ func (p *Payments) Next(r *rand.Rand, eventTime time.Time, dst []Value) []Value 
 	}
 	pc := &payCategories[cat]
 	switch x := r.Float64(); {
-	case x < pc.online || (fraud && x < 0.8):
+	case x < pc.Online || (fraud && x < 0.8):
 		channel = payOnline
 	case x < 0.6:
 		channel = payContactless
 	}
-	amount := pc.median * amountScale * math.Exp(r.NormFloat64()*pc.size)
+	amount := pc.MedianAmount * amountScale * math.Exp(r.NormFloat64()*pc.AmountSigma)
 	amount = math.Max(0.5, roundTo(amount, 2))
 	return append(dst,
 		hexID(r, payTxPrefix),

@@ -1,97 +1,34 @@
 package producers
 
 import (
-	"encoding/binary"
-	"encoding/json"
 	"fmt"
-	"math"
-	"slices"
-	"strconv"
-	"strings"
-	"time"
+
+	"github.com/sparkwire/sparkwire/events"
 )
 
-// Type is the type of a schema field.
-type Type uint8
+// Type is the type of a schema field: the shared [events.Type].
+type Type = events.Type
 
-// The field types a generator may use. Each maps to one JSON, Avro and Spark SQL type.
+// The field types a generator may use. Each maps to one JSON, Avro and Spark SQL type;
+// see package events.
 const (
-	// TypeString is a UTF-8 string: a JSON string, Avro string, Spark STRING.
-	TypeString Type = iota + 1
-	// TypeLong is a signed 64-bit integer: a JSON number, Avro long, Spark BIGINT.
-	TypeLong
-	// TypeDouble is a 64-bit float: a JSON number, Avro double, Spark DOUBLE.
-	TypeDouble
-	// TypeBool is a boolean: JSON true/false, Avro boolean, Spark BOOLEAN.
-	TypeBool
-	// TypeTimestamp is an instant with millisecond precision: in JSON an RFC 3339 string in
-	// UTC with three fractional digits (2025-01-01T00:00:00.000Z), in Avro a long with
-	// logical type timestamp-millis, in Spark TIMESTAMP.
-	TypeTimestamp
+	TypeString    = events.TypeString
+	TypeLong      = events.TypeLong
+	TypeDouble    = events.TypeDouble
+	TypeBool      = events.TypeBool
+	TypeTimestamp = events.TypeTimestamp
 )
 
-// String returns the type's name: string, long, double, boolean or timestamp.
-func (t Type) String() string {
-	switch t {
-	case TypeString:
-		return "string"
-	case TypeLong:
-		return "long"
-	case TypeDouble:
-		return "double"
-	case TypeBool:
-		return "boolean"
-	case TypeTimestamp:
-		return "timestamp"
-	}
-	return "Type(" + strconv.Itoa(int(t)) + ")"
-}
-
-// sparkType returns the Spark SQL DDL type name.
-func (t Type) sparkType() string {
-	switch t {
-	case TypeString:
-		return "STRING"
-	case TypeLong:
-		return "BIGINT"
-	case TypeDouble:
-		return "DOUBLE"
-	case TypeBool:
-		return "BOOLEAN"
-	case TypeTimestamp:
-		return "TIMESTAMP"
-	}
-	return "?"
-}
-
-// Field describes one field of a domain's events.
-type Field struct {
-	// Name is the field's name in JSON objects and Avro records: lower snake case.
-	Name string
-	// Type is the field's type.
-	Type Type
-	// Unit is the unit of a numeric field (for example "ms", "°C", "EUR"), empty if none.
-	Unit string
-	// Doc is a one-line description, copied into the Avro schema.
-	Doc string
-}
+// Field describes one field of a domain's events: the shared [events.Field].
+type Field = events.Field
 
 // Schema describes a domain's events: their fields in order, which field is the Kafka
 // record key, and which is the event time. Every field is required (never null).
-type Schema struct {
-	// Name is the domain's name, for example "clickstream"; it is also the Avro record
-	// name (with the first letter upper-cased).
-	Name string
-	// Doc describes the domain in a sentence or two.
-	Doc string
-	// Key names the field whose value is the Kafka record key. It must be a string or
-	// long field; a long key is written as decimal text.
-	Key string
-	// EventTime names the timestamp field that holds the event time.
-	EventTime string
-	// Fields lists the fields in encoding order.
-	Fields []Field
-}
+//
+// It has the fields of [events.Schema], where the built-in domains' schemas are defined
+// (so that jobs read them without depending on the producer); convert between the two
+// with events.Schema(s) and Schema(e).
+type Schema events.Schema
 
 // validate checks that the schema is usable and returns the indexes of its key and
 // event-time fields.
@@ -127,227 +64,8 @@ func (s *Schema) validate() (key, eventTime int, err error) {
 
 // SparkDDL returns the schema as a Spark SQL DDL string, for from_json and friends:
 // "event_id STRING, event_time TIMESTAMP, ...".
-func (s Schema) SparkDDL() string {
-	var b strings.Builder
-	for i, f := range s.Fields {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(f.Name)
-		b.WriteByte(' ')
-		b.WriteString(f.Type.sparkType())
-	}
-	return b.String()
-}
+func (s Schema) SparkDDL() string { return events.Schema(s).SparkDDL() }
 
 // AvroSchema returns the Avro schema of the domain's records as JSON, for Spark's
 // from_avro or a schema registry. Records are in the namespace sparkwire.producers.
-func (s Schema) AvroSchema() string {
-	type avroField struct {
-		Name string `json:"name"`
-		Type any    `json:"type"`
-		Doc  string `json:"doc,omitempty"`
-	}
-	type avroRecord struct {
-		Type      string      `json:"type"`
-		Name      string      `json:"name"`
-		Namespace string      `json:"namespace"`
-		Doc       string      `json:"doc,omitempty"`
-		Fields    []avroField `json:"fields"`
-	}
-	rec := avroRecord{Type: "record", Name: avroName(s.Name), Namespace: "sparkwire.producers", Doc: s.Doc}
-	for _, f := range s.Fields {
-		af := avroField{Name: f.Name, Doc: f.Doc}
-		if f.Unit != "" {
-			af.Doc = strings.TrimSpace(af.Doc + " Unit: " + f.Unit + ".")
-		}
-		switch f.Type {
-		case TypeTimestamp:
-			af.Type = map[string]string{"type": "long", "logicalType": "timestamp-millis"}
-		default:
-			af.Type = f.Type.String()
-		}
-		rec.Fields = append(rec.Fields, af)
-	}
-	b, err := json.Marshal(rec)
-	if err != nil { // cannot happen: only strings and maps of strings
-		panic(err)
-	}
-	return string(b)
-}
-
-// avroName turns a domain name into an Avro record name: "iot-sensors" becomes "IotSensors".
-func avroName(domain string) string {
-	var b strings.Builder
-	upper := true
-	for _, r := range domain {
-		switch {
-		case r >= 'a' && r <= 'z':
-			if upper {
-				r -= 'a' - 'A'
-			}
-			b.WriteRune(r)
-			upper = false
-		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9' && b.Len() > 0:
-			b.WriteRune(r)
-			upper = false
-		default:
-			upper = true
-		}
-	}
-	if b.Len() == 0 {
-		return "Event"
-	}
-	return b.String()
-}
-
-// Value is one field value of a generated event. Make one with [String], [Long],
-// [Double], [Bool] or [Timestamp]; the zero Value is invalid.
-type Value struct {
-	typ   Type
-	form  strForm // how a string is spelled: s alone, or s followed by n in digits
-	plain bool    // the string needs no escaping in JSON (see text)
-	s     string
-	n     int64 // long, bool (0 or 1), timestamp (Unix ms), double (IEEE 754 bits), a string's number
-}
-
-// strForm is how a string Value is spelled. The built-in generators make their
-// identifiers ("e-" and 16 hex digits, "m-12345") as a prefix and a number, written out
-// only when the event is encoded, so that making them allocates nothing.
-type strForm uint8
-
-const (
-	formPlain strForm = iota // s
-	formHex16                // s, then n as 16 lower-case hex digits
-	formDec                  // s, then n in decimal
-)
-
-// String returns a string value.
-func String(s string) Value { return Value{typ: TypeString, s: s} }
-
-// text returns the string value s, checked once for characters that JSON must escape.
-// The built-in generators keep such values in their tables and state, so that encoding
-// an event copies their strings as they are.
-func text(s string) Value {
-	return Value{typ: TypeString, s: s, plain: jsonPlainString(s)}
-}
-
-// texts returns text(s) for each of ss.
-func texts(ss ...string) []Value {
-	return textsOf(len(ss), func(i int) string { return ss[i] })
-}
-
-// textsOf returns text(str(i)) for i from 0 to n-1: the values of a table's strings.
-func textsOf(n int, str func(i int) string) []Value {
-	v := make([]Value, n)
-	for i := range v {
-		v[i] = text(str(i))
-	}
-	return v
-}
-
-// withHex returns the string v (see text) followed by x in 16 hex digits.
-func (v Value) withHex(x uint64) Value {
-	v.form, v.n = formHex16, int64(x)
-	return v
-}
-
-// withDec returns the string v (see text) followed by n in decimal.
-func (v Value) withDec(n int64) Value {
-	v.form, v.n = formDec, n
-	return v
-}
-
-// Long returns a long value.
-func Long(n int64) Value { return Value{typ: TypeLong, n: n} }
-
-// Double returns a double value. NaN and infinities cannot be encoded in JSON; the
-// encoder writes them as null, which downstream parsers treat as malformed.
-func Double(f float64) Value { return Value{typ: TypeDouble, n: int64(math.Float64bits(f))} }
-
-// Bool returns a boolean value.
-func Bool(b bool) Value {
-	if b {
-		return Value{typ: TypeBool, n: 1}
-	}
-	return Value{typ: TypeBool}
-}
-
-// Timestamp returns a timestamp value, truncated to the millisecond.
-func Timestamp(t time.Time) Value { return Value{typ: TypeTimestamp, n: t.UnixMilli()} }
-
-// Type returns the value's type (0 for the zero Value).
-func (v Value) Type() Type { return v.typ }
-
-// Any returns the value as a Go value: string, int64, float64, bool or time.Time (UTC).
-func (v Value) Any() any {
-	switch v.typ {
-	case TypeString:
-		return string(v.appendStr(nil))
-	case TypeLong:
-		return v.n
-	case TypeDouble:
-		return v.float()
-	case TypeBool:
-		return v.n != 0
-	case TypeTimestamp:
-		return time.UnixMilli(v.n).UTC()
-	}
-	return nil
-}
-
-// float returns a double value's number.
-func (v *Value) float() float64 { return math.Float64frombits(uint64(v.n)) }
-
-// appendStr appends a string value's bytes.
-func (v *Value) appendStr(dst []byte) []byte {
-	return v.appendNumber(append(dst, v.s...))
-}
-
-// appendNumber appends the number that follows a string value's prefix, if its form
-// has one.
-func (v *Value) appendNumber(dst []byte) []byte {
-	switch v.form {
-	case formHex16:
-		return appendHex16(dst, uint64(v.n))
-	case formDec:
-		return appendInt(dst, v.n)
-	}
-	return dst
-}
-
-// appendHex16 appends x as 16 lower-case hex digits.
-func appendHex16(dst []byte, x uint64) []byte {
-	n := len(dst)
-	dst = slices.Grow(dst, 16)[:n+16]
-	binary.BigEndian.PutUint64(dst[n:], hex8(uint32(x>>32)))
-	binary.BigEndian.PutUint64(dst[n+8:], hex8(uint32(x)))
-	return dst
-}
-
-// hex8 returns the 8 hex digits of x as the bytes of a big-endian uint64, computed for
-// all digits at once: each nibble is spread into a byte of its own, then turned into
-// '0'-'9' or 'a'-'f'.
-func hex8(x uint32) uint64 {
-	v := uint64(x)
-	v = (v | v<<16) & 0x0000ffff0000ffff
-	v = (v | v<<8) & 0x00ff00ff00ff00ff
-	v = (v | v<<4) & 0x0f0f0f0f0f0f0f0f
-	letters := (v + 0x0606060606060606) >> 4 & 0x0101010101010101 // 1 for nibbles 10 to 15
-	return v + 0x3030303030303030 + letters*('a'-'0'-10)
-}
-
-// appendKey appends the value as a Kafka key: a string as is, a long as decimal text.
-func (v *Value) appendKey(dst []byte) []byte {
-	if v.typ == TypeLong {
-		return appendInt(dst, v.n)
-	}
-	return v.appendStr(dst)
-}
-
-// roundTo rounds f to the given number of decimal places; generators use it so that
-// amounts and readings print as short decimals.
-func roundTo(f float64, places int) float64 {
-	p := math.Pow10(places)
-	return math.Round(f*p) / p
-}
+func (s Schema) AvroSchema() string { return events.Schema(s).AvroSchema() }

@@ -144,7 +144,7 @@ func TestJobPageViewsPhased(t *testing.T) {
 	p := startPhased(t, ctx, s, jobs.PageViews(), nil)
 	for k, ph := range in.Phases {
 		p.produce(ctx, ph, in.Marks[k])
-		table, err := jobs.PageViewsFromTable(ctx, s, p.run.Config.Name)
+		table, err := PageViewsFromTable(ctx, s, p.run.Config.Name)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -161,7 +161,7 @@ func TestJobPageViews(t *testing.T) {
 
 	// Ground truth: every well-formed page view counts (all input is in the first batch, so
 	// the watermark drops nothing).
-	expected, err := jobs.ExpectedPageViews(events)
+	expected, err := ExpectedPageViews(events)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestJobPageViews(t *testing.T) {
 	}
 
 	run := runJob(t, ctx, s, jobs.PageViews(), input)
-	table, err := jobs.PageViewsFromTable(ctx, s, run.Config.Name)
+	table, err := PageViewsFromTable(ctx, s, run.Config.Name)
 	if err != nil {
 		t.Fatal(err)
 	}

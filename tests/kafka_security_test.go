@@ -338,7 +338,7 @@ func TestKafkaSASLSSL(t *testing.T) {
 		if err != nil || m.Acked != n {
 			t.Fatalf("produce the input: %v (acked %v)", err, m)
 		}
-		expected, err := jobs.ExpectedPageViews(events)
+		expected, err := ExpectedPageViews(events)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -377,7 +377,7 @@ func TestKafkaSASLSSL(t *testing.T) {
 			noSentinel(t, "job error", err.Error())
 			t.Fatal(err)
 		}
-		table, err := jobs.PageViewsFromTable(ctx, s, name)
+		table, err := PageViewsFromTable(ctx, s, name)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -24,25 +24,25 @@ type dailyRow struct {
 }
 
 // readDaily reads the pageviews_daily table into a map, failing on a duplicate key.
-func readDaily(t *testing.T, ctx context.Context, s *connect.Session, table string) map[jobs.DailyPageKey]jobs.DailyPageViews {
+func readDaily(t *testing.T, ctx context.Context, s *connect.Session, table string) map[DailyPageKey]DailyPageViews {
 	t.Helper()
 	rows, err := connect.CollectAs[dailyRow](ctx, s.Table(table))
 	if err != nil {
 		t.Fatalf("read %s: %v", table, err)
 	}
-	out := map[jobs.DailyPageKey]jobs.DailyPageViews{}
+	out := map[DailyPageKey]DailyPageViews{}
 	for _, r := range rows {
-		k := jobs.DailyPageKey{Day: r.Day.UTC(), Page: r.Page}
+		k := DailyPageKey{Day: r.Day.UTC(), Page: r.Page}
 		if _, dup := out[k]; dup {
 			t.Errorf("%s holds %v twice", table, k)
 		}
-		out[k] = jobs.DailyPageViews{Views: r.Views, Users: r.Users}
+		out[k] = DailyPageViews{Views: r.Views, Users: r.Users}
 	}
 	return out
 }
 
 // checkDaily compares the table with the expected rollup, key by key.
-func checkDaily(t *testing.T, what string, got, want map[jobs.DailyPageKey]jobs.DailyPageViews) {
+func checkDaily(t *testing.T, what string, got, want map[DailyPageKey]DailyPageViews) {
 	t.Helper()
 	for k, w := range want {
 		if g, ok := got[k]; !ok || g != w {
@@ -57,7 +57,7 @@ func checkDaily(t *testing.T, what string, got, want map[jobs.DailyPageKey]jobs.
 }
 
 // days returns the distinct days of a rollup, sorted.
-func days(m map[jobs.DailyPageKey]jobs.DailyPageViews) []time.Time {
+func days(m map[DailyPageKey]DailyPageViews) []time.Time {
 	var out []time.Time
 	for k := range m {
 		if !slices.ContainsFunc(out, k.Day.Equal) {
@@ -89,7 +89,7 @@ func TestLakeJobPageViewsDaily(t *testing.T) {
 	if m1.Malformed == 0 || m1.Late == 0 {
 		t.Fatalf("the input should have malformed and late events: %+v", m1)
 	}
-	want1, err := jobs.ExpectedPageViewsDaily(first)
+	want1, err := ExpectedPageViewsDaily(first)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestLakeJobPageViewsDaily(t *testing.T) {
 	second, _ := jobInput(t, ctx, topic, gen, 600,
 		producers.WithSeed(12), producers.WithStart(time.Date(2026, 3, 6, 0, 0, 0, 0, time.UTC)),
 		producers.WithInterval(3*time.Minute), producers.WithLateness(0.05, 30*time.Minute), producers.WithMalformed(0.02))
-	want2, err := jobs.ExpectedPageViewsDaily(second)
+	want2, err := ExpectedPageViewsDaily(second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +156,7 @@ func TestLakeJobPageViewsDaily(t *testing.T) {
 	if _, err := job.Run(ctx, s, cfg); err != nil {
 		t.Fatalf("full rerun: %v", err)
 	}
-	all, err := jobs.ExpectedPageViewsDaily(append(slices.Clone(first), second...))
+	all, err := ExpectedPageViewsDaily(append(slices.Clone(first), second...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,8 +186,8 @@ func TestLakeJobPageViewsDailyCLI(t *testing.T) {
 	if out, errOut, code := run(ctx, "produce", "--domain", "clickstream", "--topic", topic, "--count", "2000", "--seed", "5", "--interval", "2m"); code != 0 {
 		t.Fatalf("produce: %d %s %s", code, out, errOut)
 	}
-	want := map[jobs.DailyPageKey]jobs.DailyPageViews{}
-	users := map[jobs.DailyPageKey]map[string]bool{}
+	want := map[DailyPageKey]DailyPageViews{}
+	users := map[DailyPageKey]map[string]bool{}
 	for _, rec := range consumeAll(t, ctx, topic) {
 		var e struct {
 			EventTime time.Time `json:"event_time"`
@@ -201,12 +201,12 @@ func TestLakeJobPageViewsDailyCLI(t *testing.T) {
 		if e.EventType != "page_view" {
 			continue
 		}
-		k := jobs.DailyPageKey{Day: e.EventTime.UTC().Truncate(24 * time.Hour), Page: e.Page}
+		k := DailyPageKey{Day: e.EventTime.UTC().Truncate(24 * time.Hour), Page: e.Page}
 		if users[k] == nil {
 			users[k] = map[string]bool{}
 		}
 		users[k][e.UserID] = true
-		want[k] = jobs.DailyPageViews{Views: want[k].Views + 1, Users: int64(len(users[k]))}
+		want[k] = DailyPageViews{Views: want[k].Views + 1, Users: int64(len(users[k]))}
 	}
 	if len(days(want)) < 2 {
 		t.Fatalf("the records span %d days, want 2 or more", len(days(want)))

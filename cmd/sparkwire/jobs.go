@@ -174,25 +174,6 @@ func submit(ctx context.Context, s *connect.Session, out io.Writer, job *jobs.Jo
 	return err
 }
 
-// findQueries returns the active queries named or identified by ref; a job's name matches
-// all its queries (name, name_kafka, name_quarantine).
-func findQueries(ctx context.Context, s *connect.Session, ref string) ([]*connect.StreamingQuery, error) {
-	active, err := s.Streams().Active(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []*connect.StreamingQuery
-	for _, q := range active {
-		if q.ID() == ref || q.Name() == ref || strings.HasPrefix(q.Name(), ref+"_") {
-			out = append(out, q)
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("no active query or job named %q", ref)
-	}
-	return out, nil
-}
-
 func newStatusCommand(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "status [QUERY|JOB]",
@@ -210,7 +191,7 @@ func status(ctx context.Context, s *connect.Session, out io.Writer, args []strin
 	var qs []*connect.StreamingQuery
 	var err error
 	if len(args) == 1 {
-		qs, err = findQueries(ctx, s, args[0])
+		qs, err = jobs.FindQueries(ctx, s, args[0])
 	} else {
 		qs, err = s.Streams().Active(ctx)
 	}
@@ -274,7 +255,7 @@ func newStopCommand(g *globals) *cobra.Command {
 // running for it (those that submit tagged with the job's name: a submit --wait, a batch
 // step); either one found is enough.
 func stop(ctx context.Context, s *connect.Session, out io.Writer, ref string) error {
-	qs, findErr := findQueries(ctx, s, ref)
+	qs, findErr := jobs.FindQueries(ctx, s, ref)
 	for _, q := range qs {
 		if err := q.Stop(ctx); err != nil {
 			return err

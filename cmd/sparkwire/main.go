@@ -1,6 +1,17 @@
-// Command sparkwire runs Spark Structured Streaming from Go: it starts a local Kafka and
-// Spark Connect stack, runs SQL against any Spark Connect server, and (in later versions)
-// produces events and submits streaming jobs.
+// Command sparkwire runs Spark Structured Streaming from Go against a Spark Connect
+// server and Kafka. Its commands:
+//
+//   - up, down: start the local Kafka and Spark Connect stack in Docker (and record it, so
+//     that the other commands find it), and remove it;
+//   - produce: send a generated event stream (clickstream, iot or payments) to a topic;
+//   - jobs list, submit: list the named jobs, and submit one (streaming, or a batch job);
+//   - status, watch, results, stop: show a job's queries and their progress, follow them
+//     live, print a job's results (table, JSON, CSV or Arrow), and stop them;
+//   - sql: run SQL and print the result; cancel: interrupt running operations;
+//   - demo: the main job end to end, checked against the events it sent (package demo).
+//
+// The commands parse flags and wire packages together; the logic lives in the packages
+// (connect, producers, jobs, demo, docker/stack).
 //
 // Exit codes: 0 success, 1 runtime failure, 2 usage error.
 package main

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sparkwire/sparkwire/connect"
+	"github.com/sparkwire/sparkwire/internal/rowjson"
 )
 
 func newSQLCommand(g *globals) *cobra.Command {
@@ -132,17 +132,7 @@ func printDataFrame(ctx context.Context, out io.Writer, df *connect.DataFrame, f
 func writeRows(out io.Writer, rows []connect.Row, format string) error {
 	switch format {
 	case "json":
-		enc := json.NewEncoder(out)
-		for _, r := range rows {
-			obj := make(map[string]any, r.Len())
-			for i, n := range r.Names() {
-				obj[n] = jsonValue(r.Value(i))
-			}
-			if err := enc.Encode(obj); err != nil {
-				return err
-			}
-		}
-		return nil
+		return rowjson.WriteLines(out, rows)
 	default:
 		w := csv.NewWriter(out)
 		if len(rows) > 0 {
@@ -164,34 +154,4 @@ func writeRows(out io.Writer, rows []connect.Row, format string) error {
 		w.Flush()
 		return w.Error()
 	}
-}
-
-// jsonValue makes Go values of a row encodable: nested rows become objects, maps with
-// non-string keys get string keys.
-func jsonValue(v any) any {
-	switch v := v.(type) {
-	case connect.Row:
-		obj := make(map[string]any, v.Len())
-		for i, n := range v.Names() {
-			obj[n] = jsonValue(v.Value(i))
-		}
-		return obj
-	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			out[i] = jsonValue(e)
-		}
-		return out
-	case map[any]any:
-		out := make(map[string]any, len(v))
-		for k, e := range v {
-			out[fmt.Sprint(k)] = jsonValue(e)
-		}
-		return out
-	case time.Time:
-		return v.Format(time.RFC3339Nano)
-	case fmt.Stringer:
-		return v.String()
-	}
-	return v
 }

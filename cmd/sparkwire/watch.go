@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sparkwire/sparkwire/connect"
+	"github.com/sparkwire/sparkwire/jobs"
 )
 
 func newWatchCommand(g *globals) *cobra.Command {
@@ -49,7 +50,7 @@ func watch(ctx context.Context, g *globals, out io.Writer, ref string, history i
 		return err
 	}
 	defer s.Detach()
-	qs, err := findQueries(ctx, s, ref)
+	qs, err := jobs.FindQueries(ctx, s, ref)
 	if err != nil {
 		return err
 	}
