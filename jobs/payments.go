@@ -19,13 +19,10 @@ type MerchantCategory struct {
 	Risk string
 }
 
-// MerchantCategories is the reference table of the payments_fraud job: one row for each
-// merchant category of the payments domain, taken from [events.MerchantCategories], the
-// list the payments generator draws from.
-var MerchantCategories = merchantCategories()
-
-// merchantCategories returns the reference table's rows.
-func merchantCategories() []MerchantCategory {
+// MerchantCategories returns the reference table of the payments_fraud job: one row for each
+// merchant category of the payments domain, taken from [events.MerchantCategories], the list
+// the payments generator draws from. Each call returns a new slice.
+func MerchantCategories() []MerchantCategory {
 	cats := events.MerchantCategories()
 	rows := make([]MerchantCategory, len(cats))
 	for i, c := range cats {
@@ -38,8 +35,9 @@ func merchantCategories() []MerchantCategory {
 // stream-static left join on merchant_category), adding the columns mcc (bigint) and risk
 // (string), NULL for a category the table does not list.
 func withCategories(s *connect.Session, events *connect.DataFrame) *connect.DataFrame {
-	rows := make([][]any, len(MerchantCategories))
-	for i, c := range MerchantCategories {
+	cats := MerchantCategories()
+	rows := make([][]any, len(cats))
+	for i, c := range cats {
 		rows[i] = []any{c.Category, c.MCC, c.Risk}
 	}
 	table := s.CreateDataFrameFromRows(types.Struct(

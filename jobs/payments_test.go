@@ -11,15 +11,15 @@ import (
 // the join.
 func TestMerchantCategoriesFromEvents(t *testing.T) {
 	cats := events.MerchantCategories()
-	if len(MerchantCategories) != len(cats) {
-		t.Fatalf("%d rows, %d categories", len(MerchantCategories), len(cats))
+	if len(MerchantCategories()) != len(cats) {
+		t.Fatalf("%d rows, %d categories", len(MerchantCategories()), len(cats))
 	}
 	for i, c := range cats {
-		if want := (MerchantCategory{Category: c.Name, MCC: c.MCC, Risk: c.Risk}); MerchantCategories[i] != want {
-			t.Errorf("row %d: %+v, want %+v", i, MerchantCategories[i], want)
+		if want := (MerchantCategory{Category: c.Name, MCC: c.MCC, Risk: c.Risk}); MerchantCategories()[i] != want {
+			t.Errorf("row %d: %+v, want %+v", i, MerchantCategories()[i], want)
 		}
 	}
-	if MerchantCategories[0] != (MerchantCategory{"grocery", 5411, "low"}) {
-		t.Errorf("first row %+v", MerchantCategories[0])
+	if MerchantCategories()[0] != (MerchantCategory{"grocery", 5411, "low"}) {
+		t.Errorf("first row %+v", MerchantCategories()[0])
 	}
 }
