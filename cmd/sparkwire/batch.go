@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -52,14 +50,9 @@ func (g *globals) submitBatch(cmd *cobra.Command, job *jobs.BatchJob, input, sta
 			return usagef("--%s applies to streaming jobs only; %s is a batch job", name, job.Name)
 		}
 	}
-	p := jobs.Params{}
-	for _, kv := range params {
-		k, v, ok := strings.Cut(kv, "=")
-		f, perr := strconv.ParseFloat(v, 64)
-		if !ok || perr != nil {
-			return usagef("--param %q: want name=number", kv)
-		}
-		p[k] = f
+	p, err := parseParams(params)
+	if err != nil {
+		return err
 	}
 	table, _ := cmd.Flags().GetString("table")
 	ending, _ := cmd.Flags().GetString("ending-offsets")

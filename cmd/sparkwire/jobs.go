@@ -116,14 +116,9 @@ written: it reads the input topic between --starting-offsets and --ending-offset
 			if err != nil {
 				return err
 			}
-			p := jobs.Params{}
-			for _, kv := range params {
-				k, v, ok := strings.Cut(kv, "=")
-				f, perr := strconv.ParseFloat(v, 64)
-				if !ok || perr != nil {
-					return usagef("--param %q: want name=number", kv)
-				}
-				p[k] = f
+			p, err := parseParams(params)
+			if err != nil {
+				return err
 			}
 			brokers, err := g.sparkBrokers()
 			if err != nil {
@@ -317,4 +312,18 @@ IPC stream (--format arrow, to a pipe or file).`,
 	cmd.Flags().StringVar(&progress, "progress", "auto", "show the read's progress on stderr: auto (when stderr is a terminal), always or never")
 	cmd.Flags().IntVarP(&limit, "limit", "n", 20, "at most this many rows (table, json, csv)")
 	return cmd
+}
+
+// parseParams reads --param values, each name=number, into a job's parameters.
+func parseParams(params []string) (jobs.Params, error) {
+	p := jobs.Params{}
+	for _, kv := range params {
+		k, v, ok := strings.Cut(kv, "=")
+		f, err := strconv.ParseFloat(v, 64)
+		if !ok || err != nil || k == "" {
+			return nil, usagef("--param %q: want name=number", kv)
+		}
+		p[k] = f
+	}
+	return p, nil
 }

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -55,14 +53,9 @@ until interrupted, or for --timeout if that flag is given.`,
 			if err != nil {
 				return err
 			}
-			p := jobs.Params{}
-			for _, kv := range params {
-				k, v, ok := strings.Cut(kv, "=")
-				f, perr := strconv.ParseFloat(v, 64)
-				if !ok || perr != nil {
-					return usagef("--param %q: want name=number", kv)
-				}
-				p[k] = f
+			p, err := parseParams(params)
+			if err != nil {
+				return err
 			}
 			if poll <= 0 || backoff <= 0 || maxBackoff < backoff || maxRestarts < 0 {
 				return usagef("--poll and --backoff must be positive, --max-backoff at least --backoff, --max-restarts not negative")
