@@ -233,10 +233,13 @@ func TestControlCLI(t *testing.T) {
 	run := sparkwireCLI(t)
 	id := connect.NewSessionID()
 	t.Cleanup(func() {
-		// The named session outlives the commands: release it.
+		// The named session outlives the commands: stop whatever a failed run left running
+		// there (a killed CLI sends no interrupt), so that later tests get the server's
+		// cores, then release it.
 		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		if s, err := connect.Dial(cctx, env.ConnectURL(), connect.WithSessionID(id)); err == nil {
+			_, _ = s.InterruptAll(cctx)
 			_ = s.Close(cctx)
 		}
 	})

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -161,7 +162,7 @@ func TestJobPageViewsPhased(t *testing.T) {
 		Page        string    `json:"page"`
 		Views       int64     `json:"views"`
 	}
-	fromKafka := latest(topicRows(t, ctx, p.run.Config.OutputTopic, func(v view) string { return v.Page }),
+	fromKafka := latest(topicRows(t, ctx, p.run.Config.OutputTopic, func(v view) string { return sparkTime(v.WindowStart) + "|" + v.Page }),
 		func(v view) windowKey { return windowKey{v.WindowStart.UTC(), v.Page} },
 		func(a, b view) int { return cmp.Compare(a.Views, b.Views) })
 	got := map[windowKey]int64{}
@@ -342,7 +343,7 @@ func TestJobSessionsPhased(t *testing.T) {
 		compareKeyed(t, what, unique(t, what, memoryRows[phasedSession](t, ctx, s, p.run.Config.Name), k), snaps[i], eq)
 	}
 	p.checkDropped(ctx, "end", dropped)
-	fromKafka := topicRows(t, ctx, p.run.Config.OutputTopic, func(v phasedSession) string { return v.UserID })
+	fromKafka := topicRows(t, ctx, p.run.Config.OutputTopic, func(v phasedSession) string { return v.UserID + "|" + sparkTime(v.SessionStart) })
 	compareKeyed(t, "output topic", unique(t, "output topic", fromKafka, k), emitted, eq)
 	all := in.allRecords()
 	checkQuarantine(t, ctx, p.run, all)
@@ -490,14 +491,14 @@ func TestJobIoTAlertsPhased(t *testing.T) {
 			latest(memoryRows[phasedWindow](t, ctx, s, p.run.Config.Name), wk, byReadings), snaps[k], weq)
 	}
 	p.checkDropped(ctx, "end", model.dropped)
-	fromKafka := topicRows(t, ctx, p.run.Config.OutputTopic, func(v phasedWindow) string { return v.DeviceID })
+	fromKafka := topicRows(t, ctx, p.run.Config.OutputTopic, func(v phasedWindow) string { return sparkTime(v.WindowStart) + "|" + v.DeviceID + "|" + v.SensorType })
 	compareKeyed(t, "output topic", latest(fromKafka, wk, byReadings), final, weq)
 
 	out := p.run.Outputs["alerts"]
 	ak := func(a alert) akey { return akey{a.DeviceID, a.Seq} }
 	aeq := func(a, b alert) bool { return a.Threshold == b.Threshold && a.iotReading.equal(b.iotReading) }
 	compareKeyed(t, "alerts table", unique(t, "alerts table", memoryRows[alert](t, ctx, s, out.Table), ak), wantAlerts, aeq)
-	compareKeyed(t, "alerts topic", unique(t, "alerts topic", topicRows(t, ctx, out.Topic, func(a alert) string { return a.DeviceID }), ak), wantAlerts, aeq)
+	compareKeyed(t, "alerts topic", unique(t, "alerts topic", topicRows(t, ctx, out.Topic, func(a alert) string { return a.DeviceID + "|" + strconv.FormatInt(a.Seq, 10) }), ak), wantAlerts, aeq)
 	recs := in.allRecords()
 	checkQuarantine(t, ctx, p.run, recs)
 	t.Logf("%d events in %d phases (%d too late for the watermark), watermarks %v: %d device windows, %d rewritten across phases, %d late groups; %d alerts (%d of readings the windows dropped)",
@@ -664,7 +665,7 @@ func TestJobPaymentsFraudPhased(t *testing.T) {
 			latest(memoryRows[phasedVelocity](t, ctx, s, p.run.Config.Name), vk, byCount), snaps[k], veq)
 	}
 	p.checkDropped(ctx, "end", model.dropped)
-	fromKafka := topicRows(t, ctx, p.run.Config.OutputTopic, func(v phasedVelocity) string { return v.CardID })
+	fromKafka := topicRows(t, ctx, p.run.Config.OutputTopic, func(v phasedVelocity) string { return sparkTime(v.WindowStart) + "|" + v.CardID })
 	compareKeyed(t, "output topic", latest(fromKafka, vk, byCount), final, veq)
 
 	out := p.run.Outputs["spikes"]
@@ -674,7 +675,7 @@ func TestJobPaymentsFraudPhased(t *testing.T) {
 		return a == b
 	}
 	compareKeyed(t, "spikes table", unique(t, "spikes table", memoryRows[phasedTx](t, ctx, s, out.Table), sk), wantSpikes, seq)
-	compareKeyed(t, "spikes topic", unique(t, "spikes topic", topicRows(t, ctx, out.Topic, func(x phasedTx) string { return x.CardID }), sk), wantSpikes, seq)
+	compareKeyed(t, "spikes topic", unique(t, "spikes topic", topicRows(t, ctx, out.Topic, func(x phasedTx) string { return x.TransactionID }), sk), wantSpikes, seq)
 	recs := in.allRecords()
 	checkQuarantine(t, ctx, p.run, recs)
 	t.Logf("%d events in %d phases (%d too late for the watermark), watermarks %v: %d flagged card windows (%d flagged only in a later phase), %d rewritten across phases, %d late groups; %d spikes (%d of transactions the windows dropped)",

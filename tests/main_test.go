@@ -45,7 +45,10 @@ func run(m *testing.M) int {
 		start := time.Now()
 		// The server ends every response stream after 5 s instead of 2 minutes, so that the
 		// long results and listener streams of the suite exercise reattachment for real.
-		st, err = stack.Start(ctx, stack.WithSparkConf("spark.connect.execute.reattachable.senderMaxStreamDuration", "5s"))
+		// The suite caches tables, uploads large local relations and reads millions of rows
+		// from one server: 4 GiB of driver heap keeps it clear of the 2 GiB default's limits.
+		st, err = stack.Start(ctx, stack.WithDriverMemory("4g"),
+			stack.WithSparkConf("spark.connect.execute.reattachable.senderMaxStreamDuration", "5s"))
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "e2e: start stack: %v\n", err)
 			if st != nil {
