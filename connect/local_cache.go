@@ -173,15 +173,10 @@ func cacheLocalRelations[T proto.Message](ctx context.Context, s *Session, msg T
 
 // walkLocalRelations calls f for each relation in m that is an inline local relation.
 func walkLocalRelations(m protoreflect.Message, f func(*sparkpb.Relation)) {
-	if r, ok := m.Interface().(*sparkpb.Relation); ok {
+	walkRelations(m, func(r *sparkpb.Relation) {
 		if r.GetLocalRelation() != nil {
 			f(r)
-			return
 		}
-	}
-	eachChild(m, func(c protoreflect.Message) bool {
-		walkLocalRelations(c, f)
-		return true
 	})
 }
 

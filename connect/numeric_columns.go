@@ -60,30 +60,6 @@ func hasMarker(m protoreflect.Message) bool {
 	return found
 }
 
-// eachChild calls f for each message directly inside m until f returns false.
-func eachChild(m protoreflect.Message, f func(protoreflect.Message) bool) {
-	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		switch {
-		case fd.IsList() && fd.Message() != nil:
-			for i := 0; i < v.List().Len(); i++ {
-				if !f(v.List().Get(i).Message()) {
-					return false
-				}
-			}
-		case fd.IsMap() && fd.MapValue().Message() != nil:
-			ok := true
-			v.Map().Range(func(_ protoreflect.MapKey, mv protoreflect.Value) bool {
-				ok = f(mv.Message())
-				return ok
-			})
-			return ok
-		case fd.Message() != nil && !fd.IsList() && !fd.IsMap():
-			return f(v.Message())
-		}
-		return true
-	})
-}
-
 // resolveNumericColumns returns msg, or a copy of it with every placeholder resolved.
 func resolveNumericColumns[T proto.Message](ctx context.Context, s *Session, msg T) (T, error) {
 	if !hasMarker(msg.ProtoReflect()) {

@@ -7,8 +7,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"google.golang.org/protobuf/reflect/protoreflect"
-
 	"github.com/sparkwire/sparkwire/connect/internal/sparkpb"
 )
 
@@ -207,29 +205,6 @@ func (r *observations) in(plan *sparkpb.Plan) map[string]*Observation {
 		}
 	})
 	return out
-}
-
-// walkRelations calls f on every relation in m, at any depth.
-func walkRelations(m protoreflect.Message, f func(*sparkpb.Relation)) {
-	if r, ok := m.Interface().(*sparkpb.Relation); ok {
-		f(r)
-	}
-	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		switch {
-		case fd.IsList() && fd.Message() != nil:
-			for i := 0; i < v.List().Len(); i++ {
-				walkRelations(v.List().Get(i).Message(), f)
-			}
-		case fd.IsMap() && fd.MapValue().Message() != nil:
-			v.Map().Range(func(_ protoreflect.MapKey, mv protoreflect.Value) bool {
-				walkRelations(mv.Message(), f)
-				return true
-			})
-		case fd.Message() != nil && !fd.IsList() && !fd.IsMap():
-			walkRelations(v.Message(), f)
-		}
-		return true
-	})
 }
 
 // observedValues decodes one set of observed metrics into metric name → Go value.
