@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/sparkwire/sparkwire/connect"
 	"github.com/sparkwire/sparkwire/jobs"
@@ -75,10 +76,9 @@ func parseTrigger(s string) (*connect.Trigger, error) {
 
 func newSubmitCommand(g *globals) *cobra.Command {
 	var (
-		trigger, checkpoint, name, input, output, starting string
-		params                                             []string
-		wait                                               bool
-		security                                           kafkaSecurityFlags
+		jf       jobRunFlags
+		wait     bool
+		security kafkaSecurityFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "submit JOB",
@@ -103,46 +103,28 @@ written: it reads the input topic between --starting-offsets and --ending-offset
 				return err
 			}
 			if bj, err := jobs.BuiltinBatch().Get(args[0]); err == nil {
-				return g.submitBatch(cmd, bj, input, starting, params, sec)
+				return g.submitBatch(cmd, bj, jf.input, jf.starting, jf.params, sec)
 			}
 			if err := noBatchFlags(cmd); err != nil {
 				return err
 			}
-			job, err := jobs.Builtin().Get(args[0])
-			if err != nil {
-				return usageError{err}
-			}
-			trig, err := parseTrigger(trigger)
+			job, c, err := jf.job(args[0])
 			if err != nil {
 				return err
 			}
-			p, err := parseParams(params)
-			if err != nil {
+			if c.Brokers, err = g.sparkBrokers(); err != nil {
 				return err
 			}
-			brokers, err := g.sparkBrokers()
-			if err != nil {
-				return err
-			}
-			c := jobs.Config{
-				Brokers: brokers, InputTopic: input, OutputTopic: output, Name: name, Trigger: trig,
-				CheckpointDir: checkpoint, StartingOffsets: starting, Params: p, Security: sec,
-			}
+			c.Security = sec
 			return g.inJobSession(cmd, func(ctx context.Context, s *connect.Session) error {
 				// The job's operations carry its tag, for stop (and cancel) to interrupt.
-				ctx = connect.WithOperationTags(ctx, jobTag(cmp.Or(name, job.Name)))
+				ctx = connect.WithOperationTags(ctx, jobTag(cmp.Or(jf.name, job.Name)))
 				return submit(ctx, s, cmd.OutOrStdout(), job, c, wait)
 			})
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&trigger, "trigger", "", "when micro-batches run: a duration (5s), available-now or once (default: as fast as possible)")
-	f.StringVar(&checkpoint, "checkpoint", "", "checkpoint directory on the Spark server (default /tmp/sparkwire/checkpoints/NAME)")
-	f.StringVar(&name, "name", "", "query name, also the memory table of the results (default: the job's name)")
-	f.StringVar(&input, "input", "", "input topic (default: the job's input domain, e.g. clickstream)")
-	f.StringVar(&output, "output", "", "output topic (default NAME_out)")
-	f.StringVar(&starting, "starting-offsets", "", "earliest (default) or latest")
-	f.StringArrayVar(&params, "param", nil, "job parameter name=value (repeatable)")
+	jf.add(f)
 	f.BoolVar(&wait, "wait", false, "wait until the queries end (with --trigger available-now or once)")
 	addBatchFlags(f)
 	security.addFlags(f)
@@ -326,4 +308,41 @@ func parseParams(params []string) (jobs.Params, error) {
 		p[k] = f
 	}
 	return p, nil
+}
+
+// jobRunFlags are the flags that say how a streaming job runs, shared by submit and run.
+type jobRunFlags struct {
+	trigger, checkpoint, name, input, output, starting string
+	params                                             []string
+}
+
+func (jf *jobRunFlags) add(f *pflag.FlagSet) {
+	f.StringVar(&jf.trigger, "trigger", "", "when micro-batches run: a duration (5s), available-now or once (default: as fast as possible)")
+	f.StringVar(&jf.checkpoint, "checkpoint", "", "checkpoint directory on the Spark server (default /tmp/sparkwire/checkpoints/NAME)")
+	f.StringVar(&jf.name, "name", "", "query name, also the memory table of the results (default: the job's name)")
+	f.StringVar(&jf.input, "input", "", "input topic (default: the job's input domain, e.g. clickstream)")
+	f.StringVar(&jf.output, "output", "", "output topic (default NAME_out)")
+	f.StringVar(&jf.starting, "starting-offsets", "", "earliest (default) or latest")
+	f.StringArrayVar(&jf.params, "param", nil, "job parameter name=value (repeatable)")
+}
+
+// job returns the built-in streaming job of that name and its Config from the flags; the
+// caller sets the brokers (and security).
+func (jf *jobRunFlags) job(name string) (*jobs.Job, jobs.Config, error) {
+	job, err := jobs.Builtin().Get(name)
+	if err != nil {
+		return nil, jobs.Config{}, usageError{err}
+	}
+	trig, err := parseTrigger(jf.trigger)
+	if err != nil {
+		return nil, jobs.Config{}, err
+	}
+	p, err := parseParams(jf.params)
+	if err != nil {
+		return nil, jobs.Config{}, err
+	}
+	return job, jobs.Config{
+		InputTopic: jf.input, OutputTopic: jf.output, Name: jf.name, Trigger: trig,
+		CheckpointDir: jf.checkpoint, StartingOffsets: jf.starting, Params: p,
+	}, nil
 }

@@ -15,10 +15,9 @@ import (
 
 func newRunCommand(g *globals) *cobra.Command {
 	var (
-		trigger, checkpoint, name, input, output, starting string
-		params                                             []string
-		poll, backoff, maxBackoff                          time.Duration
-		maxRestarts                                        int
+		jf                        jobRunFlags
+		poll, backoff, maxBackoff time.Duration
+		maxRestarts               int
 	)
 	cmd := &cobra.Command{
 		Use:   "run JOB",
@@ -45,32 +44,19 @@ until interrupted, or for --timeout if that flag is given.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			job, err := jobs.Builtin().Get(args[0])
-			if err != nil {
-				return usageError{err}
-			}
-			trig, err := parseTrigger(trigger)
-			if err != nil {
-				return err
-			}
-			p, err := parseParams(params)
+			job, c, err := jf.job(args[0])
 			if err != nil {
 				return err
 			}
 			if poll <= 0 || backoff <= 0 || maxBackoff < backoff || maxRestarts < 0 {
 				return usagef("--poll and --backoff must be positive, --max-backoff at least --backoff, --max-restarts not negative")
 			}
-			brokers, err := g.sparkBrokers()
-			if err != nil {
+			if c.Brokers, err = g.sparkBrokers(); err != nil {
 				return err
 			}
 			url, err := g.url()
 			if err != nil {
 				return err
-			}
-			c := jobs.Config{
-				Brokers: brokers, InputTopic: input, OutputTopic: output, Name: name, Trigger: trig,
-				CheckpointDir: checkpoint, StartingOffsets: starting, Params: p,
 			}
 			ctx := cmd.Context()
 			if cmd.Flags().Changed("timeout") {
@@ -88,7 +74,7 @@ until interrupted, or for --timeout if that flag is given.`,
 				MaxRestarts:    maxRestarts,
 				// Queries that run until stopped are restarted even when they stop cleanly
 				// (a server shutting down may stop them so); AvailableNow and Once end.
-				RestartOnStop: trigger != "available-now" && trigger != "once",
+				RestartOnStop: jf.trigger != "available-now" && jf.trigger != "once",
 				Logger:        slog.New(slog.NewTextHandler(g.stderr(), nil)),
 				OnStart: func(s *connect.Session, qs []*connect.StreamingQuery) {
 					for _, q := range qs {
@@ -109,13 +95,7 @@ until interrupted, or for --timeout if that flag is given.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&trigger, "trigger", "", "when micro-batches run: a duration (5s), available-now or once (default: as fast as possible)")
-	f.StringVar(&checkpoint, "checkpoint", "", "checkpoint directory on the Spark server (default /tmp/sparkwire/checkpoints/NAME)")
-	f.StringVar(&name, "name", "", "query name, also the memory table of the results (default: the job's name)")
-	f.StringVar(&input, "input", "", "input topic (default: the job's input domain, e.g. clickstream)")
-	f.StringVar(&output, "output", "", "output topic (default NAME_out)")
-	f.StringVar(&starting, "starting-offsets", "", "earliest (default) or latest")
-	f.StringArrayVar(&params, "param", nil, "job parameter name=value (repeatable)")
+	jf.add(f)
 	f.DurationVar(&poll, "poll", 5*time.Second, "how often the queries are checked")
 	f.DurationVar(&backoff, "backoff", time.Second, "pause before the first restart in a row")
 	f.DurationVar(&maxBackoff, "max-backoff", time.Minute, "longest pause between restarts")
