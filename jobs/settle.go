@@ -26,11 +26,12 @@ func (e *QueryFailedError) Error() string {
 
 func (e *QueryFailedError) Unwrap() error { return e.Err }
 
-// Settle watches the run's queries, started in session s, for d, polling every poll (d if poll is 0 or longer), and
-// returns a *QueryFailedError (several joined) for each query that failed in that time: a
-// query that fails at once (its input topic missing, say) is reported instead of looking
-// started. A query that ends without an error (an AvailableNow trigger done) is no failure.
-// It returns early when every query has ended, and the context's error if ctx ends first.
+// Settle watches the run's queries, started in session s, for d, polling every poll (d if
+// poll is 0 or longer), so that a query that fails at once (its input topic missing, say)
+// is reported instead of looking started. At the first check that finds failed queries it
+// returns a *QueryFailedError for each (several joined). A query that ends without an error
+// (an AvailableNow trigger done) is no failure. It returns nil after d, or early when every
+// query has ended cleanly; the context's error if ctx ends first.
 func (r *Run) Settle(ctx context.Context, s *connect.Session, d, poll time.Duration) error {
 	if r == nil || r.Job == nil || s == nil {
 		return errors.New("jobs: Settle needs a run and its session")
@@ -68,7 +69,7 @@ func (r *Run) Settle(ctx context.Context, s *connect.Session, d, poll time.Durat
 			}
 		}
 		left := time.Until(deadline)
-		if len(ended) == len(qs) || left <= 0 {
+		if len(failed) > 0 || len(ended) == len(qs) || left <= 0 {
 			return errors.Join(failed...)
 		}
 		t := time.NewTimer(min(poll, left))

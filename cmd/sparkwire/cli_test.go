@@ -39,6 +39,9 @@ type testCLI struct {
 	// analysis that Dial itself does.
 	afterDial func()
 	urls      []string // the URLs the CLI dialed
+	sessions  []string // the ids of the sessions it opened
+	// stdin is the CLI's standard input.
+	stdin string
 }
 
 // newTestCLI returns a CLI harness with a clean environment: no SPARKWIRE_* variables and
@@ -65,6 +68,11 @@ func (c *testCLI) deps() deps {
 		after := c.afterDial
 		c.mu.Unlock()
 		s, err := connect.Dial(ctx, url, append(opts, c.srv.Options()...)...)
+		if err == nil {
+			c.mu.Lock()
+			c.sessions = append(c.sessions, s.ID())
+			c.mu.Unlock()
+		}
 		if err == nil && after != nil {
 			after()
 		}
@@ -108,6 +116,7 @@ func (c *testCLI) runTo(ctx context.Context, out *syncBuffer, args ...string) re
 	var errOut syncBuffer
 	root.SetOut(out)
 	root.SetErr(&errOut)
+	root.SetIn(strings.NewReader(c.stdin))
 	root.SetArgs(args)
 	err := execute(ctx, root)
 	return result{stdout: out.String(), stderr: errOut.String(), err: err, code: exitCode(err)}
