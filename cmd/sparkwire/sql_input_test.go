@@ -96,4 +96,3 @@ func TestResultsAndSQLShareTheWriter(t *testing.T) {
 		})
 	}
 }
-
