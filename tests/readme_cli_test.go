@@ -18,6 +18,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/sparkwire/sparkwire/producers"
 )
 
@@ -64,6 +67,7 @@ func TestReadmeCLIWalkthrough(t *testing.T) {
 		case "produce":
 			args = replaceFlag(t, step, args, "--topic", "clickstream", topic)
 			stdout, stderr, code := cli.run(ctx, args...)
+			t.Cleanup(func() { deleteTopic(topic) })
 			m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(topic) + `: (\d+) events acknowledged .*; 0 failed, 0 late, 0 malformed; stopped by duration$`).FindStringSubmatch(stdout)
 			if code != 0 || stderr != "" || m == nil {
 				t.Fatalf("%s: exit %d\n%s\n%s", step, code, stdout, stderr)
@@ -543,4 +547,16 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// deleteTopic removes a topic that a command created.
+func deleteTopic(topic string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(env.Brokers()...))
+	if err != nil {
+		return
+	}
+	defer cl.Close()
+	_, _ = kadm.NewClient(cl).DeleteTopics(ctx, topic)
 }
