@@ -22,7 +22,7 @@ func TestCLISubmitMissingTopic(t *testing.T) {
 	if code != 1 || strings.Count(stdout, "started ") != 3 {
 		t.Fatalf("submit: exit %d, want 1\n%s\n%s", code, stdout, stderr)
 	}
-	failed := regexp.MustCompile(`(?m)^sparkwire: query (` + regexp.QuoteMeta(name) + `(_kafka|_quarantine)?) failed: (.+)$`).FindAllStringSubmatch(stderr, -1)
+	failed := regexp.MustCompile(`(?m)^sparkwire: query (`+regexp.QuoteMeta(name)+`(_kafka|_quarantine)?) failed: (.+)$`).FindAllStringSubmatch(stderr, -1)
 	if len(failed) == 0 || len(failed) != strings.Count(stderr, "\n") {
 		t.Fatalf("submit's stderr, want one line per failed query:\n%s", stderr)
 	}
