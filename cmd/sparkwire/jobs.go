@@ -213,7 +213,7 @@ func stopActive(ctx context.Context, s *connect.Session, out io.Writer, qs []*co
 func newStatusCommand(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "status [QUERY|JOB]",
-		Short: "Show the streaming queries: rates, latest batch, watermark, malformed and late events; and those that ended, with their error",
+		Short: "Show the streaming queries (rates, latest batch, watermark, malformed and late events) and those that ended",
 		Long: `Lists the active streaming queries of the CLI's session with their latest batch, then the
 queries that submit started there and that have terminated since (failed, with the server's
 message, or stopped by themselves), as long as the server remembers them (Spark Connect keeps a
