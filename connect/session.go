@@ -55,12 +55,17 @@ func Dial(ctx context.Context, url string, opts ...Option) (*Session, error) {
 		return nil, err
 	}
 	cfg := newConfig(cs, opts)
-	if cfg.conn.SessionID == "" {
+	joined := cfg.conn.SessionID != ""
+	if !joined {
 		cfg.conn.SessionID = newUUID()
 	} else if !isUUID(cfg.conn.SessionID) {
 		return nil, fmt.Errorf("%w: session id %q is not a UUID", ErrConnectionString, cfg.conn.SessionID)
 	}
-	return dial(ctx, cfg)
+	s, err := dial(ctx, cfg)
+	if err == nil && joined {
+		s.planIDs.Store(joinedPlanIDBase()) // see plan_ids.go
+	}
+	return s, err
 }
 
 // dial opens a connection and a session with a complete configuration.

@@ -39,6 +39,9 @@ type testCLI struct {
 	// analysis that Dial itself does.
 	afterDial func()
 	urls      []string // the URLs the CLI dialed
+	sessions  []string // the ids of the sessions it opened
+	// stdin is the CLI's standard input.
+	stdin string
 }
 
 // newTestCLI returns a CLI harness with a clean environment: no SPARKWIRE_* variables and
@@ -65,6 +68,11 @@ func (c *testCLI) deps() deps {
 		after := c.afterDial
 		c.mu.Unlock()
 		s, err := connect.Dial(ctx, url, append(opts, c.srv.Options()...)...)
+		if err == nil {
+			c.mu.Lock()
+			c.sessions = append(c.sessions, s.ID())
+			c.mu.Unlock()
+		}
 		if err == nil && after != nil {
 			after()
 		}
@@ -108,8 +116,9 @@ func (c *testCLI) runTo(ctx context.Context, out *syncBuffer, args ...string) re
 	var errOut syncBuffer
 	root.SetOut(out)
 	root.SetErr(&errOut)
+	root.SetIn(strings.NewReader(c.stdin))
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	err := execute(ctx, root)
 	return result{stdout: out.String(), stderr: errOut.String(), err: err, code: exitCode(err)}
 }
 
@@ -185,95 +194,6 @@ func TestExitCode(t *testing.T) {
 		if got := exitCode(tc.err); got != tc.want {
 			t.Errorf("exitCode(%v) = %d, want %d", tc.err, got, tc.want)
 		}
-	}
-}
-
-// Usage errors exit with 2 and say what is wrong, before anything is dialed or produced.
-func TestUsageErrors(t *testing.T) {
-	for _, tc := range []struct {
-		args []string
-		want string // in the error
-	}{
-		{[]string{"sql"}, "sql takes one argument"},
-		{[]string{"sql", "SELECT 1", "SELECT 2"}, "sql takes one argument"},
-		{[]string{"sql", "--format", "xml", "SELECT 1"}, `--format must be table, json, csv or arrow, not "xml"`},
-		{[]string{"sql", "--limit", "many", "SELECT 1"}, `invalid argument "many" for "-n, --limit"`},
-		{[]string{"sql", "--timeout", "soon", "SELECT 1"}, `invalid argument "soon" for "--timeout"`},
-		{[]string{"sql", "--no-such-flag", "SELECT 1"}, "unknown flag: --no-such-flag"},
-		{[]string{"sql", "SELECT 1"}, "no Spark Connect server given"},
-		{[]string{"sql", "--connect", "sc://localhost:notaport", "SELECT 1"}, `port "notaport"`},
-		{[]string{"sql", "--connect", "http://localhost:15002", "SELECT 1"}, "connection string"},
-		{[]string{"results"}, "results takes one job or query name"},
-		{[]string{"results", "pageviews", "--format", "yaml"}, `--format must be table, json, csv or arrow, not "yaml"`},
-		{[]string{"submit"}, "submit takes one job name"},
-		{[]string{"submit", "no_such_job"}, "no_such_job"},
-		{[]string{"submit", "pageviews", "--trigger", "sometimes"}, `--trigger must be a duration such as 5s, available-now or once, not "sometimes"`},
-		{[]string{"submit", "pageviews", "--trigger", "-5s"}, "--trigger must be a duration"},
-		{[]string{"submit", "pageviews", "--param", "threshold"}, `--param "threshold": want name=number`},
-		{[]string{"submit", "pageviews", "--param", "threshold=high"}, `--param "threshold=high": want name=number`},
-		{[]string{"submit", "pageviews"}, "no Kafka brokers given"},
-		{[]string{"stop"}, "stop takes one query name"},
-		{[]string{"watch"}, "watch takes one query name"},
-		{[]string{"watch", "--history", "lots", "q"}, `invalid argument "lots" for "--history"`},
-		{[]string{"status", "--connect", "sc://localhost:0", "q"}, "port"},
-		{[]string{"produce", "--domain", "weather", "--dry-run"}, "weather"},
-		{[]string{"produce", "--encoding", "xml", "--dry-run"}, "xml"},
-		{[]string{"produce", "--interval", "-1s", "--dry-run"}, "--interval must not be negative"},
-		{[]string{"produce", "--start", "yesterday", "--dry-run"}, `--start: want RFC 3339 (2025-01-01T00:00:00Z) or now, not "yesterday"`},
-		{[]string{"produce", "--late-share", "2", "--dry-run"}, "late"},
-		{[]string{"produce", "--malformed-share", "-0.5", "--dry-run"}, "malformed"},
-		{[]string{"produce", "--count", "ten", "--dry-run"}, `invalid argument "ten" for "-n, --count"`},
-		{[]string{"produce"}, "no Kafka brokers given"},
-		{[]string{"produce", "--brokers", "localhost:1", "--acks", "some"}, `--acks must be all or leader, not "some"`},
-		{[]string{"produce", "--brokers", "localhost:1", "--rate", "-1"}, "--rate must be a finite number"},
-		{[]string{"produce", "--brokers", "localhost:1", "--ramp-to", "10", "--burst-rate", "20"}, "--ramp-to and --burst-rate cannot be combined"},
-		{[]string{"produce", "--brokers", "localhost:1", "--compression", "brotli"}, "brotli"},
-		{[]string{"demo", "--duration", "0s"}, "--duration and --rate must be positive"},
-		{[]string{"demo", "--rate", "-5"}, "--duration and --rate must be positive"},
-	} {
-		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			c := newTestCLI(t)
-			r := c.run(tc.args...)
-			if r.code != 2 || !strings.Contains(r.err.Error(), tc.want) {
-				t.Fatalf("want exit 2 with %q; got %s", tc.want, r)
-			}
-			if r.stdout != "" {
-				t.Errorf("stdout: %q", r.stdout)
-			}
-			if len(c.srv.Plans()) != 0 {
-				t.Errorf("a usage error ran plans:\n%s", c.plansJSON())
-			}
-		})
-	}
-}
-
-// cobra's own argument checks and unknown commands fail too (with exit 1: they are not
-// marked as usage errors).
-func TestCobraArgumentErrors(t *testing.T) {
-	for _, args := range [][]string{
-		{"no-such-command"},
-		{"status", "a", "b"},
-		{"jobs", "list", "extra"},
-		{"up", "extra"},
-		{"down", "extra"},
-		{"produce", "extra", "--dry-run"},
-		{"demo", "extra"},
-	} {
-		t.Run(strings.Join(args, " "), func(t *testing.T) {
-			r := newTestCLI(t).run(args...)
-			if r.code == 0 || r.err == nil {
-				t.Fatalf("want a failure; got %s", r)
-			}
-		})
-	}
-}
-
-// A connection string with a bad port is reported on stderr, as one line.
-func TestReportsBadConnectionString(t *testing.T) {
-	c := newTestCLI(t)
-	r := c.run("sql", "--connect", "sc://localhost:notaport", "SELECT 1")
-	if r.code != 2 || r.stderr != "sparkwire: "+r.err.Error()+"\n" || !strings.Contains(r.stderr, "port") {
-		t.Fatalf("got %s", r)
 	}
 }
 

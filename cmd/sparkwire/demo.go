@@ -32,16 +32,15 @@ against the counts computed from the events that were sent, prints a summary, an
 Exits with 1 if the job's output differs from the ground truth.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if o.duration <= 0 || o.rate <= 0 {
-				return usagef("--duration and --rate must be positive")
+			if err := checkDurations(durationFlag{"--duration", o.duration, true}); err != nil {
+				return err
+			}
+			if err := checkRate("--rate", o.rate); err != nil {
+				return err
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), o.duration+g.timeout)
 			defer cancel()
-			err := runDemo(ctx, g, cmd.OutOrStdout(), o)
-			if err != nil {
-				g.report(err)
-			}
-			return err
+			return runDemo(ctx, g, cmd.OutOrStdout(), o)
 		},
 	}
 	cmd.Flags().DurationVar(&o.duration, "duration", 30*time.Second, "how long to produce events")

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -78,14 +79,17 @@ func newSubmitCommand(g *globals) *cobra.Command {
 	var (
 		jf       jobRunFlags
 		wait     bool
+		settle   time.Duration
 		security kafkaSecurityFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "submit JOB",
 		Short: "Start a streaming job, or run a batch job, on the Spark Connect server",
 		Long: `Starts the job's queries (results to Kafka and a memory table, malformed events to a
-quarantine topic) in the CLI's session on the server and returns; the queries keep running.
-Follow them with 'sparkwire status', 'sparkwire watch' and 'sparkwire results'.
+quarantine topic) in the CLI's session on the server, watches them for --settle, and returns;
+the queries keep running. A query that fails meanwhile (its input topic missing, say) is
+reported with the server's message, the job's other queries are stopped, and submit exits
+with 1. Follow the queries with 'sparkwire status', 'sparkwire watch' and 'sparkwire results'.
 A batch job (MODE batch in 'sparkwire jobs list') runs once and returns when its table is
 written: it reads the input topic between --starting-offsets and --ending-offsets.`,
 		Example: `  sparkwire submit pageviews --trigger 5s
@@ -103,6 +107,9 @@ written: it reads the input topic between --starting-offsets and --ending-offset
 				return err
 			}
 			if bj, err := jobs.BuiltinBatch().Get(args[0]); err == nil {
+				if cmd.Flags().Changed("settle") {
+					return usagef("--settle applies to streaming jobs only; %s is a batch job", bj.Name)
+				}
 				return g.submitBatch(cmd, bj, jf.input, jf.starting, jf.params, sec)
 			}
 			if err := noBatchFlags(cmd); err != nil {
@@ -112,26 +119,43 @@ written: it reads the input topic between --starting-offsets and --ending-offset
 			if err != nil {
 				return err
 			}
+			if err := checkDurations(durationFlag{"--settle", settle, false}); err != nil {
+				return err
+			}
 			if c.Brokers, err = g.sparkBrokers(); err != nil {
 				return err
 			}
 			c.Security = sec
+			url, err := g.url()
+			if err != nil {
+				return err
+			}
 			return g.inJobSession(cmd, func(ctx context.Context, s *connect.Session) error {
 				// The job's operations carry its tag, for stop (and cancel) to interrupt.
 				ctx = connect.WithOperationTags(ctx, jobTag(cmp.Or(jf.name, job.Name)))
-				return submit(ctx, s, cmd.OutOrStdout(), job, c, wait)
+				return submit(ctx, s, url, cmd.OutOrStdout(), job, c, submitOptions{wait: wait, settle: settle})
 			})
 		},
 	}
 	f := cmd.Flags()
 	jf.add(f)
 	f.BoolVar(&wait, "wait", false, "wait until the queries end (with --trigger available-now or once)")
+	f.DurationVar(&settle, "settle", 3*time.Second, "watch the started queries this long and fail if one fails (0: return at once)")
 	addBatchFlags(f)
 	security.addFlags(f)
 	return cmd
 }
 
-func submit(ctx context.Context, s *connect.Session, out io.Writer, job *jobs.Job, c jobs.Config, wait bool) error {
+// submitOptions say what submit waits for after starting the queries.
+type submitOptions struct {
+	wait   bool          // until the queries end
+	settle time.Duration // watching for failures
+}
+
+// settlePoll is how often submit checks the queries while they settle.
+const settlePoll = 250 * time.Millisecond
+
+func submit(ctx context.Context, s *connect.Session, url string, out io.Writer, job *jobs.Job, c jobs.Config, o submitOptions) error {
 	run, err := job.Start(ctx, s, c)
 	if err != nil {
 		return err
@@ -139,7 +163,24 @@ func submit(ctx context.Context, s *connect.Session, out io.Writer, job *jobs.Jo
 	for _, q := range run.Queries() {
 		fmt.Fprintf(out, "started %-32s id %s\n", q.Name(), q.ID())
 	}
-	if !wait {
+	// Recorded for status, which lists the queries that terminated.
+	if err := recordQueries(url, s, run.Queries()); err != nil {
+		return fmt.Errorf("record the started queries: %w", err)
+	}
+	if o.settle > 0 {
+		if err := run.Settle(ctx, s, o.settle, settlePoll); err != nil {
+			var failed *jobs.QueryFailedError
+			if errors.As(err, &failed) {
+				// A job missing a query is broken: stop the others, so that it can be
+				// submitted again under the same names.
+				if serr := stopActive(ctx, s, out, run.Queries()); serr != nil {
+					return errors.Join(err, serr)
+				}
+			}
+			return err
+		}
+	}
+	if !o.wait {
 		return nil
 	}
 	err = run.AwaitTermination(ctx)
@@ -151,34 +192,125 @@ func submit(ctx context.Context, s *connect.Session, out io.Writer, job *jobs.Jo
 	return err
 }
 
+// stopActive stops those of qs that are still active, and says so.
+func stopActive(ctx context.Context, s *connect.Session, out io.Writer, qs []*connect.StreamingQuery) error {
+	active, err := s.Streams().Active(ctx)
+	if err != nil {
+		return err
+	}
+	for _, q := range qs {
+		if !slices.ContainsFunc(active, func(a *connect.StreamingQuery) bool { return a.ID() == q.ID() }) {
+			continue
+		}
+		if err := q.Stop(ctx); err != nil {
+			return fmt.Errorf("stop %s: %w", q.Name(), err)
+		}
+		fmt.Fprintf(out, "stopped %s (%s)\n", q.Name(), q.ID())
+	}
+	return nil
+}
+
 func newStatusCommand(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "status [QUERY|JOB]",
-		Short: "Show the active streaming queries: rates, latest batch, watermark, malformed and late events",
-		Args:  cobra.MaximumNArgs(1),
+		Short: "Show the streaming queries (rates, latest batch, watermark, malformed and late events) and those that ended",
+		Long: `Lists the active streaming queries of the CLI's session with their latest batch, then the
+queries that submit started there and that have terminated since (failed, with the server's
+message, or stopped by themselves), as long as the server remembers them (Spark Connect keeps a
+terminated query for an hour after its last use). 'sparkwire stop' forgets the queries it stops.`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			url, err := g.url()
+			if err != nil {
+				return err
+			}
 			return g.inJobSession(cmd, func(ctx context.Context, s *connect.Session) error {
-				return status(ctx, s, cmd.OutOrStdout(), args)
+				return status(ctx, s, url, cmd.OutOrStdout(), args)
 			})
 		},
 	}
 }
 
-func status(ctx context.Context, s *connect.Session, out io.Writer, args []string) error {
-	var qs []*connect.StreamingQuery
-	var err error
-	if len(args) == 1 {
-		qs, err = jobs.FindQueries(ctx, s, args[0])
-	} else {
-		qs, err = s.Streams().Active(ctx)
-	}
+// terminatedQuery is a recorded query that is no longer active, and how it ended.
+type terminatedQuery struct {
+	rec queryRecord
+	err *connect.StreamingQueryError // nil: stopped
+}
+
+func status(ctx context.Context, s *connect.Session, url string, out io.Writer, args []string) error {
+	match := func(name, id string) bool { return len(args) == 0 || id == args[0] || jobs.IsRunQuery(args[0], name) }
+	active, err := s.Streams().Active(ctx)
 	if err != nil {
 		return err
 	}
+	var qs []*connect.StreamingQuery
+	for _, q := range active {
+		if match(q.Name(), q.ID()) {
+			qs = append(qs, q)
+		}
+	}
+	ended, err := terminatedQueries(ctx, s, url, active, match)
+	if err != nil {
+		return err
+	}
+	if len(args) == 1 && len(qs) == 0 && len(ended) == 0 {
+		return &jobs.NoQueryError{Ref: args[0]}
+	}
 	if len(qs) == 0 {
 		fmt.Fprintln(out, "no active queries")
+	} else if err := activeTable(ctx, out, qs); err != nil {
+		return err
+	}
+	if len(ended) == 0 {
 		return nil
 	}
+	fmt.Fprintln(out)
+	w := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "TERMINATED QUERY\tENDED\tSTARTED\tERROR\tID")
+	for _, e := range ended {
+		how, msg := "stopped", "-"
+		if e.err != nil {
+			how = "failed"
+			msg, _, _ = strings.Cut(strings.TrimPrefix(e.err.Error(), "streaming query "+e.rec.ID+" failed: "), "\n")
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", e.rec.Name, how, e.rec.Started.Local().Format(time.DateTime), msg, e.rec.ID)
+	}
+	return w.Flush()
+}
+
+// terminatedQueries returns the recorded queries of the session that match and are not
+// active, with their errors. Those the server no longer knows are forgotten.
+func terminatedQueries(ctx context.Context, s *connect.Session, url string, active []*connect.StreamingQuery, match func(name, id string) bool) ([]terminatedQuery, error) {
+	recs, err := recordedQueries(url, s)
+	if err != nil {
+		return nil, err
+	}
+	var out []terminatedQuery
+	var gone []string
+	for _, r := range recs {
+		if !match(r.Name, r.ID) || slices.ContainsFunc(active, func(q *connect.StreamingQuery) bool { return q.ID() == r.ID }) {
+			continue
+		}
+		h := s.Streams().Query(r.ID, r.RunID)
+		ex, err := h.Exception(ctx)
+		var se *connect.SparkError
+		switch {
+		case errors.As(err, &se):
+			gone = append(gone, r.ID) // the server forgot it
+			continue
+		case err != nil:
+			return nil, err
+		}
+		out = append(out, terminatedQuery{rec: r, err: ex})
+	}
+	if err := forgetQueries(gone...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// activeTable prints the active queries with their latest batch.
+func activeTable(ctx context.Context, out io.Writer, qs []*connect.StreamingQuery) error {
 	w := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "QUERY\tSTATUS\tBATCH\tINPUT ROWS/S\tPROCESSED ROWS/S\tBATCH MS\tSTATE ROWS\tWATERMARK\tMALFORMED\tLATE\tID")
 	for _, q := range qs {
@@ -238,6 +370,10 @@ func stop(ctx context.Context, s *connect.Session, out io.Writer, ref string) er
 			return err
 		}
 		fmt.Fprintf(out, "stopped %s (%s)\n", q.Name(), q.ID())
+		// Stopped as asked: status need not list it among the terminated queries.
+		if err := forgetQueries(q.ID()); err != nil {
+			return err
+		}
 	}
 	var ids []string
 	if connect.ValidateTag(jobTag(ref)) == nil {
@@ -256,16 +392,15 @@ func stop(ctx context.Context, s *connect.Session, out io.Writer, ref string) er
 }
 
 func newResultsCommand(g *globals) *cobra.Command {
-	var (
-		format, progress string
-		limit            int
-	)
+	var out outputFlags
 	cmd := &cobra.Command{
 		Use:   "results JOB|QUERY",
 		Short: "Print a job's or memory-sink query's results",
 		Long: `Reads the memory table of a job (named like the job) or of a memory-sink query from the
 CLI's session on the server, as Arrow, and prints it as a table, JSON lines, CSV, or an Arrow
-IPC stream (--format arrow, to a pipe or file).`,
+IPC stream (--format arrow, to a pipe or file), as sql does.`,
+		Example: `  sparkwire results pageviews
+  sparkwire results pageviews --format json -n 100`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("results takes one job or query name")
@@ -273,26 +408,15 @@ IPC stream (--format arrow, to a pipe or file).`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch format {
-			case "table", "json", "csv", "arrow":
-			default:
-				return usagef("--format must be table, json, csv or arrow, not %q", format)
-			}
-			if err := checkProgressMode(progress); err != nil {
+			if err := out.check(); err != nil {
 				return err
 			}
-			bar := newProgressBar(g.stderr(), progress)
-			defer bar.stop()
 			return g.inJobSession(cmd, func(ctx context.Context, s *connect.Session) error {
-				err := printDataFrame(bar.trace(ctx), bar.guard(cmd.OutOrStdout()), s.Table(args[0]), format, limit)
-				bar.stop() // before an error is reported
-				return err
+				return out.print(ctx, g.stderr(), cmd.OutOrStdout(), s.Table(args[0]))
 			})
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "table", "table, json, csv or arrow")
-	cmd.Flags().StringVar(&progress, "progress", "auto", "show the read's progress on stderr: auto (when stderr is a terminal), always or never")
-	cmd.Flags().IntVarP(&limit, "limit", "n", 20, "at most this many rows (table, json, csv)")
+	out.add(cmd.Flags())
 	return cmd
 }
 
@@ -331,7 +455,11 @@ func (jf *jobRunFlags) add(f *pflag.FlagSet) {
 func (jf *jobRunFlags) job(name string) (*jobs.Job, jobs.Config, error) {
 	job, err := jobs.Builtin().Get(name)
 	if err != nil {
-		return nil, jobs.Config{}, usageError{err}
+		if _, berr := jobs.BuiltinBatch().Get(name); berr == nil {
+			return nil, jobs.Config{}, usageHint(fmt.Errorf("%s is a batch job: it runs once, it does not keep running", name),
+				fmt.Sprintf("run it with 'sparkwire submit %s'", name))
+		}
+		return nil, jobs.Config{}, unknownJob(name)
 	}
 	trig, err := parseTrigger(jf.trigger)
 	if err != nil {
@@ -341,8 +469,42 @@ func (jf *jobRunFlags) job(name string) (*jobs.Job, jobs.Config, error) {
 	if err != nil {
 		return nil, jobs.Config{}, err
 	}
+	if err := checkParams(job, p); err != nil {
+		return nil, jobs.Config{}, err
+	}
+	if err := checkStartingOffsets(jf.starting); err != nil {
+		return nil, jobs.Config{}, err
+	}
 	return job, jobs.Config{
 		InputTopic: jf.input, OutputTopic: jf.output, Name: jf.name, Trigger: trig,
 		CheckpointDir: jf.checkpoint, StartingOffsets: jf.starting, Params: p,
 	}, nil
+}
+
+// checkParams refuses parameters that the job does not have, naming those it has.
+func checkParams(job *jobs.Job, p jobs.Params) error {
+	for k := range p {
+		if _, ok := job.Defaults[k]; ok {
+			continue
+		}
+		var names []string
+		for name := range job.Defaults {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		if len(names) == 0 {
+			return usagef("--param %s: job %s has no parameters", k, job.Name)
+		}
+		return usagef("--param %s: job %s has no such parameter; its parameters: %s", k, job.Name, strings.Join(names, ", "))
+	}
+	return nil
+}
+
+// checkStartingOffsets checks --starting-offsets: earliest, latest or JSON offsets.
+func checkStartingOffsets(s string) error {
+	switch {
+	case s == "", s == "earliest", s == "latest", strings.HasPrefix(strings.TrimSpace(s), "{"):
+		return nil
+	}
+	return usagef("--starting-offsets must be earliest, latest or JSON offsets per partition, not %q", s)
 }

@@ -4,7 +4,8 @@
 //   - up, down: start the local Kafka and Spark Connect stack in Docker (and record it, so
 //     that the other commands find it), and remove it;
 //   - produce: send a generated event stream (clickstream, iot or payments) to a topic;
-//   - jobs list, submit: list the named jobs, and submit one (streaming, or a batch job);
+//   - jobs list, submit, run: list the named jobs, submit one (streaming, or a batch job),
+//     or run a streaming job in the foreground, restarted when it fails;
 //   - status, watch, results, stop: show a job's queries and their progress, follow them
 //     live, print a job's results (table, JSON, CSV or Arrow), and stop them;
 //   - sql: run SQL and print the result; cancel: interrupt running operations;
@@ -13,13 +14,12 @@
 // The commands parse flags and wire packages together; the logic lives in the packages
 // (connect, producers, jobs, demo, docker/stack).
 //
-// Exit codes: 0 success, 1 runtime failure, 2 usage error.
+// Commands return their errors; execute (report.go) prints each once, on stderr, with a
+// hint under a usage error. Exit codes: 0 success, 1 runtime failure, 2 usage error.
 package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -27,26 +27,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := newRootCommand(defaultDeps()).ExecuteContext(ctx)
+	err := execute(ctx, newRootCommand(defaultDeps()))
 	stop()
 	os.Exit(exitCode(err))
-}
-
-// usageError marks errors in how the command was called.
-type usageError struct{ err error }
-
-func (u usageError) Error() string { return u.err.Error() }
-func (u usageError) Unwrap() error { return u.err }
-
-func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
-
-func exitCode(err error) int {
-	if err == nil {
-		return 0
-	}
-	var u usageError
-	if errors.As(err, &u) {
-		return 2
-	}
-	return 1
 }

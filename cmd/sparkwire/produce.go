@@ -57,11 +57,7 @@ interrupted (Ctrl-C), then flushes and reports.`,
 				ctx, cancel = context.WithTimeout(ctx, g.timeout)
 				defer cancel()
 			}
-			err := runProduce(ctx, g, f, cmd.OutOrStdout())
-			if err != nil {
-				g.report(err)
-			}
-			return err
+			return runProduce(ctx, g, f, cmd.OutOrStdout())
 		},
 	}
 	fl := cmd.Flags()
@@ -109,9 +105,9 @@ func runProduce(ctx context.Context, g *globals, f *produceFlags, out io.Writer)
 	if f.dryRun {
 		return dryRun(stream, f, out)
 	}
-	brokers := g.brokerList()
+	brokers := g.hostBrokers()
 	if len(brokers) == 0 {
-		return usagef("no Kafka brokers given: pass --brokers host:port or set SPARKWIRE_KAFKA_BROKERS (run 'sparkwire up' for a local stack), or use --dry-run")
+		return usagef("no Kafka brokers given: pass --brokers host:port, set SPARKWIRE_KAFKA_BROKERS, or run 'sparkwire up' first (or use --dry-run)")
 	}
 	opts, err := f.producerOptions()
 	if err != nil {
@@ -175,6 +171,23 @@ func (f *produceFlags) checkNumbers() error {
 	if f.keys < 0 || f.keys > producers.MaxKeys {
 		return usagef("--keys must be between 0 (the domain's default) and %d, not %d", producers.MaxKeys, f.keys)
 	}
+	if err := checkDurations(
+		durationFlag{"--duration", f.duration, false}, durationFlag{"--interval", f.interval, false},
+		durationFlag{"--ramp-over", f.rampOver, true}, durationFlag{"--burst-every", f.burstEvery, true},
+		durationFlag{"--burst-for", f.burstFor, true}, durationFlag{"--max-lateness", f.maxLateness, f.lateShare > 0},
+		durationFlag{"--linger", f.linger, false}, durationFlag{"--delivery-timeout", f.deliveryTimeout, true},
+		durationFlag{"--window", f.window, true},
+	); err != nil {
+		return err
+	}
+	for _, c := range []struct {
+		name     string
+		v, least int64
+	}{{"--count", f.count, 0}, {"--partitions", int64(f.partitions), 1}, {"--replication", int64(f.replication), 1}, {"--batch-bytes", int64(f.batchBytes), 1024}} {
+		if err := checkAtLeast(c.name, c.v, c.least); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -186,11 +199,11 @@ func (f *produceFlags) stream(ctx context.Context) (*producers.Stream, error) {
 		if ctx.Err() != nil {
 			return nil, err
 		}
-		return nil, asUsage(err)
+		return nil, asUsage(flagErr("--domain", err))
 	}
 	enc, err := producers.ParseEncoding(f.encoding)
 	if err != nil {
-		return nil, asUsage(err)
+		return nil, asUsage(flagErr("--encoding", err))
 	}
 	opts := []producers.StreamOption{
 		producers.WithSeed(f.seed),
@@ -203,8 +216,6 @@ func (f *produceFlags) stream(ctx context.Context) (*producers.Stream, error) {
 	switch {
 	case f.interval > 0:
 		opts = append(opts, producers.WithInterval(f.interval))
-	case f.interval < 0:
-		return nil, usagef("--interval must not be negative")
 	case f.rate > 0:
 		opts = append(opts, producers.WithInterval(max(time.Duration(float64(time.Second)/f.rate), time.Nanosecond)))
 	}
@@ -227,7 +238,7 @@ func (f *produceFlags) stream(ctx context.Context) (*producers.Stream, error) {
 func (f *produceFlags) producerOptions() ([]producers.Option, error) {
 	comp, err := producers.ParseCompression(f.compression)
 	if err != nil {
-		return nil, asUsage(err)
+		return nil, asUsage(flagErr("--compression", err))
 	}
 	var acks producers.Acks
 	switch f.acks {
@@ -371,3 +382,6 @@ func humanBytes(x float64) string {
 	}
 	return fmt.Sprintf("%.0f B", x)
 }
+
+// flagErr names the flag whose value err is about.
+func flagErr(name string, err error) error { return fmt.Errorf("%s: %w", name, err) }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -67,9 +66,13 @@ func newRootCommand(d deps) *cobra.Command {
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "print error details (server stack traces)")
 	root.PersistentFlags().DurationVar(&g.timeout, "timeout", 10*time.Minute, "give up after this long")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		return checkDurations(durationFlag{"--timeout", g.timeout, true})
+	}
 	root.AddCommand(newSQLCommand(g), newUpCommand(g), newDownCommand(g), newProduceCommand(g),
 		newJobsCommand(g), newSubmitCommand(g), newRunCommand(g), newStatusCommand(g), newStopCommand(g), newResultsCommand(g), newWatchCommand(g), newDemoCommand(g),
 		newCancelCommand(g))
+	markUsageErrors(root)
 	return root
 }
 
@@ -119,6 +122,20 @@ func (g *globals) dial(ctx context.Context, url string, opts ...connect.Option) 
 	return s, err
 }
 
+// hostBrokers returns the Kafka brokers to produce to: --brokers (or
+// SPARKWIRE_KAFKA_BROKERS), else those of the stack that 'sparkwire up' recorded, unless
+// --connect names another server than that stack's.
+func (g *globals) hostBrokers() []string {
+	if b := g.brokerList(); len(b) > 0 {
+		return b
+	}
+	st, err := loadState()
+	if err != nil || (g.connectURL != "" && g.connectURL != st.ConnectURL) {
+		return nil
+	}
+	return st.Brokers
+}
+
 // brokerList returns --brokers as a list, blanks dropped.
 func (g *globals) brokerList() []string {
 	var out []string
@@ -131,34 +148,20 @@ func (g *globals) brokerList() []string {
 }
 
 // inJobSession runs fn with the CLI's long-lived session (see jobSession) within the
-// command's timeout, detaches from the session afterwards, and reports an error.
+// command's timeout and detaches from the session afterwards.
 func (g *globals) inJobSession(cmd *cobra.Command, fn func(ctx context.Context, s *connect.Session) error) error {
 	ctx, cancel := context.WithTimeout(cmd.Context(), g.timeout)
 	defer cancel()
-	err := func() error {
-		s, err := g.jobSession(ctx)
-		if err != nil {
-			return err
-		}
-		defer s.Detach()
-		return fn(ctx, s)
-	}()
+	s, err := g.jobSession(ctx)
 	if err != nil {
-		g.report(err)
+		return err
 	}
-	return err
+	defer s.Detach()
+	return fn(ctx, s)
 }
 
-// report prints an error as one line, or with details under -v.
-func (g *globals) report(err error) {
-	msg := err.Error()
-	if !g.verbose {
-		msg, _, _ = strings.Cut(strings.TrimSpace(msg), "\n")
-	}
-	stderr := g.stderr()
-	fmt.Fprintln(stderr, "sparkwire: "+msg)
-	var se *connect.SparkError
-	if g.verbose && errors.As(err, &se) && len(se.StackTrace) > 0 {
-		fmt.Fprint(stderr, se.StackTraceString())
-	}
-}
+// report is a no-op kept for the commands in stack.go, which report their errors
+// themselves and also return them: execute prints every error, once.
+//
+// Deprecated: return the error; execute reports it.
+func (g *globals) report(error) {}

@@ -88,9 +88,6 @@ until interrupted, or for --timeout if that flag is given.`,
 				fmt.Fprintln(out, "stopped")
 				return nil
 			}
-			if err != nil {
-				g.report(err)
-			}
 			return err
 		},
 	}

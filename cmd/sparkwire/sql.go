@@ -2,41 +2,48 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
+	"os"
 	"strings"
-	"time"
 
-	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/spf13/cobra"
 
 	"github.com/sparkwire/sparkwire/connect"
-	"github.com/sparkwire/sparkwire/internal/rowjson"
 )
 
 func newSQLCommand(g *globals) *cobra.Command {
 	var (
-		format, progress string
-		limit            int
-		tags             []string
+		out  outputFlags
+		file string
+		tags []string
 	)
 	cmd := &cobra.Command{
-		Use:   "sql QUERY",
+		Use:   "sql [STATEMENT | -]",
 		Short: "Run a SQL statement on Spark Connect and print the result",
+		Long: `Runs one SQL statement, given as the argument, read from a file (-f FILE), or read from
+standard input ("-", or -f -), and prints its result as results does.
+
+The statement runs in the CLI's session on the server, the one that submit starts jobs in,
+so it sees the jobs' memory tables (SELECT * FROM pageviews) and the temporary views of
+earlier statements; --session names another session.`,
 		Example: `  sparkwire sql "SELECT id, id * 2 AS twice FROM range(5)"
-  sparkwire sql --format json "SHOW TABLES"`,
+  sparkwire sql --format json "SELECT * FROM pageviews"
+  sparkwire sql -f report.sql --format csv > report.csv
+  echo "SHOW TABLES" | sparkwire sql -`,
 		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usagef("sql takes one argument, the query (quote it)")
+			switch {
+			case len(args) > 1:
+				return usagef("sql takes one statement (quote it), not %d arguments", len(args))
+			case len(args) == 1 && file != "":
+				return usagef("sql takes the statement as an argument or from -f, not both")
+			case len(args) == 0 && file == "":
+				return usagef("sql needs a statement: an argument (quote it), -f FILE, or - to read standard input")
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "table" && format != "json" && format != "csv" && format != "arrow" {
-				return usagef("--format must be table, json, csv or arrow, not %q", format)
-			}
-			if err := checkProgressMode(progress); err != nil {
+			if err := out.check(); err != nil {
 				return err
 			}
 			for _, t := range tags {
@@ -44,114 +51,62 @@ func newSQLCommand(g *globals) *cobra.Command {
 					return usageError{fmt.Errorf("--tag: %w", err)}
 				}
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), g.timeout)
-			defer cancel()
-			bar := newProgressBar(g.stderr(), progress)
-			ctx = bar.trace(connect.WithOperationTags(ctx, tags...))
-			err := runSQL(ctx, g, bar.guard(cmd.OutOrStdout()), args[0], format, limit)
-			bar.stop()
-			if err != nil {
-				g.report(err)
+			src := file
+			if len(args) == 1 && args[0] != "-" {
+				src = ""
+			} else if len(args) == 1 {
+				src = "-"
 			}
-			return err
+			stmt, err := readStatement(cmd.InOrStdin(), src, args)
+			if err != nil {
+				return err
+			}
+			return g.inJobSession(cmd, func(ctx context.Context, s *connect.Session) error {
+				ctx = connect.WithOperationTags(ctx, tags...)
+				df, err := s.SQL(ctx, stmt)
+				if err != nil {
+					return err
+				}
+				return out.print(ctx, g.stderr(), cmd.OutOrStdout(), df)
+			})
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json (one object per line), csv or arrow (an Arrow IPC stream)")
-	cmd.Flags().IntVarP(&limit, "limit", "n", 20, "print at most this many rows")
+	cmd.Flags().StringVarP(&file, "file", "f", "", `read the statement from this file ("-" for standard input)`)
+	out.add(cmd.Flags())
 	cmd.Flags().StringArrayVar(&tags, "tag", nil, "tag the statement's operations, for 'sparkwire cancel --tag' (repeatable)")
-	cmd.Flags().StringVar(&progress, "progress", "auto", "show the query's progress on stderr: auto (when stderr is a terminal), always or never")
 	return cmd
 }
 
-func runSQL(ctx context.Context, g *globals, out io.Writer, query, format string, limit int) error {
-	s, err := g.session(ctx)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if g.sessionID != "" {
-			// A session named with --session outlives the command: others may use it.
-			_ = s.Detach()
-			return
-		}
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		_ = s.Close(cctx)
-	}()
-	df, err := s.SQL(ctx, query)
-	if err != nil {
-		return err
-	}
-	return printDataFrame(ctx, out, df, format, limit)
-}
-
-// printDataFrame prints a DataFrame as Spark's table, JSON lines, CSV (the first limit
-// rows), or all of it as an Arrow IPC stream.
-func printDataFrame(ctx context.Context, out io.Writer, df *connect.DataFrame, format string, limit int) error {
-	switch format {
-	case "table":
-		table, err := df.Show(ctx, limit)
+// readStatement returns the statement: from the file src ("-" for stdin), else the
+// argument. An empty statement is a usage error.
+func readStatement(stdin io.Reader, src string, args []string) (string, error) {
+	var stmt string
+	switch src {
+	case "":
+		stmt = args[0]
+	case "-":
+		b, err := io.ReadAll(stdin)
 		if err != nil {
-			return err
+			return "", fmt.Errorf("read the statement from standard input: %w", err)
 		}
-		if !strings.HasSuffix(table, "\n") {
-			table += "\n"
-		}
-		_, err = fmt.Fprint(out, table)
-		return err
-	case "arrow":
-		rr, err := df.Collect(ctx)
-		if err != nil {
-			return err
-		}
-		defer rr.Release()
-		var w *ipc.Writer
-		for rr.Next() {
-			if w == nil {
-				w = ipc.NewWriter(out, ipc.WithSchema(rr.Schema()))
-			}
-			if err := w.Write(rr.RecordBatch()); err != nil {
-				return err
-			}
-		}
-		if err := rr.Err(); err != nil {
-			return err
-		}
-		if w == nil {
-			return nil
-		}
-		return w.Close()
-	}
-	rows, err := df.Limit(limit).Rows(ctx)
-	if err != nil {
-		return err
-	}
-	return writeRows(out, rows, format)
-}
-
-func writeRows(out io.Writer, rows []connect.Row, format string) error {
-	switch format {
-	case "json":
-		return rowjson.WriteLines(out, rows)
+		stmt = string(b)
 	default:
-		w := csv.NewWriter(out)
-		if len(rows) > 0 {
-			if err := w.Write(rows[0].Names()); err != nil {
-				return err
-			}
+		b, err := os.ReadFile(src)
+		if err != nil {
+			return "", usageError{fmt.Errorf("-f: %w", err)}
 		}
-		for _, r := range rows {
-			rec := make([]string, r.Len())
-			for i, v := range r.Values() {
-				if v != nil {
-					rec[i] = fmt.Sprint(v)
-				}
-			}
-			if err := w.Write(rec); err != nil {
-				return err
-			}
-		}
-		w.Flush()
-		return w.Error()
+		stmt = string(b)
 	}
+	if strings.TrimSpace(stmt) == "" {
+		where := "the argument"
+		switch src {
+		case "-":
+			where = "standard input"
+		case "":
+		default:
+			where = src
+		}
+		return "", usagef("the statement is empty (read from %s)", where)
+	}
+	return stmt, nil
 }

@@ -32,9 +32,11 @@ events), with a chart of the recent batches. Ends when the query ends or on Ctrl
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkAtLeast("--history", int64(history), 1); err != nil {
+				return err
+			}
 			err := watch(cmd.Context(), g, cmd.OutOrStdout(), args[0], history)
 			if err != nil && !errors.Is(err, context.Canceled) {
-				g.report(err)
 				return err
 			}
 			return nil
