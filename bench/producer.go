@@ -42,6 +42,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sparkwire/sparkwire/docker/stack"
+	"github.com/sparkwire/sparkwire/internal/brokerlist"
 	"github.com/sparkwire/sparkwire/producers"
 )
 
@@ -111,7 +112,10 @@ func run(ctx context.Context, o options) error {
 		}
 		codecs = append(codecs, c)
 	}
-	brokers := splitList(o.brokers)
+	brokers, err := brokerlist.Parse(o.brokers)
+	if err != nil {
+		return fmt.Errorf("-brokers: %w", err)
+	}
 	if len(brokers) == 0 {
 		s, err := stack.Start(ctx, stack.WithDriverMemory("1g"))
 		if s != nil {
@@ -492,14 +496,4 @@ func spread(xs []float64) string {
 		return strconv.FormatFloat(x, 'f', 2, 64)
 	}
 	return f(lo) + "–" + f(hi)
-}
-
-func splitList(s string) []string {
-	var out []string
-	for part := range strings.SplitSeq(s, ",") {
-		if part = strings.TrimSpace(part); part != "" {
-			out = append(out, part)
-		}
-	}
-	return out
 }

@@ -56,7 +56,11 @@ func runDemo(ctx context.Context, g *globals, out io.Writer, o demoOptions) (err
 	say := func(format string, args ...any) { fmt.Fprintf(out, "demo: "+format+"\n", args...) }
 
 	// Endpoints: given, or a stack of our own.
-	connectURL, hostBrokers := g.connectURL, g.brokerList()
+	hostBrokers, err := g.brokerList()
+	if err != nil {
+		return err
+	}
+	connectURL := g.connectURL
 	var sparkBrokers string
 	if connectURL != "" && len(hostBrokers) > 0 {
 		if sparkBrokers, err = g.sparkBrokers(); err != nil {

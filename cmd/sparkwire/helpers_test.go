@@ -163,11 +163,17 @@ func TestSparkBrokers(t *testing.T) {
 
 func TestBrokerList(t *testing.T) {
 	g := globals{brokers: " a:1, ,b:2,"}
-	if got := strings.Join(g.brokerList(), "|"); got != "a:1|b:2" {
-		t.Fatalf("got %q", got)
+	if got, err := g.brokerList(); strings.Join(got, "|") != "a:1|b:2" || err != nil {
+		t.Fatalf("got %q, %v", got, err)
 	}
-	if got := (&globals{}).brokerList(); got != nil {
-		t.Fatalf("empty: %q", got)
+	if got, err := (&globals{}).brokerList(); got != nil || err != nil {
+		t.Fatalf("empty: %q, %v", got, err)
+	}
+	// A malformed item is a usage error naming it (the parser's own cases are tested in
+	// internal/brokerlist).
+	_, err := (&globals{brokers: "a:1,localhost"}).brokerList()
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), `--brokers: invalid Kafka broker list: "localhost": want host:port, the port is missing`) {
+		t.Fatalf("bad item: %v", err)
 	}
 }
 

@@ -109,7 +109,10 @@ func runProduce(ctx context.Context, g *globals, f *produceFlags, out io.Writer)
 	if f.dryRun {
 		return dryRun(stream, f, out)
 	}
-	brokers := g.brokerList()
+	brokers, err := g.brokerList()
+	if err != nil {
+		return err
+	}
 	if len(brokers) == 0 {
 		return usagef("no Kafka brokers given: pass --brokers host:port or set SPARKWIRE_KAFKA_BROKERS (run 'sparkwire up' for a local stack), or use --dry-run")
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sparkwire/sparkwire/connect"
+	"github.com/sparkwire/sparkwire/internal/brokerlist"
 )
 
 // globals are the flags every command shares.
@@ -119,15 +120,13 @@ func (g *globals) dial(ctx context.Context, url string, opts ...connect.Option) 
 	return s, err
 }
 
-// brokerList returns --brokers as a list, blanks dropped.
-func (g *globals) brokerList() []string {
-	var out []string
-	for _, b := range strings.Split(g.brokers, ",") {
-		if b = strings.TrimSpace(b); b != "" {
-			out = append(out, b)
-		}
+// brokerList returns --brokers as a list, blanks dropped; a malformed item is a usage error.
+func (g *globals) brokerList() ([]string, error) {
+	list, err := brokerlist.Parse(g.brokers)
+	if err != nil {
+		return nil, usagef("--brokers: %w", err)
 	}
-	return out
+	return list, nil
 }
 
 // inJobSession runs fn with the CLI's long-lived session (see jobSession) within the
