@@ -156,26 +156,10 @@ func run(ctx context.Context, o options) error {
 	topic := func() (string, error) {
 		seq++
 		t := fmt.Sprintf("bench-producer-%d-%d", os.Getpid(), seq)
-		resp, err := adm.CreateTopic(ctx, int32(o.partitions), 1, nil, t)
-		if err == nil {
-			err = resp.Err
+		if err := producers.CreateTopics(ctx, brokers, []producers.Topic{{Name: t, Partitions: int32(o.partitions), Replication: 1}}); err != nil {
+			return "", err
 		}
-		if err != nil {
-			return "", fmt.Errorf("create topic %s: %w", t, err)
-		}
-		// The broker may answer for the new topic only a moment later: records sent
-		// before then count towards the clients' unknown-topic retry limits (a 10M-record
-		// run on a busy broker once lost records to it), so wait for every partition's
-		// leader.
-		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-			md, err := adm.Metadata(ctx, t)
-			if err == nil && topicReady(md.Topics[t], o.partitions) {
-				return t, nil
-			}
-			if time.Now().After(deadline) {
-				return "", fmt.Errorf("topic %s has no leader for every partition after 30s (metadata error: %v)", t, err)
-			}
-		}
+		return t, nil
 	}
 	drop := func(t string) {
 		if _, err := adm.DeleteTopics(ctx, t); err != nil {
@@ -266,20 +250,6 @@ func run(ctx context.Context, o options) error {
 	}
 	report(results, codecs)
 	return nil
-}
-
-// topicReady reports whether the topic's metadata shows all its partitions, each with a
-// leader.
-func topicReady(t kadm.TopicDetail, partitions int) bool {
-	if t.Err != nil || len(t.Partitions) != partitions {
-		return false
-	}
-	for _, p := range t.Partitions {
-		if p.Err != nil || p.Leader < 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // runSparkwire sends count clickstream events (JSON) with the producers package and
