@@ -117,6 +117,9 @@ func run(ctx context.Context, o options) error {
 		return fmt.Errorf("-brokers: %w", err)
 	}
 	if len(brokers) == 0 {
+		if err := stack.BuildImages(ctx); err != nil {
+			return fmt.Errorf("images: %w", err)
+		}
 		s, err := stack.Start(ctx, stack.WithDriverMemory("1g"))
 		if s != nil {
 			defer func() { _ = s.Terminate(context.Background()) }()

@@ -70,7 +70,7 @@ func TestRemoveOrphans(t *testing.T) {
 	}
 	start := func(owner string) *testcontainers.DockerContainer {
 		t.Helper()
-		c, err := testcontainers.Run(ctx, SparkImage,
+		c, err := testcontainers.Run(ctx, Image("spark"),
 			testcontainers.WithEntrypoint("sleep"), testcontainers.WithCmd("300"),
 			testcontainers.WithLabels(map[string]string{ownerLabel: owner}),
 			testcontainers.WithLogger(tclog.TestLogger(t)))
