@@ -67,8 +67,12 @@ func runDemo(ctx context.Context, g *globals, out io.Writer, o demoOptions) (err
 			return err
 		}
 	} else {
+		g.routeDockerLogs()
+		if err := g.buildImages(ctx); err != nil {
+			return err
+		}
 		say("starting the local stack (Kafka + Spark Connect in Docker)...")
-		st, serr := stack.Start(ctx, stack.WithLogger(quietLogger{}))
+		st, serr := stack.Start(ctx, stack.WithLogger(g.stackLogger()))
 		if st != nil && !o.keep {
 			defer func() { _ = st.Terminate(context.WithoutCancel(ctx)) }()
 		}
@@ -89,8 +93,3 @@ func runDemo(ctx context.Context, g *globals, out io.Writer, o demoOptions) (err
 	})
 	return err
 }
-
-// quietLogger drops testcontainers' progress messages.
-type quietLogger struct{}
-
-func (quietLogger) Printf(string, ...any) {}

@@ -11,7 +11,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	tclog "github.com/testcontainers/testcontainers-go/log"
+
 	"github.com/sparkwire/sparkwire/connect"
+	"github.com/sparkwire/sparkwire/docker/stack"
 	"github.com/sparkwire/sparkwire/internal/brokerlist"
 )
 
@@ -36,11 +39,21 @@ type globals struct {
 type deps struct {
 	// connectDial opens a Spark Connect session, as connect.Dial does.
 	connectDial func(ctx context.Context, url string, opts ...connect.Option) (*connect.Session, error)
+	// stackRemove and stackRemoveAll remove Docker stacks, as stack.Remove and
+	// stack.RemoveAll do (those when nil); see stack.go.
+	stackRemove    func(ctx context.Context, id string) (int, error)
+	stackRemoveAll func(ctx context.Context) error
+	// setDockerLogger sets testcontainers-go's process-wide logger (its "Connected to
+	// docker" banner goes there); nil leaves it alone.
+	setDockerLogger func(stack.Logger)
 }
 
 // defaultDeps are the real dependencies.
 func defaultDeps() deps {
-	return deps{connectDial: connect.Dial}
+	return deps{
+		connectDial:     connect.Dial,
+		setDockerLogger: func(l stack.Logger) { tclog.SetDefault(l) },
+	}
 }
 
 func newRootCommand(d deps) *cobra.Command {
