@@ -30,7 +30,8 @@ func (g *globals) buildImages(ctx context.Context) error {
 // terminal the current step is one line redrawn in place every second, with the step's last
 // detail ("build step 5/13: COPY ...", "files downloaded: 150") and its elapsed time, and each
 // finished step stays as a line with its duration; elsewhere each step is a line when it
-// starts. Lines that are not steps (images up to date, the details) show only under -v.
+// starts. Lines that are not steps (images up to date, the details) show only under -v,
+// except the Docker engine's, which come only when it is being installed or started.
 // Safe for concurrent use.
 type buildDisplay struct {
 	w       io.Writer
@@ -72,7 +73,8 @@ func (d *buildDisplay) report(p stack.BuildProgress) {
 		if d.verbose && !d.tty {
 			d.println("    " + p.Line)
 		}
-	case d.verbose:
+	case d.verbose || strings.HasPrefix(p.Line, "engine: "):
+		// The engine's lines come only when it had to be installed or started.
 		d.println(p.Line)
 	}
 	d.draw(now)

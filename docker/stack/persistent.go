@@ -69,7 +69,7 @@ func Remove(ctx context.Context, id string, opts ...Option) (int, error) {
 		return 0, err
 	}
 	defer cli.Close()
-	return removeLabeled(ctx, cli, client.Filters{}.Add("label", stackLabel+"="+id), client.Filters{}.Add("name", id).Add("label", stackLabel))
+	return removeLabeled(ctx, cli, client.Filters{}.Add("label", stackLabel+"="+id), client.Filters{}.Add("name", id).Add("label", stackLabel), id)
 }
 
 // RemoveAll removes the containers and network of every persistent stack (every stack that
@@ -81,12 +81,13 @@ func RemoveAll(ctx context.Context, opts ...Option) error {
 	}
 	defer cli.Close()
 	filter := client.Filters{}.Add("label", persistentLabel+"=true")
-	_, err = removeLabeled(ctx, cli, filter, filter)
+	_, err = removeLabeled(ctx, cli, filter, filter, "")
 	return err
 }
 
-// removeLabeled removes the containers and the networks that match the filters.
-func removeLabeled(ctx context.Context, cli client.APIClient, containers, networks client.Filters) (int, error) {
+// removeLabeled removes the containers and the networks that match the filters, and of the
+// networks only the one named name when name is not "" (Docker matches names partially).
+func removeLabeled(ctx context.Context, cli client.APIClient, containers, networks client.Filters, name string) (int, error) {
 	cs, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: containers})
 	if err != nil {
 		return 0, fmt.Errorf("list containers: %w", err)
@@ -105,6 +106,9 @@ func removeLabeled(ctx context.Context, cli client.APIClient, containers, networ
 		return removed, errors.Join(append(errs, fmt.Errorf("list networks: %w", err))...)
 	}
 	for _, n := range ns.Items {
+		if name != "" && n.Name != name {
+			continue
+		}
 		if _, err := cli.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{}); err != nil {
 			errs = append(errs, fmt.Errorf("remove network %s: %w", n.Name, err))
 		}
