@@ -134,6 +134,10 @@ func TestSparkBrokers(t *testing.T) {
 		{"local stack, other brokers", &st, globals{brokers: "elsewhere:9092"}, "elsewhere:9092"},
 		{"other server", &st, globals{connectURL: "sc://spark.example:15002", brokers: "b:2"}, "b:2"},
 		{"other server, no brokers", &st, globals{connectURL: "sc://spark.example:15002"}, ""},
+		{"lists as the parser reads them", &st, globals{brokers: " localhost:9092 ,"}, "kafka:19092"},
+		{"spark list trimmed", nil, globals{sparkKafka: " k:1, ,k:2 "}, "k:1,k:2"},
+		{"bad spark broker", nil, globals{sparkKafka: "k"}, ""},
+		{"bad broker", &st, globals{brokers: "b:99999"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := filepath.Join(c.cacheDir, "sparkwire", "stack.json")
