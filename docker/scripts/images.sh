@@ -153,7 +153,7 @@ done < <(grep -E '^[A-Z0-9_]+_IMAGE=' "$images_env")
 
 started=$SECONDS
 i=0
-for step in "${plan[@]}"; do
+for step in ${plan[@]+"${plan[@]}"}; do
   i=$((i + 1))
   read -r kind name img <<<"$step"
   case $kind in
