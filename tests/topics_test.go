@@ -96,10 +96,14 @@ func TestCreateTopics(t *testing.T) {
 		t.Errorf("%s has %d partitions after a second CreateTopics, want 2", b, n)
 	}
 
-	// The single broker cannot hold three replicas.
+	// More replicas than brokers: the broker refuses the topic.
+	brokers, err := adm.ListBrokers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := fmt.Sprintf("oneway-topics-c-%d", suffix)
-	err = producers.CreateTopics(ctx, env.Brokers(), []producers.Topic{{Name: c, Replication: 3}})
+	err = producers.CreateTopics(ctx, env.Brokers(), []producers.Topic{{Name: c, Replication: int16(len(brokers) + 1)}})
 	if !errors.Is(err, producers.ErrCreateTopic) {
-		t.Errorf("replication 3 on one broker: %v; want ErrCreateTopic", err)
+		t.Errorf("replication %d on %d brokers: %v; want ErrCreateTopic", len(brokers)+1, len(brokers), err)
 	}
 }
