@@ -74,20 +74,20 @@ type Stack struct {
 	terminated bool
 }
 
-// Start creates a Docker network and starts
-// Kafka (network alias "kafka") and the Spark Connect server (alias "spark") on it, in
-// parallel. It returns when Kafka answers a metadata request from the host, advertising the
-// address [Stack.Brokers] returns, and Spark Connect answers a gRPC request from the host.
-// With [WithStandaloneCluster] it first starts the standalone master, then the workers beside
-// the Connect server, and also waits until the master counts every worker alive.
-// Published ports are bound to the loopback interface when the Docker host is local.
+// Start creates a Docker network and starts Kafka (network alias "kafka") and the Spark
+// Connect server (alias "spark") on it, in parallel. It returns when Kafka answers a metadata
+// request from the host, advertising the address [Stack.Brokers] returns, and Spark Connect
+// answers a gRPC request from the host. With [WithStandaloneCluster] it first starts the
+// standalone master, then the workers beside the Connect server, and also waits until the
+// master counts every worker alive. Published ports are bound to the loopback interface when
+// the Docker host is local.
 //
 // Start builds no images: when one it needs is missing, it returns a [*MissingImagesError]
 // (wrapping [ErrImagesMissing]) that names the command to build them; call [BuildImages]
-// first to build what is missing or stale. It gives up when ctx ends, and waits at most
-// three minutes for either service. When it
-// fails after creating anything, it returns the Stack along with the error: call
-// [Stack.Logs] for diagnosis and [Stack.Terminate] to remove what was created.
+// first to build what is missing or stale. It gives up when ctx ends, and waits at most three
+// minutes for either service. When it fails after creating anything, it returns the Stack
+// along with the error: call [Stack.Logs] for diagnosis and [Stack.Terminate] to remove what
+// was created.
 func Start(ctx context.Context, opts ...Option) (*Stack, error) {
 	cfg := newConfig(opts)
 	applyEnvDefaults()
