@@ -186,9 +186,9 @@ func TestProgressParser(t *testing.T) {
 // docker build steps with their totals; nothing to do the second time; a pom pinning
 // another release than images.env is refused.
 func TestImagesScriptProgress(t *testing.T) {
-	for _, tool := range []string{"bash", "sha256sum", "flock", "find", "sed"} {
+	for _, tool := range []string{"bash", "sha256sum", "find", "sed", "sort", "tee"} { // what images.sh needs
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed", tool)
+			t.Fatalf("%s not installed: images.sh needs it", tool)
 		}
 	}
 	repo, err := findRepoRoot(".")
