@@ -47,6 +47,9 @@ type buildDisplay struct {
 	drawn     int    // length of the line on the terminal, 0 for none
 }
 
+// buildLineWidth is the longest line the display redraws in place.
+const buildLineWidth = 79
+
 func newBuildDisplay(w io.Writer, tty, verbose bool) *buildDisplay {
 	return &buildDisplay{w: w, tty: tty, verbose: verbose, now: time.Now}
 }
@@ -141,7 +144,13 @@ func (d *buildDisplay) draw(now time.Time) {
 	if d.detail != "" {
 		line += ": " + d.detail
 	}
-	line += "  " + round(now.Sub(d.stepStart)).String()
+	// One line of an 80-column terminal: a longer one would wrap, and \r would redraw only
+	// its last part.
+	elapsed := "  " + round(now.Sub(d.stepStart)).String()
+	if room := buildLineWidth - len(elapsed); len(line) > room {
+		line = line[:room-3] + "..."
+	}
+	line += elapsed
 	fmt.Fprintf(d.w, "\r%-*s", max(len(line), d.drawn), line)
 	d.drawn = max(len(line), d.drawn)
 }
@@ -159,10 +168,13 @@ func (d *buildDisplay) println(s string) {
 	fmt.Fprintln(d.w, s)
 }
 
-// trimLog drops the "(log: ...)" note of a step line.
+// trimLog drops the "(log: ...)" note and the base image of a step line, to leave room for
+// the step's details.
 func trimLog(line string) string {
-	if i := strings.Index(line, " (log: "); i >= 0 {
-		return line[:i]
+	for _, sep := range []string{" (log: ", " from "} {
+		if i := strings.Index(line, sep); i >= 0 {
+			line = line[:i]
+		}
 	}
 	return line
 }

@@ -2,7 +2,7 @@
 // server and Kafka. Its commands:
 //
 //   - up, down: start the local Kafka and Spark Connect stack in Docker (and record it, so
-//     that the other commands find it), and remove it;
+//     that the other commands find it), and remove it; images: build its images;
 //   - produce: send a generated event stream (clickstream, iot or payments) to a topic;
 //   - jobs list, submit: list the named jobs, and submit one (streaming, or a batch job);
 //   - status, watch, results, stop: show a job's queries and their progress, follow them

@@ -173,6 +173,29 @@ prints its endpoints.`,
 	}
 }
 
+func newImagesCommand(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "images",
+		Short: "Build the stack's Docker images when they are missing or stale, showing progress",
+		Long: `Builds the Docker images of the local stack (names in docker/stack/images.env) with
+docker/scripts/images.sh of the sparkwire checkout around the working directory, when they are
+missing or were built from other files; 'up' and 'demo' do the same before they start a stack.
+The first build takes minutes: its steps and their elapsed time are shown as it goes (-v shows
+every line of the script). When every image is up to date it prints nothing.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, cancel := context.WithTimeout(cmd.Context(), g.timeout)
+			defer cancel()
+			g.routeDockerLogs()
+			err := g.buildImages(ctx)
+			if err != nil {
+				g.report(err)
+			}
+			return err
+		},
+	}
+}
+
 func printState(cmd *cobra.Command, st *stackState) {
 	fmt.Fprintf(cmd.OutOrStdout(), "Spark Connect  %s\nKafka          %s (from Spark: %s)\nSpark UI       %s\n",
 		st.ConnectURL, strings.Join(st.Brokers, ","), st.SparkBrokers, st.SparkUI)
