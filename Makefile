@@ -1,6 +1,8 @@
 # sparkwire developer tasks. The README's two commands are `make demo` and `make test`.
 
-SPARK_VERSION    ?= 4.1.2
+# The Spark release of the protocol bindings: the one the Spark image carries (its tag in
+# docker/stack/images.env, where the images are named).
+SPARK_VERSION    ?= $(shell sed -n 's/^SPARK_IMAGE=.*://p' docker/stack/images.env)
 PROTOC_VERSION   ?= 4.33.5
 PROTO_PKG        := github.com/sparkwire/sparkwire/connect/internal/sparkpb
 PROTO_OUT        := connect/internal/sparkpb

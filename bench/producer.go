@@ -42,6 +42,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sparkwire/sparkwire/docker/stack"
+	"github.com/sparkwire/sparkwire/internal/brokerlist"
 	"github.com/sparkwire/sparkwire/producers"
 )
 
@@ -111,8 +112,14 @@ func run(ctx context.Context, o options) error {
 		}
 		codecs = append(codecs, c)
 	}
-	brokers := splitList(o.brokers)
+	brokers, err := brokerlist.Parse(o.brokers)
+	if err != nil {
+		return fmt.Errorf("-brokers: %w", err)
+	}
 	if len(brokers) == 0 {
+		if err := stack.BuildImages(ctx); err != nil {
+			return fmt.Errorf("images: %w", err)
+		}
 		s, err := stack.Start(ctx, stack.WithDriverMemory("1g"))
 		if s != nil {
 			defer func() { _ = s.Terminate(context.Background()) }()
@@ -152,26 +159,10 @@ func run(ctx context.Context, o options) error {
 	topic := func() (string, error) {
 		seq++
 		t := fmt.Sprintf("bench-producer-%d-%d", os.Getpid(), seq)
-		resp, err := adm.CreateTopic(ctx, int32(o.partitions), 1, nil, t)
-		if err == nil {
-			err = resp.Err
+		if err := producers.CreateTopics(ctx, brokers, []producers.Topic{{Name: t, Partitions: int32(o.partitions), Replication: 1}}); err != nil {
+			return "", err
 		}
-		if err != nil {
-			return "", fmt.Errorf("create topic %s: %w", t, err)
-		}
-		// The broker may answer for the new topic only a moment later: records sent
-		// before then count towards the clients' unknown-topic retry limits (a 10M-record
-		// run on a busy broker once lost records to it), so wait for every partition's
-		// leader.
-		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-			md, err := adm.Metadata(ctx, t)
-			if err == nil && topicReady(md.Topics[t], o.partitions) {
-				return t, nil
-			}
-			if time.Now().After(deadline) {
-				return "", fmt.Errorf("topic %s has no leader for every partition after 30s (metadata error: %v)", t, err)
-			}
-		}
+		return t, nil
 	}
 	drop := func(t string) {
 		if _, err := adm.DeleteTopics(ctx, t); err != nil {
@@ -262,20 +253,6 @@ func run(ctx context.Context, o options) error {
 	}
 	report(results, codecs)
 	return nil
-}
-
-// topicReady reports whether the topic's metadata shows all its partitions, each with a
-// leader.
-func topicReady(t kadm.TopicDetail, partitions int) bool {
-	if t.Err != nil || len(t.Partitions) != partitions {
-		return false
-	}
-	for _, p := range t.Partitions {
-		if p.Err != nil || p.Leader < 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // runSparkwire sends count clickstream events (JSON) with the producers package and
@@ -492,14 +469,4 @@ func spread(xs []float64) string {
 		return strconv.FormatFloat(x, 'f', 2, 64)
 	}
 	return f(lo) + "–" + f(hi)
-}
-
-func splitList(s string) []string {
-	var out []string
-	for part := range strings.SplitSeq(s, ",") {
-		if part = strings.TrimSpace(part); part != "" {
-			out = append(out, part)
-		}
-	}
-	return out
 }

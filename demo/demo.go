@@ -126,8 +126,12 @@ func Run(ctx context.Context, s *connect.Session, c Config) (res *Result, err er
 	defer kcl.Close()
 	adm := kadm.NewClient(kcl)
 	topics := []string{input, cfg.OutputTopic, cfg.QuarantineTopic}
-	if _, err := adm.CreateTopics(ctx, 3, 1, nil, topics...); err != nil {
-		return nil, fmt.Errorf("create topics: %w", err)
+	specs := make([]producers.Topic, len(topics))
+	for i, name := range topics {
+		specs[i] = producers.Topic{Name: name, Partitions: 3, Replication: 1}
+	}
+	if err := producers.CreateTopics(ctx, c.Brokers, specs); err != nil {
+		return nil, err
 	}
 	if !c.Keep {
 		defer func() { _, _ = adm.DeleteTopics(context.WithoutCancel(ctx), topics...) }()

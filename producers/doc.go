@@ -30,6 +30,14 @@
 // manifest counts them per key, per partition (with first and last offsets) and per
 // event-time window, along with malformed and late records and every failure.
 //
+// # Topics
+//
+// [CreateTopics] is the one way the project creates topics (the producer's [WithCreateTopic],
+// the demo, the benchmark and the end-to-end tests use it): partitions, replication and
+// configs, then a wait until every partition has a leader, so that the first records do not
+// meet a topic the broker does not serve yet. It fails with [ErrCreateTopic] when the context
+// ends first.
+//
 // # Adding a domain
 //
 // A domain is one small type in one file: a schema and a Next method that appends one

@@ -133,6 +133,20 @@ func ExampleNewProducer() {
 	}
 }
 
+// Create the topics of a job, with a retention setting on the output, and wait until every
+// partition has a leader. It needs a Kafka broker, so it is compiled but not run by go test.
+func ExampleCreateTopics() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := producers.CreateTopics(ctx, []string{"localhost:9092"}, []producers.Topic{
+		{Name: "clicks", Partitions: 3},
+		{Name: "pageviews", Partitions: 3, Configs: map[string]string{"retention.ms": "3600000"}},
+	})
+	if err != nil {
+		log.Fatal(err) // wraps producers.ErrCreateTopic, and ctx's error on timeout
+	}
+}
+
 // Rates: how many events are due after a given time.
 func ExampleRamp() {
 	r := producers.Ramp(0, 1000, 10*time.Second)

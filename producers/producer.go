@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -175,8 +174,9 @@ func WithCompression(comp Compression) Option {
 }
 
 // WithCreateTopic makes Run create the topic before producing, with the given number of
-// partitions and replication factor (-1 for either means the broker's default). A topic
-// that already exists is used as it is.
+// partitions and replication factor (-1 for either means the broker's default), and wait
+// until every partition has a leader, as [CreateTopics] does: at most 30 s, or until the
+// context of Run ends. A topic that already exists is used as it is.
 func WithCreateTopic(partitions int32, replication int16) Option {
 	return optionFunc(func(c *config) { c.createTopic, c.partitions, c.replication = true, partitions, replication })
 }
@@ -503,31 +503,8 @@ func (p *Producer) createTopic(ctx context.Context) error {
 	if p.client == nil {
 		return nil
 	}
-	cctx, cancel := context.WithTimeout(ctx, p.cfg.connectTimeout)
-	defer cancel()
-	adm := kadm.NewClient(p.client)
-	resp, err := adm.CreateTopic(cctx, p.cfg.partitions, p.cfg.replication, nil, p.topic)
-	if err == nil {
-		err = resp.Err
-	}
-	if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
-		return fmt.Errorf("%w %s (%d partitions, replication %d): %w", ErrCreateTopic, p.topic, p.cfg.partitions, p.cfg.replication, err)
-	}
-	// Wait until the client's metadata knows the topic, so that the first records do not
-	// count towards the unknown-topic retry limit.
-	for i := 0; i < 50 && cctx.Err() == nil; i++ {
-		md, err := adm.Metadata(cctx, p.topic)
-		if err == nil {
-			if t, ok := md.Topics[p.topic]; ok && t.Err == nil && len(t.Partitions) > 0 {
-				return nil
-			}
-		}
-		select {
-		case <-cctx.Done():
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-	return nil
+	topic := Topic{Name: p.topic, Partitions: p.cfg.partitions, Replication: p.cfg.replication}
+	return createTopics(ctx, kadm.NewClient(p.client), []Topic{topic})
 }
 
 func (p *Producer) produce(ctx context.Context, s *Stream) (*Manifest, error) {

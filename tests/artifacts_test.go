@@ -35,7 +35,7 @@ func artName(what string) string {
 func sparkClassPath(t *testing.T) string {
 	t.Helper()
 	if dir, err := filepath.Abs("../docker/spark/target/jars"); err == nil {
-		if _, err := os.Stat(filepath.Join(dir, "spark-sql-api_2.13-"+stack.SparkVersion+".jar")); err == nil {
+		if _, err := os.Stat(filepath.Join(dir, "spark-sql-api_2.13-"+stack.Version("spark")+".jar")); err == nil {
 			return filepath.Join(dir, "*")
 		}
 	}
@@ -46,7 +46,7 @@ func sparkClassPath(t *testing.T) string {
 	repo := filepath.Join(home, ".m2", "repository")
 	var jars []string
 	for _, m := range []string{"spark-sql", "spark-sql-api", "spark-catalyst", "spark-core", "spark-common-utils"} {
-		p := filepath.Join(repo, "org/apache/spark", m+"_2.13", stack.SparkVersion, m+"_2.13-"+stack.SparkVersion+".jar")
+		p := filepath.Join(repo, "org/apache/spark", m+"_2.13", stack.Version("spark"), m+"_2.13-"+stack.Version("spark")+".jar")
 		if _, err := os.Stat(p); err != nil {
 			t.Fatalf("no Spark jars to compile against: neither docker/spark/target/jars (run docker/scripts/images.sh) nor %s", p)
 		}

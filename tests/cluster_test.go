@@ -24,7 +24,7 @@ import (
 // JVMs) must then be up within 4 minutes on a loaded two-core machine: Start gets a
 // context of exactly that. The rest (executors registering, the two jobs) has 3 minutes.
 func TestStandaloneCluster(t *testing.T) {
-	if err := stack.EnsureImages(testCtx(t, 20*time.Minute), stack.WithLogger(testLogger{t})); err != nil {
+	if err := stack.BuildImages(testCtx(t, 20*time.Minute), stack.WithLogger(testLogger{t})); err != nil {
 		t.Fatalf("images: %v", err)
 	}
 	const startBound = 4 * time.Minute

@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sparkwire/sparkwire/connect"
+	"github.com/sparkwire/sparkwire/producers"
 )
 
 // testCtx returns a context that ends with the test or after d.
@@ -71,11 +72,10 @@ func kafkaClient(t *testing.T, opts ...kgo.Opt) *kgo.Client {
 func newTopic(t *testing.T, ctx context.Context, partitions int32) string {
 	t.Helper()
 	name := fmt.Sprintf("%s-%d", strings.NewReplacer("/", "-", "_", "-").Replace(strings.ToLower(t.Name())), time.Now().UnixNano())
-	adm := kadm.NewClient(kafkaClient(t))
-	resp, err := adm.CreateTopic(ctx, partitions, 1, nil, name)
-	if err != nil || resp.Err != nil {
-		t.Fatalf("create topic %s: %v %v", name, err, resp.Err)
+	if err := producers.CreateTopics(ctx, env.Brokers(), []producers.Topic{{Name: name, Partitions: partitions, Replication: 1}}); err != nil {
+		t.Fatal(err)
 	}
+	adm := kadm.NewClient(kafkaClient(t))
 	t.Cleanup(func() {
 		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()

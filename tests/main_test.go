@@ -1,6 +1,6 @@
 // Package tests holds sparkwire's end-to-end tests. They run against real Kafka and Spark
 // Connect containers that TestMain starts once with testcontainers-go (building the images
-// when they are missing), or against an existing cluster named by SPARKWIRE_CONNECT_URL and
+// first when they are missing or stale, with stack.BuildImages), or against an existing cluster named by SPARKWIRE_CONNECT_URL and
 // SPARKWIRE_KAFKA_BROKERS. Nothing is mocked, and nothing skips: a missing dependency fails.
 package tests
 
@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -42,7 +43,17 @@ func run(m *testing.M) int {
 		} else if n > 0 {
 			fmt.Fprintf(os.Stderr, "e2e: removed %d containers of earlier interrupted test runs\n", n)
 		}
+		// Building the images is the caller's choice, not a side effect of Start: the suite
+		// builds what is missing or stale (in seconds when nothing is), then starts.
 		start := time.Now()
+		if err := stack.BuildImages(ctx, stack.WithLogger(stderrLogger{})); err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: images: %v\n", err)
+			return 1
+		}
+		if took := time.Since(start); took > 10*time.Second {
+			fmt.Fprintf(os.Stderr, "e2e: images built in %s\n", took.Round(time.Second))
+		}
+		start = time.Now()
 		// The server ends every response stream after 5 s instead of 2 minutes, so that the
 		// long results and listener streams of the suite exercise reattachment for real.
 		// The suite caches tables, uploads large local relations and reads millions of rows
@@ -74,4 +85,12 @@ func run(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "e2e: terminate stack: %v\n", err)
 	}
 	return code
+}
+
+// stderrLogger prints the stack's progress messages (image builds, testcontainers-go's
+// container lifecycle) on standard error, prefixed like the suite's own lines.
+type stderrLogger struct{}
+
+func (stderrLogger) Printf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "e2e: "+strings.TrimSuffix(format, "\n")+"\n", args...)
 }

@@ -10,12 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sparkwire/sparkwire/connect"
 	"github.com/sparkwire/sparkwire/docker/stack"
 	"github.com/sparkwire/sparkwire/jobs"
+	"github.com/sparkwire/sparkwire/producers"
 )
 
 // supervisedEvents is how many events the supervised query reads: supervisedBefore before
@@ -58,8 +58,8 @@ func TestSupervisorSurvivesServerRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	if resp, err := kadm.NewClient(cl).CreateTopic(ctx, 3, 1, nil, topic); err != nil || resp.Err != nil {
-		t.Fatalf("create topic: %v %v", err, resp.Err)
+	if err := producers.CreateTopics(ctx, st.Brokers(), []producers.Topic{{Name: topic, Partitions: 3, Replication: 1}}); err != nil {
+		t.Fatal(err)
 	}
 	produce := func(from, to int) {
 		t.Helper()

@@ -55,15 +55,23 @@ func runDemo(ctx context.Context, g *globals, out io.Writer, o demoOptions) (err
 	say := func(format string, args ...any) { fmt.Fprintf(out, "demo: "+format+"\n", args...) }
 
 	// Endpoints: given, or a stack of our own.
-	connectURL, hostBrokers := g.connectURL, g.brokerList()
+	hostBrokers, err := g.brokerList()
+	if err != nil {
+		return err
+	}
+	connectURL := g.connectURL
 	var sparkBrokers string
 	if connectURL != "" && len(hostBrokers) > 0 {
 		if sparkBrokers, err = g.sparkBrokers(); err != nil {
 			return err
 		}
 	} else {
+		g.routeDockerLogs()
+		if err := g.buildImages(ctx); err != nil {
+			return err
+		}
 		say("starting the local stack (Kafka + Spark Connect in Docker)...")
-		st, serr := stack.Start(ctx, stack.WithLogger(quietLogger{}))
+		st, serr := stack.Start(ctx, stack.WithLogger(g.stackLogger()))
 		if st != nil && !o.keep {
 			defer func() { _ = st.Terminate(context.WithoutCancel(ctx)) }()
 		}
@@ -84,8 +92,3 @@ func runDemo(ctx context.Context, g *globals, out io.Writer, o demoOptions) (err
 	})
 	return err
 }
-
-// quietLogger drops testcontainers' progress messages.
-type quietLogger struct{}
-
-func (quietLogger) Printf(string, ...any) {}

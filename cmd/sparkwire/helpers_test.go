@@ -134,6 +134,10 @@ func TestSparkBrokers(t *testing.T) {
 		{"local stack, other brokers", &st, globals{brokers: "elsewhere:9092"}, "elsewhere:9092"},
 		{"other server", &st, globals{connectURL: "sc://spark.example:15002", brokers: "b:2"}, "b:2"},
 		{"other server, no brokers", &st, globals{connectURL: "sc://spark.example:15002"}, ""},
+		{"lists as the parser reads them", &st, globals{brokers: " localhost:9092 ,"}, "kafka:19092"},
+		{"spark list trimmed", nil, globals{sparkKafka: " k:1, ,k:2 "}, "k:1,k:2"},
+		{"bad spark broker", nil, globals{sparkKafka: "k"}, ""},
+		{"bad broker", &st, globals{brokers: "b:99999"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := filepath.Join(c.cacheDir, "sparkwire", "stack.json")
@@ -163,11 +167,17 @@ func TestSparkBrokers(t *testing.T) {
 
 func TestBrokerList(t *testing.T) {
 	g := globals{brokers: " a:1, ,b:2,"}
-	if got := strings.Join(g.brokerList(), "|"); got != "a:1|b:2" {
-		t.Fatalf("got %q", got)
+	if got, err := g.brokerList(); strings.Join(got, "|") != "a:1|b:2" || err != nil {
+		t.Fatalf("got %q, %v", got, err)
 	}
-	if got := (&globals{}).brokerList(); got != nil {
-		t.Fatalf("empty: %q", got)
+	if got, err := (&globals{}).brokerList(); got != nil || err != nil {
+		t.Fatalf("empty: %q, %v", got, err)
+	}
+	// A malformed item is a usage error naming it (the parser's own cases are tested in
+	// internal/brokerlist).
+	_, err := (&globals{brokers: "a:1,localhost"}).brokerList()
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), `--brokers: invalid Kafka broker list: "localhost": want host:port, the port is missing`) {
+		t.Fatalf("bad item: %v", err)
 	}
 }
 

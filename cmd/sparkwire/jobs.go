@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/sparkwire/sparkwire/connect"
+	"github.com/sparkwire/sparkwire/internal/brokerlist"
 	"github.com/sparkwire/sparkwire/jobs"
 )
 
@@ -41,16 +42,26 @@ func newJobsCommand(g *globals) *cobra.Command {
 // sparkBrokers returns Kafka's address as the Spark server sees it.
 func (g *globals) sparkBrokers() (string, error) {
 	if g.sparkKafka != "" {
-		return g.sparkKafka, nil
+		list, err := brokerlist.Parse(g.sparkKafka)
+		if err != nil {
+			return "", usagef("--spark-brokers: %w", err)
+		}
+		if len(list) > 0 {
+			return strings.Join(list, ","), nil
+		}
+	}
+	brokers, err := g.brokerList()
+	if err != nil {
+		return "", err
 	}
 	st, err := loadState()
 	local := err == nil && (g.connectURL == "" || g.connectURL == st.ConnectURL)
 	switch {
-	case local && (g.brokers == "" || g.brokers == strings.Join(st.Brokers, ",")):
+	case local && (len(brokers) == 0 || slices.Equal(brokers, st.Brokers)):
 		// The local stack: Spark reaches Kafka by its name on the stack's network.
 		return st.SparkBrokers, nil
-	case g.brokers != "":
-		return g.brokers, nil
+	case len(brokers) > 0:
+		return strings.Join(brokers, ","), nil
 	}
 	return "", usagef("no Kafka brokers given: pass --brokers (or --spark-brokers if Spark reaches Kafka at another address), or run 'sparkwire up' first")
 }

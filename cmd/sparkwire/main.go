@@ -2,7 +2,7 @@
 // server and Kafka. Its commands:
 //
 //   - up, down: start the local Kafka and Spark Connect stack in Docker (and record it, so
-//     that the other commands find it), and remove it;
+//     that the other commands find it), and remove it; images: build its images;
 //   - produce: send a generated event stream (clickstream, iot or payments) to a topic;
 //   - jobs list, submit, run: list the named jobs, submit one (streaming, or a batch job),
 //     or run a streaming job in the foreground, restarted when it fails;

@@ -105,7 +105,10 @@ func runProduce(ctx context.Context, g *globals, f *produceFlags, out io.Writer)
 	if f.dryRun {
 		return dryRun(stream, f, out)
 	}
-	brokers := g.hostBrokers()
+	brokers, err := g.hostBrokers()
+	if err != nil {
+		return err
+	}
 	if len(brokers) == 0 {
 		return usagef("no Kafka brokers given: pass --brokers host:port, set SPARKWIRE_KAFKA_BROKERS, or run 'sparkwire up' first (or use --dry-run)")
 	}

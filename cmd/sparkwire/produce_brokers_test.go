@@ -30,15 +30,15 @@ func TestProduceBrokersFromState(t *testing.T) {
 	c := newTestCLI(t)
 	writeState(t, c, stackState{ConnectURL: "sc://localhost:15002", Brokers: []string{"localhost:1"}, SparkBrokers: "kafka:19092"})
 	g := &globals{}
-	if got := strings.Join(g.hostBrokers(), ","); got != "localhost:1" {
+	if got, _ := g.hostBrokers(); strings.Join(got, ",") != "localhost:1" {
 		t.Errorf("from the state: %q", got)
 	}
 	g = &globals{brokers: "elsewhere:9092"}
-	if got := strings.Join(g.hostBrokers(), ","); got != "elsewhere:9092" {
+	if got, _ := g.hostBrokers(); strings.Join(got, ",") != "elsewhere:9092" {
 		t.Errorf("flag: %q", got)
 	}
 	g = &globals{connectURL: "sc://spark.example:15002"}
-	if got := g.hostBrokers(); got != nil {
+	if got, err := g.hostBrokers(); got != nil || err != nil {
 		t.Errorf("another server: %q", got)
 	}
 	// Through the command: with the recorded stack, produce no longer says no brokers.

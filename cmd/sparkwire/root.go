@@ -5,12 +5,15 @@ import (
 	"errors"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	tclog "github.com/testcontainers/testcontainers-go/log"
+
 	"github.com/sparkwire/sparkwire/connect"
+	"github.com/sparkwire/sparkwire/docker/stack"
+	"github.com/sparkwire/sparkwire/internal/brokerlist"
 )
 
 // globals are the flags every command shares.
@@ -34,11 +37,21 @@ type globals struct {
 type deps struct {
 	// connectDial opens a Spark Connect session, as connect.Dial does.
 	connectDial func(ctx context.Context, url string, opts ...connect.Option) (*connect.Session, error)
+	// stackRemove and stackRemoveAll remove Docker stacks, as stack.Remove and
+	// stack.RemoveAll do (those when nil); see stack.go.
+	stackRemove    func(ctx context.Context, id string) (int, error)
+	stackRemoveAll func(ctx context.Context) error
+	// setDockerLogger sets testcontainers-go's process-wide logger (its "Connected to
+	// docker" banner goes there); nil leaves it alone.
+	setDockerLogger func(stack.Logger)
 }
 
 // defaultDeps are the real dependencies.
 func defaultDeps() deps {
-	return deps{connectDial: connect.Dial}
+	return deps{
+		connectDial:     connect.Dial,
+		setDockerLogger: func(l stack.Logger) { tclog.SetDefault(l) },
+	}
 }
 
 func newRootCommand(d deps) *cobra.Command {
@@ -69,7 +82,7 @@ func newRootCommand(d deps) *cobra.Command {
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
 		return checkDurations(durationFlag{"--timeout", g.timeout, true})
 	}
-	root.AddCommand(newSQLCommand(g), newUpCommand(g), newDownCommand(g), newProduceCommand(g),
+	root.AddCommand(newSQLCommand(g), newUpCommand(g), newDownCommand(g), newImagesCommand(g), newProduceCommand(g),
 		newJobsCommand(g), newSubmitCommand(g), newRunCommand(g), newStatusCommand(g), newStopCommand(g), newResultsCommand(g), newWatchCommand(g), newDemoCommand(g),
 		newCancelCommand(g))
 	markUsageErrors(root)
@@ -125,26 +138,25 @@ func (g *globals) dial(ctx context.Context, url string, opts ...connect.Option) 
 // hostBrokers returns the Kafka brokers to produce to: --brokers (or
 // SPARKWIRE_KAFKA_BROKERS), else those of the stack that 'sparkwire up' recorded, unless
 // --connect names another server than that stack's.
-func (g *globals) hostBrokers() []string {
-	if b := g.brokerList(); len(b) > 0 {
-		return b
+func (g *globals) hostBrokers() ([]string, error) {
+	b, err := g.brokerList()
+	if err != nil || len(b) > 0 {
+		return b, err
 	}
 	st, err := loadState()
 	if err != nil || (g.connectURL != "" && g.connectURL != st.ConnectURL) {
-		return nil
+		return nil, nil
 	}
-	return st.Brokers
+	return st.Brokers, nil
 }
 
-// brokerList returns --brokers as a list, blanks dropped.
-func (g *globals) brokerList() []string {
-	var out []string
-	for _, b := range strings.Split(g.brokers, ",") {
-		if b = strings.TrimSpace(b); b != "" {
-			out = append(out, b)
-		}
+// brokerList returns --brokers as a list, blanks dropped; a malformed item is a usage error.
+func (g *globals) brokerList() ([]string, error) {
+	list, err := brokerlist.Parse(g.brokers)
+	if err != nil {
+		return nil, usagef("--brokers: %w", err)
 	}
-	return out
+	return list, nil
 }
 
 // inJobSession runs fn with the CLI's long-lived session (see jobSession) within the

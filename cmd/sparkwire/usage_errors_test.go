@@ -37,7 +37,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"sql", "SELECT 1"}, "no Spark Connect server given: pass --connect sc://host:port, set SPARKWIRE_CONNECT_URL, or run 'sparkwire up' first\n" + sqlUsage},
 		{[]string{"sql", "--connect", "sc://localhost:notaport", "SELECT 1"}, `invalid Spark Connect connection string "sc://localhost:notaport": port "notaport" is not a number between 1 and 65535` + "\n" + sqlUsage},
 		{[]string{"--bogus"}, "unknown flag: --bogus\n" + rootUsage},
-		{[]string{"no-such-command"}, `unknown command "no-such-command" for "sparkwire"` + "\ncommands: cancel, completion, demo, down, jobs, produce, results, run, sql, status, stop, submit, up, watch (see 'sparkwire --help')\n"},
+		{[]string{"no-such-command"}, `unknown command "no-such-command" for "sparkwire"` + "\ncommands: cancel, completion, demo, down, images, jobs, produce, results, run, sql, status, stop, submit, up, watch (see 'sparkwire --help')\n"},
 		{[]string{"sq", "SELECT 1"}, `unknown command "sq" for "sparkwire"` + "\ndid you mean sql? (see 'sparkwire --help')\n"},
 		{[]string{"jobs", "lst"}, `unknown command "lst" for "sparkwire jobs"` + "\ncommands: list (see 'sparkwire jobs --help')\n"},
 		{[]string{"jobs", "list", "extra"}, `unknown command "extra" for "sparkwire jobs list"` + "\n" + usage("jobs list", "sparkwire jobs list [flags]")},

@@ -50,7 +50,7 @@ func (s *Stack) MasterUIURL() string { return s.masterUIURL }
 
 // startMaster starts the standalone master and returns when it leads the cluster.
 func (s *Stack) startMaster(ctx context.Context, cfg *config, nw *testcontainers.DockerNetwork, loopback bool) error {
-	c, err := testcontainers.Run(ctx, SparkImage,
+	c, err := testcontainers.Run(ctx, Image("spark"),
 		testcontainers.WithLogger(cfg.logger),
 		network.WithNetwork([]string{masterAlias}, nw),
 		testcontainers.WithLabels(cfg.labels(nw.Name)),
@@ -81,7 +81,7 @@ func (s *Stack) startWorkers(ctx context.Context, cfg *config, nw *testcontainer
 	for i := range cfg.workers {
 		wg.Go(func() {
 			alias := "spark-worker-" + strconv.Itoa(i+1)
-			c, err := testcontainers.Run(ctx, SparkImage,
+			c, err := testcontainers.Run(ctx, Image("spark"),
 				testcontainers.WithLogger(cfg.logger),
 				network.WithNetwork([]string{alias}, nw),
 				testcontainers.WithLabels(cfg.labels(nw.Name)),

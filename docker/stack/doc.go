@@ -4,9 +4,15 @@
 // standalone master and workers, which the Connect server then submits to.
 //
 // The images are built locally from Maven Central jars by docker/scripts/images.sh (no
-// container registry is needed); [EnsureImages] runs that script when an image is missing or
-// stale. Typical use in a test:
+// container registry is needed); their names are in images.env beside this package ([Image],
+// [Version]). Building is never a side effect: [Start] fails with [ErrImagesMissing] when an
+// image is missing, and the caller builds them explicitly with [BuildImages] (which runs the
+// script, reports its progress, and returns in seconds when everything is up to date).
+// Typical use in a test binary's TestMain:
 //
+//	if err := stack.BuildImages(ctx); err != nil {
+//		return err
+//	}
 //	s, err := stack.Start(ctx)
 //	if s != nil {
 //		t.Cleanup(func() { _ = s.Terminate(context.Background()) })
@@ -25,7 +31,7 @@
 // TESTCONTAINERS_HOST_OVERRIDE=localhost, because testcontainers-go would otherwise guess the
 // docker0 gateway as the host of published ports, and TESTCONTAINERS_RYUK_DISABLED=true,
 // because the Ryuk reaper image cannot be pulled without a registry. Scripts and CI should
-// export both. For commands run by hand, [Start] and [EnsureImages] set them in-process when
+// export both. For commands run by hand, [Start] and [BuildImages] set them in-process when
 // they are unset and the Docker engine evidently runs inside this same container (/.dockerenv
 // and /var/run/docker.pid both exist); elsewhere testcontainers-go's own defaults stay. With
 // Ryuk disabled nothing removes containers left behind by a crashed process: always call
@@ -33,4 +39,14 @@
 // cleanup (docker rm -f $(docker ps -aq --filter label=io.sparkwire.stack)), and those of
 // stacks that are not persistent also name the process that started them
 // (io.sparkwire.owner), so that [RemoveOrphans] can remove what a killed process left behind.
+// [Stack.ID] names one stack for [Alive] and [Remove].
+//
+// # Logging
+//
+// Progress messages, testcontainers-go's container lifecycle lines among them, go to the
+// logger of [WithLogger]. testcontainers-go also prints a "Connected to docker" banner, once
+// per process, through its process-wide default logger, which this package leaves alone (a
+// library does not change process-wide settings): a program that wants that banner elsewhere
+// sets it with SetDefault of github.com/testcontainers/testcontainers-go/log, as the sparkwire
+// CLI does.
 package stack

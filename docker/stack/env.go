@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/sparkwire/sparkwire/internal/brokerlist"
 )
 
 // Environment variables that describe an existing cluster to [FromEnv].
@@ -52,13 +54,20 @@ func fromLookup(lookup func(string) (string, bool)) (*Stack, bool, error) {
 	case !strings.HasPrefix(url, "sc://"):
 		return nil, true, fmt.Errorf("%s=%q: want sc://host:port", EnvConnectURL, url)
 	}
-	brokers := splitList(brokersVar)
+	brokers, err := brokerlist.Parse(brokersVar)
+	if err != nil {
+		return nil, true, fmt.Errorf("%s: %w", EnvKafkaBrokers, err)
+	}
 	if len(brokers) == 0 {
 		return nil, true, errors.New(EnvKafkaBrokers + " names no broker")
 	}
 	sparkBrokers := strings.Join(brokers, ",")
 	if v := get(EnvSparkKafkaBrokers); v != "" {
-		sparkBrokers = strings.Join(splitList(v), ",")
+		list, err := brokerlist.Parse(v)
+		if err != nil {
+			return nil, true, fmt.Errorf("%s: %w", EnvSparkKafkaBrokers, err)
+		}
+		sparkBrokers = strings.Join(list, ",")
 	}
 	return &Stack{
 		connectURL:   url,
@@ -67,15 +76,4 @@ func fromLookup(lookup func(string) (string, bool)) (*Stack, bool, error) {
 		sparkBrokers: sparkBrokers,
 		authToken:    get(EnvConnectToken),
 	}, true, nil
-}
-
-// splitList splits a comma-separated list, dropping blanks.
-func splitList(s string) []string {
-	var out []string
-	for part := range strings.SplitSeq(s, ",") {
-		if part = strings.TrimSpace(part); part != "" {
-			out = append(out, part)
-		}
-	}
-	return out
 }

@@ -12,7 +12,7 @@ import (
 // Start a stack, or use the cluster that SPARKWIRE_CONNECT_URL and SPARKWIRE_KAFKA_BROKERS
 // describe. (Compiled, not run: it needs Docker.)
 func ExampleStart() {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute) // a first build takes minutes
 	defer cancel()
 
 	s, ok, err := stack.FromEnv()
@@ -20,6 +20,10 @@ func ExampleStart() {
 		log.Fatal(err)
 	}
 	if !ok {
+		// Building is explicit: Start only reports missing images (stack.ErrImagesMissing).
+		if err := stack.BuildImages(ctx); err != nil {
+			log.Fatal(err)
+		}
 		s, err = stack.Start(ctx, stack.WithSparkConf("spark.sql.session.timeZone", "UTC"))
 		if s != nil {
 			defer s.Terminate(context.Background())

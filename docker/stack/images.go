@@ -2,111 +2,203 @@ package stack
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
+	_ "embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
+	"regexp"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/containerd/errdefs"
-	"github.com/testcontainers/testcontainers-go"
+	"github.com/moby/moby/client"
 )
 
-// Image names and versions. docker/images.env holds the same values for the shell scripts; a
-// unit test keeps the two in step.
-const (
-	// SparkVersion is the Apache Spark release of [SparkImage].
-	SparkVersion = "4.1.2"
-	// KafkaVersion is the Apache Kafka release of [KafkaImage].
-	KafkaVersion = "4.3.1"
-	// SparkImage is the Spark Connect server image that docker/scripts/images.sh builds.
-	SparkImage = "sparkwire/spark:" + SparkVersion
-	// KafkaImage is the single-node Kafka (KRaft) image that docker/scripts/images.sh builds.
-	KafkaImage = "sparkwire/kafka:" + KafkaVersion
-)
+// imagesEnv is images.env, the one place where the images' names and versions are written
+// down (see the comment at its top for who reads it, and why it lives in this directory).
+//
+//go:embed images.env
+var imagesEnv string
+
+// Image returns the reference of the image built from docker/<name> ("spark", "kafka"),
+// such as "sparkwire/spark:4.1.2": the <NAME>_IMAGE line of images.env, which
+// docker/scripts/images.sh also builds from. It returns "" for a name images.env does not
+// know.
+func Image(name string) string {
+	key := strings.ToUpper(name) + "_IMAGE"
+	for line := range strings.Lines(imagesEnv) {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), "=")
+		if ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+// Version returns the release an image carries, its tag: Version("spark") is the Apache
+// Spark release of the Connect server, Version("kafka") the Apache Kafka release. It
+// returns "" for a name images.env does not know.
+func Version(name string) string {
+	ref := Image(name)
+	if i := strings.LastIndexByte(ref, ':'); i >= 0 && !strings.Contains(ref[i:], "/") {
+		return ref[i+1:]
+	}
+	return ""
+}
 
 // modulePath identifies the sparkwire checkout when looking for the repository root.
 const modulePath = "github.com/sparkwire/sparkwire"
 
-// inputsLabel is the image label holding the hash of the image's build inputs (inputsHash).
-const inputsLabel = "io.sparkwire.inputs"
+// ErrImagesMissing is wrapped by the [*MissingImagesError] that [Start] and [BuildImages]
+// return when an image the stack needs does not exist.
+var ErrImagesMissing = errors.New("stack: images missing")
 
-// EnsureImages makes sure [SparkImage] and [KafkaImage] exist and are built from the current
-// files under docker/. When either is missing, or its io.sparkwire.inputs label differs from
-// the hash of its build inputs, it runs docker/scripts/images.sh of the sparkwire checkout
-// (found by walking up from the working directory, or given by [WithRepoRoot]) and forwards
-// the script's progress lines to the logger ([WithLogger]). When both images are up to date it
-// only inspects them and returns quickly. Without a checkout it can only check that the images
-// exist. Only [WithRepoRoot] and [WithLogger] apply here.
-func EnsureImages(ctx context.Context, opts ...Option) error {
+// MissingImagesError reports images that [Start] needs and the Docker engine does not have.
+// Start never builds them: building takes minutes and may install packages, so it is the
+// caller's explicit choice ([BuildImages], or docker/scripts/images.sh).
+type MissingImagesError struct {
+	// Images are the missing image references.
+	Images []string
+	// NoCheckout is set when [BuildImages] found no sparkwire checkout to build them from.
+	NoCheckout error
+}
+
+func (e *MissingImagesError) Error() string {
+	msg := "stack: images " + strings.Join(e.Images, ", ") + " missing"
+	if e.NoCheckout != nil {
+		return msg + " and no sparkwire checkout to build them from (" + e.NoCheckout.Error() + "): run 'bash docker/scripts/images.sh' in a checkout of " + modulePath
+	}
+	return msg + ": build them with 'bash docker/scripts/images.sh' (or 'make images') in the sparkwire checkout, or call stack.BuildImages"
+}
+
+// Unwrap returns [ErrImagesMissing].
+func (e *MissingImagesError) Unwrap() error { return ErrImagesMissing }
+
+// requireImages returns a *MissingImagesError naming those of the images that do not exist.
+func requireImages(ctx context.Context, cli client.APIClient, refs []string) error {
+	var missing []string
+	for _, ref := range refs {
+		_, err := cli.ImageInspect(ctx, ref)
+		if errdefs.IsNotFound(err) {
+			missing = append(missing, ref)
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("inspect image %s: %w", ref, err)
+		}
+	}
+	if len(missing) > 0 {
+		return &MissingImagesError{Images: missing}
+	}
+	return nil
+}
+
+// stackImages returns the images a stack of cfg runs.
+func (c *config) stackImages() []string {
+	refs := []string{Image("spark")}
+	if !c.withoutKafka {
+		refs = append(refs, Image("kafka"))
+	}
+	return refs
+}
+
+// BuildProgress is a progress report of [BuildImages]: one line of docker/scripts/images.sh.
+type BuildProgress struct {
+	// Line is the script's line without its "images: " prefix, such as
+	// "[2/4] spark: building sparkwire/spark:4.1.2 from sparkwire/jre:17" or
+	// "spark: build step 5/13: COPY target/jars/ /opt/spark/jars/".
+	Line string
+	// Step and Steps are the step under way and how many the build has ("[2/4]"); both are 0
+	// before the first step, and stay 0 when every image is up to date.
+	Step, Steps int
+	// Done and Total count the parts of the step that Line reports on, when it does ("build
+	// step 5/13"), else 0.
+	Done, Total int
+	// Elapsed is the time since BuildImages started.
+	Elapsed time.Duration
+}
+
+// WithBuildProgress makes [BuildImages] call fn for every line of docker/scripts/images.sh,
+// in order, on the goroutine that called BuildImages. The lines also go to the logger.
+func WithBuildProgress(fn func(BuildProgress)) Option {
+	return func(c *config) { c.buildProgress = fn }
+}
+
+// BuildImages builds the images the stack runs ([Image]) when they are missing or stale,
+// by running docker/scripts/images.sh of the sparkwire checkout (found by walking up from the
+// working directory, or given by [WithRepoRoot]). That script decides what is stale, plans
+// the steps and reports them: [WithBuildProgress] receives each line, parsed, and the logger
+// ([WithLogger]) the text. The first build takes minutes (it may install the Docker engine
+// and Debian packages, and resolves jars from Maven Central); when everything is up to date
+// it returns within seconds. Without a checkout it can only check that the images exist,
+// and returns a [*MissingImagesError] when they do not. Only [WithRepoRoot], [WithLogger]
+// and [WithBuildProgress] apply here.
+func BuildImages(ctx context.Context, opts ...Option) error {
 	cfg := newConfig(opts)
 	applyEnvDefaults()
-
 	root, rootErr := cfg.repoRoot()
-	stale, err := staleImages(ctx, root)
+	if rootErr == nil {
+		if err := runImagesScript(ctx, root, cfg.logger, cfg.buildProgress); err != nil {
+			return err
+		}
+	}
+	cli, err := dockerClient(cfg.logger)
 	if err != nil {
 		return err
 	}
-	if len(stale) == 0 {
-		return nil
-	}
-	if rootErr != nil {
-		return fmt.Errorf("images %s missing and no sparkwire checkout to build them from: %w",
-			strings.Join(stale, ", "), rootErr)
-	}
-	cfg.logger.Printf("stack: building %s with docker/scripts/images.sh", strings.Join(stale, ", "))
-	return runImagesScript(ctx, root, cfg.logger)
-}
-
-// staleImages returns the images that are missing or, when root names a checkout, built from
-// other inputs than the files there.
-func staleImages(ctx context.Context, root string) ([]string, error) {
-	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("docker client: %w", err)
-	}
 	defer cli.Close()
-
-	var stale []string
-	for _, img := range []struct{ name, dir string }{{SparkImage, "spark"}, {KafkaImage, "kafka"}} {
-		res, err := cli.ImageInspect(ctx, img.name)
-		if errdefs.IsNotFound(err) {
-			stale = append(stale, img.name)
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("inspect image %s: %w", img.name, err)
-		}
-		if root == "" {
-			continue
-		}
-		want, err := inputsHash(filepath.Join(root, "docker", img.dir))
-		if err != nil {
-			return nil, err
-		}
-		var have string
-		if res.Config != nil {
-			have = res.Config.Labels[inputsLabel]
-		}
-		if have != want {
-			stale = append(stale, img.name)
-		}
+	err = requireImages(ctx, cli, []string{Image("spark"), Image("kafka")})
+	var missing *MissingImagesError
+	if errors.As(err, &missing) && rootErr != nil {
+		missing.NoCheckout = rootErr
 	}
-	return stale, nil
+	return err
 }
 
-// runImagesScript runs docker/scripts/images.sh and logs its output line by line.
-func runImagesScript(ctx context.Context, root string, logger Logger) error {
+// EnsureImages builds the images when they are missing or stale.
+//
+// Deprecated: use [BuildImages], which it calls.
+func EnsureImages(ctx context.Context, opts ...Option) error { return BuildImages(ctx, opts...) }
+
+// stepLine matches images.sh's "[i/n] ..." step lines; countLine a "i/n" count in a line.
+var (
+	stepLine  = regexp.MustCompile(`^\[(\d+)/(\d+)\] `)
+	countLine = regexp.MustCompile(`\b(\d+)/(\d+)\b`)
+)
+
+// progressParser turns images.sh's lines into BuildProgress reports.
+type progressParser struct {
+	start       time.Time
+	step, steps int
+}
+
+func (p *progressParser) parse(line string, now time.Time) BuildProgress {
+	line = strings.TrimPrefix(line, "images: ")
+	bp := BuildProgress{Line: line, Elapsed: now.Sub(p.start)}
+	if m := stepLine.FindStringSubmatch(line); m != nil {
+		p.step, _ = strconv.Atoi(m[1])
+		p.steps, _ = strconv.Atoi(m[2])
+	} else if m := countLine.FindStringSubmatch(line); m != nil {
+		bp.Done, _ = strconv.Atoi(m[1])
+		bp.Total, _ = strconv.Atoi(m[2])
+	}
+	bp.Step, bp.Steps = p.step, p.steps
+	return bp
+}
+
+// runImagesScript runs docker/scripts/images.sh, logs its output line by line and reports
+// each line to progress (when not nil).
+func runImagesScript(ctx context.Context, root string, logger Logger, progress func(BuildProgress)) error {
 	script := filepath.Join(root, "docker", "scripts", "images.sh")
 	cmd := exec.CommandContext(ctx, "bash", script)
 	cmd.Dir = root
+	// bash and its children (Maven, docker build) end with the context, not minutes later.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 10 * time.Second
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return fmt.Errorf("images.sh: %w", err)
@@ -115,58 +207,28 @@ func runImagesScript(ctx context.Context, root string, logger Logger) error {
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", script, err)
 	}
+	parser := progressParser{start: time.Now()}
 	var tail []string
 	sc := bufio.NewScanner(out)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for sc.Scan() {
-		logger.Printf("%s", sc.Text())
-		tail = append(tail, sc.Text())
+		line := sc.Text()
+		logger.Printf("%s", line)
+		if progress != nil {
+			progress(parser.parse(line, time.Now()))
+		}
+		tail = append(tail, line)
 		if len(tail) > 20 {
 			tail = tail[1:]
 		}
 	}
 	if err := cmd.Wait(); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: %w", script, ctx.Err())
+		}
 		return fmt.Errorf("%s: %w\n%s", script, err, strings.Join(tail, "\n"))
 	}
 	return nil
-}
-
-// inputsHash returns the hash docker/scripts/images.sh stores in an image's io.sparkwire.inputs
-// label: the SHA-256 of the `sha256sum` output lines ("<hex>  <path>\n") of every regular file
-// under dir, except the top-level target directory, sorted by slash-separated relative path.
-func inputsHash(dir string) (string, error) {
-	var files []string
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(dir, path)
-		if err != nil {
-			return err
-		}
-		rel = filepath.ToSlash(rel)
-		if d.IsDir() && rel == "target" {
-			return fs.SkipDir
-		}
-		if d.Type().IsRegular() {
-			files = append(files, rel)
-		}
-		return nil
-	})
-	if err != nil {
-		return "", fmt.Errorf("hash image inputs in %s: %w", dir, err)
-	}
-	slices.Sort(files)
-	var lines bytes.Buffer
-	for _, rel := range files {
-		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
-		if err != nil {
-			return "", fmt.Errorf("hash image inputs: %w", err)
-		}
-		sum := sha256.Sum256(b)
-		fmt.Fprintf(&lines, "%s  %s\n", hex.EncodeToString(sum[:]), rel)
-	}
-	sum := sha256.Sum256(lines.Bytes())
-	return hex.EncodeToString(sum[:]), nil
 }
 
 // findRepoRoot walks up from dir to the directory whose go.mod declares the sparkwire module.

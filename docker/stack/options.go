@@ -12,7 +12,7 @@ type Logger interface {
 	Printf(format string, args ...any)
 }
 
-// Option configures [Start] and [EnsureImages].
+// Option configures [Start] and [BuildImages].
 type Option func(*config)
 
 type config struct {
@@ -25,6 +25,8 @@ type config struct {
 	logger       Logger
 	persistent   bool
 	kafkaSASLSSL *KafkaSASLSSL // WithKafkaSASLSSL
+	// WithBuildProgress
+	buildProgress func(BuildProgress)
 }
 
 func newConfig(opts []Option) *config {
@@ -72,8 +74,8 @@ func WithoutKafka() Option {
 	return func(c *config) { c.withoutKafka = true }
 }
 
-// WithRepoRoot names the sparkwire checkout whose docker/scripts/images.sh builds the images,
-// instead of looking for it above the working directory.
+// WithRepoRoot names the sparkwire checkout whose docker/scripts/images.sh [BuildImages]
+// runs, instead of looking for it above the working directory.
 func WithRepoRoot(dir string) Option {
 	return func(c *config) { c.root = dir }
 }

@@ -52,11 +52,12 @@ func orphaned(owner string) bool {
 // processes and stacks started on other hosts are left alone. Test binaries call it before
 // starting their own stack, so that an interrupted earlier run does not hold memory and
 // ports forever.
-func RemoveOrphans(ctx context.Context) (int, error) {
-	cli, err := dockerClient()
+func RemoveOrphans(ctx context.Context, opts ...Option) (int, error) {
+	cli, err := dockerClient(newConfig(opts).logger)
 	if err != nil {
 		return 0, err
 	}
+	defer cli.Close()
 	filter := client.Filters{}.Add("label", ownerLabel)
 	cs, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: filter})
 	if err != nil {

@@ -74,22 +74,31 @@ type Stack struct {
 	terminated bool
 }
 
-// Start builds the images if needed ([EnsureImages]), creates a Docker network and starts
-// Kafka (network alias "kafka") and the Spark Connect server (alias "spark") on it, in
-// parallel. It returns when Kafka answers a metadata request from the host, advertising the
-// address [Stack.Brokers] returns, and Spark Connect answers a gRPC request from the host.
-// With [WithStandaloneCluster] it first starts the standalone master, then the workers beside
-// the Connect server, and also waits until the master counts every worker alive.
-// Published ports are bound to the loopback interface when the Docker host is local.
+// Start creates a Docker network and starts Kafka (network alias "kafka") and the Spark
+// Connect server (alias "spark") on it, in parallel. It returns when Kafka answers a metadata
+// request from the host, advertising the address [Stack.Brokers] returns, and Spark Connect
+// answers a gRPC request from the host. With [WithStandaloneCluster] it first starts the
+// standalone master, then the workers beside the Connect server, and also waits until the
+// master counts every worker alive. Published ports are bound to the loopback interface when
+// the Docker host is local.
 //
-// Start gives up when ctx ends, and waits at most three minutes for either service. When it
-// fails after creating anything, it returns the Stack along with the error: call
-// [Stack.Logs] for diagnosis and [Stack.Terminate] to remove what was created.
+// Start builds no images: when one it needs is missing, it returns a [*MissingImagesError]
+// (wrapping [ErrImagesMissing]) that names the command to build them; call [BuildImages]
+// first to build what is missing or stale. It gives up when ctx ends, and waits at most three
+// minutes for either service. When it fails after creating anything, it returns the Stack
+// along with the error: call [Stack.Logs] for diagnosis and [Stack.Terminate] to remove what
+// was created.
 func Start(ctx context.Context, opts ...Option) (*Stack, error) {
 	cfg := newConfig(opts)
 	applyEnvDefaults()
-	if err := EnsureImages(ctx, opts...); err != nil {
-		return nil, fmt.Errorf("ensure images: %w", err)
+	cli, err := dockerClient(cfg.logger)
+	if err != nil {
+		return nil, err
+	}
+	err = requireImages(ctx, cli, cfg.stackImages())
+	cli.Close()
+	if err != nil {
+		return nil, err
 	}
 	loopback, err := localDockerHost(ctx, cfg.logger)
 	if err != nil {
@@ -153,7 +162,7 @@ func Start(ctx context.Context, opts ...Option) (*Stack, error) {
 }
 
 func startKafka(ctx context.Context, cfg *config, nw *testcontainers.DockerNetwork, loopback bool) (*testcontainers.DockerContainer, error) {
-	c, err := testcontainers.Run(ctx, KafkaImage,
+	c, err := testcontainers.Run(ctx, Image("kafka"),
 		testcontainers.WithLogger(cfg.logger),
 		network.WithNetwork([]string{kafkaAlias}, nw),
 		testcontainers.WithLabels(cfg.labels(nw.Name)),
@@ -222,7 +231,7 @@ func startSpark(ctx context.Context, cfg *config, nw *testcontainers.DockerNetwo
 	if len(args) > 0 {
 		opts = append(opts, testcontainers.WithCmd(args...))
 	}
-	c, err := testcontainers.Run(ctx, SparkImage, opts...)
+	c, err := testcontainers.Run(ctx, Image("spark"), opts...)
 	if err != nil {
 		return c, fmt.Errorf("start spark: %w", err)
 	}
