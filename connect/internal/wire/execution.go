@@ -111,7 +111,7 @@ func (e *Execution) OperationID() string { return e.req.GetOperationId() }
 // open sends the ExecutePlan request, or reattaches once it was sent.
 func (e *Execution) open() error {
 	if !e.sent {
-		stream, err := e.c.rpc.ExecutePlan(e.c.outgoing(e.ctx), e.req)
+		stream, err := e.c.rpc.ExecutePlan(e.c.outgoing(e.ctx), e.req, executeCallOptions()...)
 		if err != nil {
 			return err
 		}
@@ -128,7 +128,7 @@ func (e *Execution) open() error {
 	}
 	e.reattaches++
 	e.c.stats.reattaches.Add(1)
-	stream, err := e.c.rpc.ReattachExecute(e.c.outgoing(e.ctx), req)
+	stream, err := e.c.rpc.ReattachExecute(e.c.outgoing(e.ctx), req, executeCallOptions()...)
 	if err != nil {
 		return err
 	}
