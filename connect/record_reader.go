@@ -102,11 +102,10 @@ func (r *RecordReader) fill() {
 			r.spark = st
 		}
 	}
-	batch := resp.GetArrowBatch()
-	if batch == nil {
+	if resp.GetArrowBatch() == nil {
 		return
 	}
-	schema, recs, err := wire.DecodeBatch(batch.GetData(), r.mem)
+	schema, recs, err := r.exec.DecodeBatch(resp, r.mem)
 	if err != nil {
 		r.err = fmt.Errorf("spark connect: decode arrow batch: %w", err)
 		r.exec.Close()

@@ -3,8 +3,9 @@ package wire
 import (
 	"bytes"
 	"fmt"
+	"sync"
+	"sync/atomic"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -13,38 +14,52 @@ import (
 	"github.com/sparkwire/sparkwire/connect/internal/sparkpb"
 )
 
-// executeCodec is the gRPC codec of the ExecutePlan and ReattachExecute calls, set per call
-// (grpc.ForceCodecV2) rather than registered. It decodes an ExecutePlanResponse with one
-// copy of its bytes instead of two: gRPC hands a message over as the HTTP/2 frames it
-// arrived in (16 KiB each), which the codec copies into one slice of the Go heap that it
-// owns, and the Arrow data of an ArrowBatch is then a sub-slice of that slice rather than a
-// second copy made by proto.Unmarshal (protobuf-go copies every bytes field: its
+// executeCodec is the gRPC codec of the ExecutePlan and ReattachExecute calls of one
+// Execution, set per call (grpc.ForceCodecV2) rather than registered. It decodes an
+// ExecutePlanResponse with one copy of its bytes instead of two: gRPC hands a message over
+// as the HTTP/2 frames it arrived in (16 KiB each), which the codec copies into one slice,
+// and the Arrow data of an ArrowBatch is then a sub-slice of that slice rather than a second
+// copy made by proto.Unmarshal (protobuf-go copies every bytes field: its
 // UnmarshalAliasBuffer flag only reaches lazily decoded messages, and none of Spark's are).
-// Every other field is decoded by proto.Unmarshal, so the message is the one proto.Unmarshal
-// would give (executeCodec_test.go checks it).
+// Every other field is decoded by proto.Unmarshal, which copies, so the message is the one
+// proto.Unmarshal would give (execute_codec_test.go checks it) and only ArrowBatch.Data
+// refers to the slice.
 //
-// Lifetime: the slice belongs to the response and nothing writes to it, so the Arrow arrays
-// decoded from ArrowBatch.Data (wire.DecodeBatch points them into it) keep it alive as long
-// as they are referenced, and the garbage collector frees it after; gRPC's own buffers are
-// not referenced once Unmarshal returns.
+// Lifetime. gRPC's buffers are not referenced once Unmarshal returns. The slice of a large
+// response with an ArrowBatch comes from the client's msgPool and is held by a msgBuf with
+// one reference, the response's, which the codec hands to the Execution (take). Only
+// Execution.DecodeBatch drops that reference, after giving each decoded Arrow body one of
+// its own: the slice goes back to the pool when the last array decoded from it is released
+// (arrow's reference counts), never earlier. A response nobody decodes that way keeps its
+// slice, which the garbage collector frees like any other. Smaller responses, and responses
+// without Arrow data (whose slice nothing refers to after decoding), go back at once or are
+// plain Go memory.
 //
 // Requests, and responses of any other type, are encoded and decoded as gRPC's default
 // codec does.
-type executeCodec struct{}
+type executeCodec struct {
+	pool *msgPool // nil: every slice is plain Go memory
+	// last is the buffer of the last response decoded, until take; Unmarshal runs on the
+	// goroutine that receives, which takes it right after.
+	last *msgBuf
+}
 
-var _ encoding.CodecV2 = executeCodec{}
+var _ encoding.CodecV2 = (*executeCodec)(nil)
 
-// executeCallOptions are the call options of the ExecutePlan and ReattachExecute calls.
-func executeCallOptions() []grpc.CallOption {
-	return []grpc.CallOption{grpc.ForceCodecV2(executeCodec{})}
+// take returns the buffer of the response decoded last, if it came from the pool, and
+// forgets it.
+func (c *executeCodec) take() *msgBuf {
+	mb := c.last
+	c.last = nil
+	return mb
 }
 
 // Name implements encoding.CodecV2. It is the content-subtype the call announces
 // ("application/grpc+proto"): the bytes on the wire are protobuf's.
-func (executeCodec) Name() string { return "proto" }
+func (*executeCodec) Name() string { return "proto" }
 
 // Marshal implements encoding.CodecV2.
-func (executeCodec) Marshal(v any) (mem.BufferSlice, error) {
+func (*executeCodec) Marshal(v any) (mem.BufferSlice, error) {
 	m, ok := v.(proto.Message)
 	if !ok {
 		return nil, fmt.Errorf("spark connect: marshal: %T is not a protobuf message", v)
@@ -57,10 +72,20 @@ func (executeCodec) Marshal(v any) (mem.BufferSlice, error) {
 }
 
 // Unmarshal implements encoding.CodecV2.
-func (executeCodec) Unmarshal(data mem.BufferSlice, v any) error {
+func (c *executeCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	switch m := v.(type) {
 	case *sparkpb.ExecutePlanResponse:
-		return unmarshalExecuteResponse(materialize(data), m)
+		c.last = nil
+		b, mb := c.pool.materialize(data)
+		err := unmarshalExecuteResponse(b, m)
+		if mb != nil {
+			if err == nil && len(m.GetArrowBatch().GetData()) > 0 {
+				c.last = mb
+			} else {
+				mb.release() // nothing refers to it
+			}
+		}
+		return err
 	case proto.Message:
 		buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
 		defer buf.Free()
@@ -81,15 +106,23 @@ const (
 const alignPeek = 256
 
 // materialize copies the message in data into one slice that nothing else refers to,
-// without zeroing it first. The slice is placed so that the Arrow data of the ArrowBatch,
-// when the first bytes show where it starts, is 8-byte aligned: Arrow's buffers must be,
-// and wire.DecodeBatch copies the bodies of misaligned Arrow messages.
-func materialize(data mem.BufferSlice) []byte {
+// without zeroing it first: a slice of a buffer of the pool for a large message (mb, with
+// one reference), else of the Go heap (mb nil). The slice is placed so that the Arrow data
+// of the ArrowBatch, when the first bytes show where it starts, is 8-byte aligned: Arrow's
+// buffers must be, and wire.DecodeBatch copies the bodies of misaligned Arrow messages.
+func (p *msgPool) materialize(data mem.BufferSlice) (b []byte, mb *msgBuf) {
 	var head [alignPeek]byte
 	n := data.CopyTo(head[:])
 	shift := 0
 	if off, ok := arrowDataOffset(head[:n]); ok {
 		shift = (8 - off%8) % 8
+	}
+	size := data.Len()
+	if p != nil && size >= pooledMessage {
+		mb = p.get(size + shift)
+		b = mb.b[shift : shift+size]
+		data.CopyTo(b)
+		return b, mb
 	}
 	var pad [8]byte
 	parts := make([][]byte, 0, len(data)+1)
@@ -99,8 +132,67 @@ func materialize(data mem.BufferSlice) []byte {
 	}
 	// bytes.Join allocates without zeroing (and is 8-byte aligned for any slice long
 	// enough to hold Arrow data).
-	return bytes.Join(parts, nil)[shift:]
+	return bytes.Join(parts, nil)[shift:], nil
 }
+
+// pooledMessage is the size from which a response's bytes come from the pool: the bulk of
+// a result's bytes are in its large batches (Spark's are up to 4 MiB), and freshly
+// allocated large slices cost more than the copy into them (page faults, and a garbage
+// collection for every few of them).
+const pooledMessage = 64 << 10
+
+// msgPool recycles the buffers of large responses (msgBuf) within one client. Its buffers
+// are only ever handed out again after their last reference was dropped (msgBuf.release).
+// The zero value is ready; a nil *msgPool pools nothing.
+type msgPool struct{ pool sync.Pool }
+
+// get returns a buffer of at least size bytes with one reference.
+func (p *msgPool) get(size int) *msgBuf {
+	mb, _ := p.pool.Get().(*msgBuf)
+	if mb == nil || cap(mb.b) < size {
+		// Rounded up, so that a buffer serves the slightly larger messages of a result too.
+		mb = &msgBuf{pool: p, b: make([]byte, (size+pooledMessage-1)/pooledMessage*pooledMessage)}
+	}
+	mb.b = mb.b[:cap(mb.b)]
+	mb.refs.Store(1)
+	return mb
+}
+
+// msgBuf is a response's buffer from a msgPool, reference counted: the response holds one
+// reference until Execution.DecodeBatch, and every Arrow message body decoded from it one
+// (through bodyOwner).
+type msgBuf struct {
+	b    []byte
+	refs atomic.Int64
+	pool *msgPool
+}
+
+// retain adds a reference.
+func (mb *msgBuf) retain() { mb.refs.Add(1) }
+
+// release drops a reference; the last returns the buffer to its pool. (A release too many
+// would leave the count below zero, and the buffer out of the pool for good.)
+func (mb *msgBuf) release() {
+	if mb.refs.Add(-1) == 0 {
+		mb.pool.pool.Put(mb)
+	}
+}
+
+// bodyOwner is the memory.Allocator of an Arrow message body that lies in a msgBuf: arrow
+// frees the body (calls Free) when the body's last reference is released, which drops the
+// body's reference to the buffer. It allocates nothing: Allocate and Reallocate are
+// there for the interface and use the Go heap.
+type bodyOwner struct{ mb *msgBuf }
+
+func (o bodyOwner) Allocate(size int) []byte { return make([]byte, size) }
+
+func (o bodyOwner) Reallocate(size int, b []byte) []byte {
+	nb := make([]byte, size)
+	copy(nb, b)
+	return nb
+}
+
+func (o bodyOwner) Free([]byte) { o.mb.release() }
 
 // arrowDataOffset returns where the data of the first ArrowBatch starts in the encoded
 // ExecutePlanResponse b, which may be the first bytes of a message only; ok is false when

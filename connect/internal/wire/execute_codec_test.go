@@ -298,7 +298,7 @@ func TestExecuteCodecOwnsTheBytes(t *testing.T) {
 		pool := &poisonPool{}
 		msg := frames(b, pool)
 		got := &sparkpb.ExecutePlanResponse{}
-		if err := (executeCodec{}).Unmarshal(msg, got); err != nil {
+		if err := (&executeCodec{}).Unmarshal(msg, got); err != nil {
 			t.Fatal(err)
 		}
 		msg.Free() // gRPC frees the message after Unmarshal, and reuses its buffers
@@ -315,7 +315,7 @@ func TestExecuteCodecOwnsTheBytes(t *testing.T) {
 }
 
 func TestExecuteCodecOtherMessages(t *testing.T) {
-	c := executeCodec{}
+	c := &executeCodec{}
 	req := &sparkpb.ReattachExecuteRequest{SessionId: "s", OperationId: "op", LastResponseId: proto.String("r")}
 	enc, err := c.Marshal(req)
 	if err != nil {
@@ -362,7 +362,7 @@ func TestExecuteCodecBatchesDecodeInPlace(t *testing.T) {
 		}
 		msg := frames(b, &poisonPool{})
 		got := &sparkpb.ExecutePlanResponse{}
-		if err := (executeCodec{}).Unmarshal(msg, got); err != nil {
+		if err := (&executeCodec{}).Unmarshal(msg, got); err != nil {
 			t.Fatal(err)
 		}
 		msg.Free()
