@@ -28,6 +28,7 @@ mkdir -p "$out/base-src"
 git archive "$base" | tar -x -C "$out/base-src"
 cp connect/bench_client_cpu_test.go connect/bench_cpu_unix_test.go connect/bench_cpu_other_test.go "$out/base-src/connect/"
 (cd "$out/base-src" && nice -n 10 go test -c -o ../base.test ./connect/)
+rm -rf "$out/base-src"
 nice -n 10 go test -c -o "$out/head.test" ./connect/
 echo "base $(git rev-parse --short "$base"), head $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (modified)'), $rows rows, $reps repetitions of -benchtime $benchtime"
 : >"$out/results.txt"
