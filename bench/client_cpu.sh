@@ -26,7 +26,7 @@ out=.build/client-cpu
 rm -rf "$out/base-src"
 mkdir -p "$out/base-src"
 git archive "$base" | tar -x -C "$out/base-src"
-cp connect/bench_client_cpu_test.go connect/bench_cpu_unix_test.go connect/bench_cpu_other_test.go "$out/base-src/connect/"
+cp connect/bench_test.go connect/bench_client_cpu_test.go connect/bench_cpu_unix_test.go connect/bench_cpu_other_test.go "$out/base-src/connect/"
 (cd "$out/base-src" && nice -n 10 go test -c -o ../base.test ./connect/)
 rm -rf "$out/base-src"
 nice -n 10 go test -c -o "$out/head.test" ./connect/
