@@ -6,18 +6,20 @@
 # discards the same responses, and gRPC's transport alone, plus the per-run ratios.
 # The server is the in-memory fake in a child process (no Docker, no Spark).
 #
-#   bash bench/client_cpu.sh [-base <commit>] [-reps 5] [-benchtime 3x] [-rows 10000000]
+#   bash bench/client_cpu.sh [-base <commit>] [-reps 5] [-benchtime 3x] [-rows 10000000] [-batch-rows 10000]
 #
-# -base defaults to the merge base with main; -rows sets SPARKWIRE_BENCH_ROWS.
+# -base defaults to the merge base with main; -rows and -batch-rows set SPARKWIRE_BENCH_ROWS
+# and SPARKWIRE_BENCH_BATCH_ROWS (Spark's batches are 10,000 rows).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-base="" reps=5 benchtime=3x rows=10000000
+base="" reps=5 benchtime=3x rows=10000000 batchrows=10000
 while [ $# -gt 0 ]; do
   case "$1" in
     -base) base="$2"; shift 2 ;;
     -reps) reps="$2"; shift 2 ;;
     -benchtime) benchtime="$2"; shift 2 ;;
     -rows) rows="$2"; shift 2 ;;
+    -batch-rows) batchrows="$2"; shift 2 ;;
     *) echo "unknown flag $1" >&2; exit 2 ;;
   esac
 done
@@ -30,11 +32,11 @@ cp connect/bench_test.go connect/bench_client_cpu_test.go connect/bench_cpu_unix
 (cd "$out/base-src" && nice -n 10 go test -c -o ../base.test ./connect/)
 rm -rf "$out/base-src"
 nice -n 10 go test -c -o "$out/head.test" ./connect/
-echo "base $(git rev-parse --short "$base"), head $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (modified)'), $rows rows, $reps repetitions of -benchtime $benchtime"
+echo "base $(git rev-parse --short "$base"), head $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (modified)'), $rows rows in batches of $batchrows, $reps repetitions of -benchtime $benchtime"
 : >"$out/results.txt"
 for rep in $(seq "$reps"); do
   for build in base head; do
-    SPARKWIRE_BENCH_ROWS="$rows" nice -n 10 "$out/$build.test" -test.run '^$' -test.bench 'ClientCPU' -test.benchtime "$benchtime" |
+    SPARKWIRE_BENCH_ROWS="$rows" SPARKWIRE_BENCH_BATCH_ROWS="$batchrows" nice -n 10 "$out/$build.test" -test.run '^$' -test.bench 'ClientCPU' -test.benchtime "$benchtime" |
       awk -v build="$build" -v rep="$rep" '/^BenchmarkClientCPU\// {
         split($1, name, "/"); sub(/-[0-9]+$/, "", name[2])
         for (i = 3; i < NF; i++) v[$(i+1)] = $i

@@ -39,10 +39,10 @@ const (
 	benchServerEnv = "SPARKWIRE_BENCH_FAKE_SERVER"
 	// benchRowsEnv sets the rows of a BenchmarkClientCPU result (default 10 million).
 	benchRowsEnv = "SPARKWIRE_BENCH_ROWS"
-	// benchBatchRows is the rows per Arrow batch: about 3.3 MB each, as a Spark server
-	// sends batches of up to 4 MiB (spark.connect.grpc.arrow.maxBatchSize).
-	benchBatchRows = 100_000
-	benchQuery     = "SELECT id, cast(id AS double) * 1.5 AS x, concat('row-', id) AS s FROM range(10000000)"
+	// benchBatchRowsEnv sets the rows per Arrow batch (default 10,000, about 330 KB here:
+	// what Spark sends, spark.sql.execution.arrow.maxRecordsPerBatch).
+	benchBatchRowsEnv = "SPARKWIRE_BENCH_BATCH_ROWS"
+	benchQuery        = "SELECT id, cast(id AS double) * 1.5 AS x, concat('row-', id) AS s FROM range(10000000)"
 )
 
 func TestMain(m *testing.M) {
@@ -63,11 +63,15 @@ func serveBenchResult(rowsArg string) error {
 	if err != nil || rows <= 0 {
 		return fmt.Errorf("rows %q: want a positive number", rowsArg)
 	}
+	batchRows, err := envInt(benchBatchRowsEnv, 10_000)
+	if err != nil {
+		return err
+	}
 	// Ten distinct batches, sent in turn: the values of a result of any size without
 	// holding it all.
 	distinct := make([]arrow.RecordBatch, 0, 10)
-	for k := 0; k < 10 && k*benchBatchRows < rows; k++ {
-		distinct = append(distinct, benchBatch(int64(k*benchBatchRows), min(benchBatchRows, rows-k*benchBatchRows)))
+	for k := 0; k < 10 && k*batchRows < rows; k++ {
+		distinct = append(distinct, benchBatch(int64(k*batchRows), min(batchRows, rows-k*batchRows)))
 	}
 	srv := fakeserver.New()
 	defer srv.Close()
@@ -151,7 +155,7 @@ func startBenchServer(b *testing.B, rows int) string {
 }
 
 // BenchmarkClientCPU reads a result of 10 million rows of (bigint, double, string) in
-// batches of 100,000 from the fake server in another process, and reports the client's
+// batches of 10,000 from the fake server in another process, and reports the client's
 // CPU time (user and system, all of the process's threads) per row, bytes allocated per
 // row and rows/s, for:
 //
@@ -161,15 +165,12 @@ func startBenchServer(b *testing.B, rows int) string {
 //   - transport: the floor, gRPC alone: a codec that counts a response's bytes and
 //     decodes nothing.
 //
-// SPARKWIRE_BENCH_ROWS changes the rows. bench/client_cpu.sh compares builds with it.
+// SPARKWIRE_BENCH_ROWS and SPARKWIRE_BENCH_BATCH_ROWS change the rows and the rows per
+// batch. bench/client_cpu.sh compares builds with it.
 func BenchmarkClientCPU(b *testing.B) {
-	rows := 10_000_000
-	if v := os.Getenv(benchRowsEnv); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			b.Fatalf("%s=%q: want a positive number", benchRowsEnv, v)
-		}
-		rows = n
+	rows, err := envInt(benchRowsEnv, 10_000_000)
+	if err != nil {
+		b.Fatal(err)
 	}
 	addr := startBenchServer(b, rows)
 	b.Run("collect", func(b *testing.B) {
@@ -242,6 +243,19 @@ func BenchmarkClientCPU(b *testing.B) {
 			})
 		})
 	}
+}
+
+// envInt returns the positive number in the environment variable name, or def if unset.
+func envInt(name string, def int) (int, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%s=%q: want a positive number", name, v)
+	}
+	return n, nil
 }
 
 func benchContext(b *testing.B) context.Context {
