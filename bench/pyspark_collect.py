@@ -1,7 +1,8 @@
 """Peer for connect's BenchmarkCollect: PySpark's Spark Connect client (pyspark-client)
 collecting the same 10 million rows as Arrow, in the same run against the same server.
 
-Prints one line: rows/s and peak RSS growth per row. Run by bench/run.sh.
+Prints one line: rows/s, the process's CPU time per row (user and system, every thread) and
+peak RSS growth per row. Run by bench/run.sh and bench/collect_cpu.sh.
 """
 import resource
 import sys
@@ -16,16 +17,20 @@ def main() -> None:
     url, runs = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 3
     spark = SparkSession.builder.remote(url).getOrCreate()
     df = spark.sql(QUERY)
-    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    ru0 = resource.getrusage(resource.RUSAGE_SELF)
+    rss0 = ru0.ru_maxrss
     start = time.perf_counter()
     for _ in range(runs):
         table = df.toArrow()
         assert table.num_rows == 10_000_000, table.num_rows
         del table
     elapsed = time.perf_counter() - start
-    rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    ru1 = resource.getrusage(resource.RUSAGE_SELF)
+    rss1 = ru1.ru_maxrss
+    cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
     rows = 10_000_000 * runs
-    print(f"pyspark-client toArrow: {rows / elapsed:.0f} rows/s, peak RSS growth {(rss1 - rss0) * 1024 / 10_000_000:.1f} B/row")
+    print(f"pyspark-client toArrow: {rows / elapsed:.0f} rows/s, {cpu * 1e9 / rows:.1f} cpu-ns/row, "
+          f"peak RSS growth {(rss1 - rss0) * 1024 / 10_000_000:.1f} B/row")
     spark.stop()
 
 

@@ -16,6 +16,10 @@ fi
 echo "== connect: collect 10M rows (sparkwire, then pyspark-client, same server)"
 go test -run '^$' -bench BenchmarkCollect -benchtime "${BENCHTIME:-3x}" -count "${COUNT:-1}" ./connect/
 .build/pyvenv/bin/python bench/pyspark_collect.py "$SPARKWIRE_CONNECT_URL" 3
+echo "== connect: client CPU per row, Collect vs pyspark-client toArrow (same server, alternating)"
+PYTHON=.build/pyvenv/bin/python bash bench/collect_cpu.sh -reps "${CPU_REPS:-5}"
+echo "== connect: client CPU per row against the fake server (Collect, minimal gRPC client, transport; base vs head)"
+bash bench/client_cpu.sh -reps "${CPU_REPS:-5}" ${CPU_BASE:+-base "$CPU_BASE"}
 echo "== producers: generate + encode"
 go test -run '^$' -bench . -benchmem ./producers/ "$@"
 echo "== producers: sparkwire vs kafka-producer-perf-test (same broker)"

@@ -13,7 +13,8 @@ import (
 )
 
 // BenchmarkCollect reads 10 million rows of (bigint, double, string) from the server as
-// Arrow batches and reports rows/s and bytes allocated per row, with the default
+// Arrow batches and reports rows/s, the process's CPU time per row (cpu-ns/row) and bytes
+// allocated per row, with the default
 // allocator (batches point into the server's responses) and with a checked allocator
 // (batches are copies). It needs a server: bench/run.sh starts the local stack
 // and sets SPARKWIRE_CONNECT_URL.
@@ -48,6 +49,7 @@ func benchCollect(b *testing.B, url string, opts ...connect.Option) {
 	}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
+	cpu0 := processCPU()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		rr, err := df.Collect(ctx)
@@ -67,8 +69,12 @@ func benchCollect(b *testing.B, url string, opts ...connect.Option) {
 		}
 	}
 	b.StopTimer()
+	cpu := processCPU() - cpu0
 	runtime.ReadMemStats(&after)
 	total := float64(rows) * float64(b.N)
 	b.ReportMetric(total/b.Elapsed().Seconds(), "rows/s")
+	if cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/total, "cpu-ns/row")
+	}
 	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/total, "B/row")
 }

@@ -86,9 +86,10 @@ func WithTLSConfig(cfg *tls.Config) Option {
 
 // WithAllocator sets the Arrow allocator that result batches are decoded into. Tests pass
 // a memory.CheckedAllocator to find leaks. With a memory.GoAllocator, such as the default
-// memory.DefaultAllocator, results are not copied at all: a batch's arrays point into the
-// bytes of the server's response, which the Go garbage collector frees once no batch
-// refers to them. With any other allocator every buffer is a copy allocated from it.
+// memory.DefaultAllocator, results are not copied after they arrive: a batch's arrays point
+// into the bytes of the server's response, which the session recycles for later responses
+// once the last batch decoded from them is released (a batch never released leaves them to
+// the garbage collector). With any other allocator every buffer is a copy allocated from it.
 func WithAllocator(mem memory.Allocator) Option {
 	return optionFunc(func(c *config) { c.mem = mem })
 }

@@ -22,7 +22,10 @@ import (
 //
 // The reader owns the current batch: it stays valid until the next call to Next or until
 // the reader is released. A caller who keeps a batch longer calls its Retain (and later
-// Release). The reader is reference counted as arrow-go's readers are: it starts with one
+// Release). The same holds for what the batch's arrays return: a string or []byte value
+// points into the batch's memory, which the session reuses for later results once the
+// batch is released; copy values (strings.Clone, bytes.Clone) to keep them longer, as
+// [RowsOf] does. The reader is reference counted as arrow-go's readers are: it starts with one
 // reference; Retain adds one, Release drops one, and the last Release frees the batches and
 // ends the operation on the server, interrupting it if the result was not read to the end.
 // Release never waits for the server: the interrupt and release run in the background, and
@@ -102,11 +105,10 @@ func (r *RecordReader) fill() {
 			r.spark = st
 		}
 	}
-	batch := resp.GetArrowBatch()
-	if batch == nil {
+	if resp.GetArrowBatch() == nil {
 		return
 	}
-	schema, recs, err := wire.DecodeBatch(batch.GetData(), r.mem)
+	schema, recs, err := r.exec.DecodeBatch(resp, r.mem)
 	if err != nil {
 		r.err = fmt.Errorf("spark connect: decode arrow batch: %w", err)
 		r.exec.Close()

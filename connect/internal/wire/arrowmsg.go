@@ -35,6 +35,9 @@ type byteMessages struct {
 	schema bool // the schema message was read
 	cur    *ipc.Message
 	refs   atomic.Int64
+	// owner, if set, is the pooled buffer data lies in: each body used in place holds a
+	// reference to it, dropped when arrow frees the body.
+	owner *msgBuf
 }
 
 // NewMessageReader returns an ipc.MessageReader over the Arrow IPC stream in data, whose
@@ -42,11 +45,11 @@ type byteMessages struct {
 // misaligned bodies. Each message is checked before it is returned: corrupt input is an
 // error wrapping [ErrInvalidArrow].
 func NewMessageReader(data []byte, mem memory.Allocator) ipc.MessageReader {
-	return newByteMessages(data, mem, false)
+	return newByteMessages(data, mem, false, nil)
 }
 
-func newByteMessages(data []byte, mem memory.Allocator, copyBodies bool) *byteMessages {
-	r := &byteMessages{data: data, size: len(data), mem: mem, copy: copyBodies}
+func newByteMessages(data []byte, mem memory.Allocator, copyBodies bool, owner *msgBuf) *byteMessages {
+	r := &byteMessages{data: data, size: len(data), mem: mem, copy: copyBodies, owner: owner}
 	r.refs.Add(1)
 	return r
 }
@@ -108,6 +111,9 @@ func (r *byteMessages) Message() (msg *ipc.Message, err error) {
 		body = memory.NewResizableBuffer(r.mem)
 		body.Resize(len(bodyBytes))
 		copy(body.Bytes(), bodyBytes)
+	} else if r.owner != nil {
+		r.owner.retain()
+		body = memory.NewBufferWithAllocator(bodyBytes, bodyOwner{r.owner})
 	} else {
 		body = memory.NewBufferBytes(bodyBytes)
 	}
@@ -145,8 +151,14 @@ func (r *byteMessages) Release() {
 // change while they are in use; any other allocator gets copies it allocated. Batches
 // without rows are dropped; the caller releases the others.
 func DecodeBatch(data []byte, mem memory.Allocator) (*arrow.Schema, []arrow.RecordBatch, error) {
+	return decodeBatch(data, mem, nil)
+}
+
+// decodeBatch is DecodeBatch; with owner set, data lies in that pooled buffer, and every
+// body the batches use in place holds a reference to it.
+func decodeBatch(data []byte, mem memory.Allocator, owner *msgBuf) (*arrow.Schema, []arrow.RecordBatch, error) {
 	_, goHeap := mem.(*memory.GoAllocator)
-	rd, err := ipc.NewReaderFromMessageReader(newByteMessages(data, mem, !goHeap), ipc.WithAllocator(mem))
+	rd, err := ipc.NewReaderFromMessageReader(newByteMessages(data, mem, !goHeap, owner), ipc.WithAllocator(mem))
 	if err != nil {
 		return nil, nil, asInvalidArrow(err)
 	}

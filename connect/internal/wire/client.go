@@ -75,6 +75,8 @@ type Client struct {
 	// server last sent something (Unix nanoseconds), for the probe.
 	inFlight  atomic.Int64
 	lastHeard atomic.Int64
+	// msgs recycles the buffers of large result responses (see executeCodec).
+	msgs msgPool
 	// quietStream is how long a result stream must have been open for its empty end to
 	// count as a quiet operation's rather than a server's that makes no progress.
 	quietStream time.Duration

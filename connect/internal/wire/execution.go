@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"google.golang.org/grpc"
 
 	"github.com/sparkwire/sparkwire/connect/internal/sparkpb"
@@ -42,6 +44,12 @@ type Execution struct {
 	rel      *releaser
 	// progress receives the execution progress reports; see OnProgress.
 	progress ProgressHandler
+	// codec decodes the responses of the operation's streams; lastResp is the response
+	// Recv returned last and lastBuf the pooled buffer its Arrow data lies in (see
+	// DecodeBatch).
+	codec    *executeCodec
+	lastResp *sparkpb.ExecutePlanResponse
+	lastBuf  *msgBuf
 }
 
 // ProgressHandler receives the execution progress reports of an operation (see
@@ -79,7 +87,7 @@ func (c *Client) Execute(ctx context.Context, plan *sparkpb.Plan, tags ...string
 		}},
 	}
 	sctx, cancel := context.WithCancel(ctx)
-	e := &Execution{c: c, ctx: sctx, cancel: cancel, req: req, retry: c.newRetrier()}
+	e := &Execution{c: c, ctx: sctx, cancel: cancel, req: req, retry: c.newRetrier(), codec: &executeCodec{pool: &c.msgs}}
 	c.inFlight.Add(1)
 	for {
 		err := e.open()
@@ -111,7 +119,7 @@ func (e *Execution) OperationID() string { return e.req.GetOperationId() }
 // open sends the ExecutePlan request, or reattaches once it was sent.
 func (e *Execution) open() error {
 	if !e.sent {
-		stream, err := e.c.rpc.ExecutePlan(e.c.outgoing(e.ctx), e.req)
+		stream, err := e.c.rpc.ExecutePlan(e.c.outgoing(e.ctx), e.req, grpc.ForceCodecV2(e.codec))
 		if err != nil {
 			return err
 		}
@@ -128,7 +136,7 @@ func (e *Execution) open() error {
 	}
 	e.reattaches++
 	e.c.stats.reattaches.Add(1)
-	stream, err := e.c.rpc.ReattachExecute(e.c.outgoing(e.ctx), req)
+	stream, err := e.c.rpc.ReattachExecute(e.c.outgoing(e.ctx), req, grpc.ForceCodecV2(e.codec))
 	if err != nil {
 		return err
 	}
@@ -159,6 +167,9 @@ func (e *Execution) Recv() (*sparkpb.ExecutePlanResponse, error) {
 		if err == nil {
 			var resp *sparkpb.ExecutePlanResponse
 			resp, err = e.stream.Recv()
+			// The buffer of the previous response, if DecodeBatch did not take it, is left
+			// to the garbage collector: the caller may still hold that response.
+			e.lastResp, e.lastBuf = resp, e.codec.take()
 			if err == nil {
 				resp, err = e.received(resp)
 				if resp != nil && resp.GetExecutionProgress() != nil {
@@ -206,6 +217,30 @@ func (e *Execution) Recv() (*sparkpb.ExecutePlanResponse, error) {
 		}
 		return nil, e.failWith(err)
 	}
+}
+
+// DecodeBatch decodes the ArrowBatch of resp, the response Recv returned last, as the
+// package's DecodeBatch does, and returns nil batches for a response without one. When the
+// batches point into the response's bytes (the Go allocator) and those bytes lie in a
+// buffer the client recycles, the batches hold that buffer, which is recycled once the last
+// of them is released: a caller who keeps a batch, or any of its arrays, retains it.
+// DecodeBatch takes the response's bytes: resp's ArrowBatch.Data is nil afterwards.
+func (e *Execution) DecodeBatch(resp *sparkpb.ExecutePlanResponse, mem memory.Allocator) (*arrow.Schema, []arrow.RecordBatch, error) {
+	ab := resp.GetArrowBatch()
+	if ab == nil {
+		return nil, nil, nil
+	}
+	var owner *msgBuf
+	if resp == e.lastResp {
+		owner, e.lastBuf = e.lastBuf, nil
+	}
+	data := ab.GetData()
+	ab.Data = nil
+	schema, recs, err := decodeBatch(data, mem, owner)
+	if owner != nil {
+		owner.release() // the response's reference; the batches hold theirs
+	}
+	return schema, recs, err
 }
 
 // failWith ends the operation after the error err of a call and returns it converted
