@@ -122,7 +122,7 @@ func TestReadmeCLIWalkthrough(t *testing.T) {
 
 		case "watch":
 			args = replaceArg(t, step, args, 1, "pageviews", name)
-			batch := regexp.MustCompile(`(?m)^batch \d+: \d+ rows`)
+			batch := regexp.MustCompile(`(?m)^[0-9:]+ batch \d+: \d+ rows`)
 			stdout, stderr, code := cli.runUntil(ctx, batch, args...)
 			if code != 0 || stderr != "" || !batch.MatchString(stdout) {
 				t.Fatalf("%s: exit %d\n%s\n%s", step, code, stdout, stderr)
@@ -503,7 +503,8 @@ func (r *readmeCLIRunner) run(ctx context.Context, args ...string) (string, stri
 	return stdout.String(), stderr.String(), r.exit(args, err)
 }
 
-// runUntil runs the CLI until its stdout matches until (or a minute passes), then
+// runUntil runs the CLI until its stdout matches until (or three minutes pass: a loaded
+// server takes a while over a stateful job's first batch), then
 // interrupts it as Ctrl-C does.
 func (r *readmeCLIRunner) runUntil(ctx context.Context, until *regexp.Regexp, args ...string) (string, string, int) {
 	cmd, _, stderr := r.command(ctx, args)
@@ -514,13 +515,13 @@ func (r *readmeCLIRunner) runUntil(ctx context.Context, until *regexp.Regexp, ar
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	deadline := time.After(time.Minute)
+	deadline := time.After(3 * time.Minute)
 	for !until.MatchString(out.String()) {
 		select {
 		case err := <-done:
 			return out.String(), stderr.String(), r.exit(args, err)
 		case <-deadline:
-			r.t.Errorf("sparkwire %v: no match for %s within a minute", args, until)
+			r.t.Errorf("sparkwire %v: no match for %s within three minutes", args, until)
 		case <-time.After(100 * time.Millisecond):
 			continue
 		}
