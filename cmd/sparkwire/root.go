@@ -172,8 +172,3 @@ func (g *globals) inJobSession(cmd *cobra.Command, fn func(ctx context.Context, 
 	return fn(ctx, s)
 }
 
-// report is a no-op kept for the commands in stack.go, which report their errors
-// themselves and also return them: execute prints every error, once.
-//
-// Deprecated: return the error; execute reports it.
-func (g *globals) report(error) {}

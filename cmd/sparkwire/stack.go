@@ -165,9 +165,6 @@ prints its endpoints.`,
 				printState(cmd, st)
 				return nil
 			})
-			if err != nil {
-				g.report(err)
-			}
 			return err
 		},
 	}
@@ -188,9 +185,6 @@ every line of the script). When every image is up to date it prints nothing.`,
 			defer cancel()
 			g.routeDockerLogs()
 			err := g.buildImages(ctx)
-			if err != nil {
-				g.report(err)
-			}
 			return err
 		},
 	}
@@ -248,9 +242,6 @@ every stack that 'sparkwire up' started on the Docker host.`,
 				}
 				return nil
 			})
-			if err != nil {
-				g.report(err)
-			}
 			return err
 		},
 	}
