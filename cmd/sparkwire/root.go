@@ -171,4 +171,3 @@ func (g *globals) inJobSession(cmd *cobra.Command, fn func(ctx context.Context, 
 	defer s.Detach()
 	return fn(ctx, s)
 }
-
