@@ -3,7 +3,7 @@
 # (in seconds) when they are up to date:
 #   1. makes a Docker engine available (engine.sh);
 #   2. builds the Java base image when BASE_IMAGE is the local one (jre-base.sh);
-#   3. for spark and kafka: resolves the jars of docker/<name>/pom.xml with Maven into
+#   3. for spark, kafka and hdfs: resolves the jars of docker/<name>/pom.xml with Maven into
 #      docker/<name>/target/jars, only when they are missing or the pom changed, and builds the
 #      image only when it is missing, or its label io.sparkwire.inputs (a sha256 over the files
 #      of docker/<name>, target/ excluded) or io.sparkwire.base (the base image) differs.
@@ -93,6 +93,9 @@ image() {
   || { echo "images: docker/spark/pom.xml spark.version is not $SPARK_VERSION (images.env)" >&2; exit 1; }
 [[ "$(pom_version "$docker_dir/kafka" kafka.version)" == "$KAFKA_VERSION" ]] \
   || { echo "images: docker/kafka/pom.xml kafka.version is not $KAFKA_VERSION (images.env)" >&2; exit 1; }
+[[ "$(pom_version "$docker_dir/hdfs" hadoop.version)" == "$HDFS_VERSION" ]] \
+  || { echo "images: docker/hdfs/pom.xml hadoop.version is not $HDFS_VERSION (images.env)" >&2; exit 1; }
 
 image spark "$SPARK_IMAGE"
 image kafka "$KAFKA_IMAGE"
+image hdfs "$HDFS_IMAGE"
