@@ -30,6 +30,11 @@ const (
 	SparkImage = "sparkwire/spark:" + SparkVersion
 	// KafkaImage is the single-node Kafka (KRaft) image that docker/scripts/images.sh builds.
 	KafkaImage = "sparkwire/kafka:" + KafkaVersion
+	// HDFSVersion is the Apache Hadoop release of [HDFSImage].
+	HDFSVersion = "3.4.1"
+	// HDFSImage is the HDFS image (NameNode or DataNode, see [WithHDFS]) that
+	// docker/scripts/images.sh builds.
+	HDFSImage = "sparkwire/hdfs:" + HDFSVersion
 )
 
 // modulePath identifies the sparkwire checkout when looking for the repository root.
@@ -38,11 +43,11 @@ const modulePath = "github.com/sparkwire/sparkwire"
 // inputsLabel is the image label holding the hash of the image's build inputs (inputsHash).
 const inputsLabel = "io.sparkwire.inputs"
 
-// EnsureImages makes sure [SparkImage] and [KafkaImage] exist and are built from the current
-// files under docker/. When either is missing, or its io.sparkwire.inputs label differs from
+// EnsureImages makes sure [SparkImage], [KafkaImage] and [HDFSImage] exist and are built from the current
+// files under docker/. When any is missing, or its io.sparkwire.inputs label differs from
 // the hash of its build inputs, it runs docker/scripts/images.sh of the sparkwire checkout
 // (found by walking up from the working directory, or given by [WithRepoRoot]) and forwards
-// the script's progress lines to the logger ([WithLogger]). When both images are up to date it
+// the script's progress lines to the logger ([WithLogger]). When all are up to date it
 // only inspects them and returns quickly. Without a checkout it can only check that the images
 // exist. Only [WithRepoRoot] and [WithLogger] apply here.
 func EnsureImages(ctx context.Context, opts ...Option) error {
@@ -75,7 +80,7 @@ func staleImages(ctx context.Context, root string) ([]string, error) {
 	defer cli.Close()
 
 	var stale []string
-	for _, img := range []struct{ name, dir string }{{SparkImage, "spark"}, {KafkaImage, "kafka"}} {
+	for _, img := range []struct{ name, dir string }{{SparkImage, "spark"}, {KafkaImage, "kafka"}, {HDFSImage, "hdfs"}} {
 		res, err := cli.ImageInspect(ctx, img.name)
 		if errdefs.IsNotFound(err) {
 			stale = append(stale, img.name)

@@ -21,6 +21,7 @@ type config struct {
 	authToken    string
 	withoutKafka bool
 	workers      int // WithStandaloneCluster
+	datanodes    int // WithHDFS
 	root         string
 	logger       Logger
 	persistent   bool

@@ -71,6 +71,10 @@ type Stack struct {
 	spark      *testcontainers.DockerContainer
 	master     *testcontainers.DockerContainer   // WithStandaloneCluster
 	workers    []*testcontainers.DockerContainer // WithStandaloneCluster
+	namenode   *testcontainers.DockerContainer   // WithHDFS
+	datanodes  []*testcontainers.DockerContainer // WithHDFS
+	hdfsURI    string                            // WithHDFS
+	hdfsUIURL  string                            // WithHDFS
 	terminated bool
 }
 
@@ -79,7 +83,9 @@ type Stack struct {
 // parallel. It returns when Kafka answers a metadata request from the host, advertising the
 // address [Stack.Brokers] returns, and Spark Connect answers a gRPC request from the host.
 // With [WithStandaloneCluster] it first starts the standalone master, then the workers beside
-// the Connect server, and also waits until the master counts every worker alive.
+// the Connect server, and also waits until the master counts every worker alive. With
+// [WithHDFS] it starts HDFS beside Kafka and the master, and the Connect server once HDFS is
+// ready.
 // Published ports are bound to the loopback interface when the Docker host is local.
 //
 // Start gives up when ctx ends, and waits at most three minutes for either service. When it
@@ -103,8 +109,18 @@ func Start(ctx context.Context, opts ...Option) (*Stack, error) {
 	s := &Stack{network: nw, authToken: cfg.authToken}
 
 	started := time.Now()
-	var kafkaErr, sparkErr error
+	var kafkaErr, sparkErr, hdfsErr error
 	var wg sync.WaitGroup
+	// The Connect server makes HDFS its default file system, which it writes to as it starts.
+	hdfsDone := make(chan struct{})
+	if cfg.datanodes > 0 {
+		wg.Go(func() {
+			defer close(hdfsDone)
+			hdfsErr = s.startHDFS(ctx, cfg, nw, loopback)
+		})
+	} else {
+		close(hdfsDone)
+	}
 	if !cfg.withoutKafka {
 		wg.Go(func() {
 			s.kafka, kafkaErr = startKafka(ctx, cfg, nw, loopback)
@@ -128,7 +144,12 @@ func Start(ctx context.Context, opts ...Option) (*Stack, error) {
 			}
 			workers.Go(func() { workersErr = s.startWorkers(ctx, cfg, nw) })
 		}
-		s.spark, sparkErr = startSpark(ctx, cfg, nw, loopback)
+		if <-hdfsDone; hdfsErr != nil {
+			sparkErr = errors.New("spark connect not started: hdfs failed")
+		}
+		if sparkErr == nil {
+			s.spark, sparkErr = startSpark(ctx, cfg, nw, loopback)
+		}
 		if sparkErr == nil {
 			sparkErr = s.sparkEndpoints(ctx)
 		}
@@ -144,7 +165,7 @@ func Start(ctx context.Context, opts ...Option) (*Stack, error) {
 		}
 	})
 	wg.Wait()
-	if err := errors.Join(kafkaErr, sparkErr); err != nil {
+	if err := errors.Join(kafkaErr, hdfsErr, sparkErr); err != nil {
 		return s, err
 	}
 	cfg.logger.Printf("stack: Spark Connect at %s, Kafka at %s, ready in %s",
@@ -207,7 +228,7 @@ func startSpark(ctx context.Context, cfg *config, nw *testcontainers.DockerNetwo
 		env["SPARK_DRIVER_HOST"] = sparkAlias
 	}
 	var args []string
-	for _, kv := range cfg.sparkConfs {
+	for _, kv := range append(cfg.hdfsSparkConfs(), cfg.sparkConfs...) {
 		args = append(args, "--conf", kv[0]+"="+kv[1])
 	}
 	opts := []testcontainers.ContainerCustomizer{
@@ -393,6 +414,10 @@ func (s *Stack) Logs(ctx context.Context) (string, error) {
 	for i, w := range s.workers {
 		cs = append(cs, named{"spark-worker-" + strconv.Itoa(i+1), w})
 	}
+	cs = append(cs, named{namenodeAlias, s.namenode})
+	for i, d := range s.datanodes {
+		cs = append(cs, named{datanodeAlias + strconv.Itoa(i+1), d})
+	}
 	for _, c := range append(cs, named{"spark", s.spark}) {
 		if c.c == nil {
 			continue
@@ -423,7 +448,8 @@ func (s *Stack) Terminate(ctx context.Context) error {
 	s.terminated = true
 	var errs []error
 	cs := append([]*testcontainers.DockerContainer{s.spark}, s.workers...)
-	for _, c := range append(cs, s.master, s.kafka) {
+	cs = append(cs, s.datanodes...)
+	for _, c := range append(cs, s.namenode, s.master, s.kafka) {
 		if c == nil {
 			continue
 		}

@@ -94,18 +94,19 @@ func TestImageNames(t *testing.T) {
 	for k, want := range map[string]string{
 		"SPARK_VERSION": SparkVersion, "KAFKA_VERSION": KafkaVersion,
 		"SPARK_IMAGE": SparkImage, "KAFKA_IMAGE": KafkaImage,
+		"HDFS_VERSION": HDFSVersion, "HDFS_IMAGE": HDFSImage,
 	} {
 		if env[k] != want {
 			t.Errorf("images.env %s=%q, Go has %q", k, env[k], want)
 		}
 	}
-	for dir, prop := range map[string]string{"spark": "spark.version", "kafka": "kafka.version"} {
+	for dir, prop := range map[string]string{"spark": "spark.version", "kafka": "kafka.version", "hdfs": "hadoop.version"} {
 		pom, err := os.ReadFile(filepath.Join(root, "docker", dir, "pom.xml"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		m := regexp.MustCompile(`<` + regexp.QuoteMeta(prop) + `>([^<]+)<`).FindSubmatch(pom)
-		want := map[string]string{"spark": SparkVersion, "kafka": KafkaVersion}[dir]
+		want := map[string]string{"spark": SparkVersion, "kafka": KafkaVersion, "hdfs": HDFSVersion}[dir]
 		if m == nil || string(m[1]) != want {
 			t.Errorf("docker/%s/pom.xml %s = %q, want %q", dir, prop, m, want)
 		}
@@ -114,7 +115,7 @@ func TestImageNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, img := range []string{SparkImage, KafkaImage} {
+	for _, img := range []string{SparkImage, KafkaImage, HDFSImage} {
 		if !strings.Contains(string(compose), img) {
 			t.Errorf("compose.yaml does not name %s", img)
 		}
