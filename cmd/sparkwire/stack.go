@@ -20,6 +20,10 @@ type stackState struct {
 	Brokers      []string `json:"brokers"`
 	SparkBrokers string   `json:"spark_brokers"`
 	SparkUI      string   `json:"spark_ui"`
+	// 'up --cluster N' (see stack_cluster.go).
+	Workers  int    `json:"workers,omitempty"`
+	MasterUI string `json:"master_ui,omitempty"`
+	HDFSURI  string `json:"hdfs_uri,omitempty"`
 }
 
 func statePath() (string, error) {
@@ -47,21 +51,35 @@ func loadState() (*stackState, error) {
 }
 
 func newUpCommand(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var cluster int
+	cmd := &cobra.Command{
 		Use:   "up",
 		Short: "Start the local stack (Kafka + Spark Connect in Docker) and print its endpoints",
 		Long: `Starts a single-node Kafka and a Spark Connect server in Docker, building the images first
 when they are missing, and leaves them running. Later commands find the endpoints on their own;
-'sparkwire down' removes the containers.`,
+'sparkwire down' removes the containers.
+
+With --cluster N the Connect server submits to a Spark standalone cluster (a master and N
+workers of one core and 1 GiB each) and uses HDFS (a NameNode and one DataNode) as its default
+file system: checkpoints and file sinks, e.g. submit --checkpoint
+hdfs://hdfs-namenode:8020/checkpoints, are then shared by the driver and every executor. Kafka
+stays one broker.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), g.timeout)
 			defer cancel()
+			opts, err := upOptions(cluster)
+			if err != nil {
+				return err
+			}
 			if st, err := loadState(); err == nil && stack.Running(ctx) {
+				if st.Workers != cluster {
+					return usagef("%s is running: 'sparkwire down' first", describeStack(st.Workers))
+				}
 				printState(cmd, st)
 				return nil
 			}
-			s, err := stack.Start(ctx, stack.WithPersistent())
+			s, err := stack.Start(ctx, opts...)
 			if err != nil {
 				if s != nil {
 					_ = s.Terminate(context.WithoutCancel(ctx))
@@ -69,7 +87,8 @@ when they are missing, and leaves them running. Later commands find the endpoint
 				g.report(err)
 				return err
 			}
-			st := &stackState{ConnectURL: s.ConnectURL(), Brokers: s.Brokers(), SparkBrokers: s.SparkBrokers(), SparkUI: s.SparkUIURL()}
+			st := &stackState{ConnectURL: s.ConnectURL(), Brokers: s.Brokers(), SparkBrokers: s.SparkBrokers(), SparkUI: s.SparkUIURL(),
+				Workers: cluster, MasterUI: s.MasterUIURL(), HDFSURI: s.HDFSURI()}
 			p, err := statePath()
 			if err == nil {
 				err = os.MkdirAll(filepath.Dir(p), 0o700)
@@ -86,11 +105,14 @@ when they are missing, and leaves them running. Later commands find the endpoint
 			return nil
 		},
 	}
+	cmd.Flags().IntVar(&cluster, "cluster", 0, "run a Spark standalone cluster of this many workers, with HDFS, instead of local mode")
+	return cmd
 }
 
 func printState(cmd *cobra.Command, st *stackState) {
 	fmt.Fprintf(cmd.OutOrStdout(), "Spark Connect  %s\nKafka          %s (from Spark: %s)\nSpark UI       %s\n",
 		st.ConnectURL, strings.Join(st.Brokers, ","), st.SparkBrokers, st.SparkUI)
+	printClusterState(cmd, st)
 	fmt.Fprintf(cmd.OutOrStdout(), "\nexport SPARKWIRE_CONNECT_URL=%s SPARKWIRE_KAFKA_BROKERS=%s\n",
 		st.ConnectURL, strings.Join(st.Brokers, ","))
 }
