@@ -63,7 +63,7 @@ With --cluster N the Connect server submits to a Spark standalone cluster (a mas
 workers of one core and 1 GiB each) and uses HDFS (a NameNode and one DataNode) as its default
 file system: checkpoints and file sinks, e.g. submit --checkpoint
 hdfs://hdfs-namenode:8020/checkpoints, are then shared by the driver and every executor. Kafka
-stays one broker.`,
+is then three brokers (topics of three replicas, two in sync).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), g.timeout)

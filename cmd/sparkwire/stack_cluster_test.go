@@ -14,8 +14,8 @@ func TestUpClusterFlag(t *testing.T) {
 	if opts, err := upOptions(0); err != nil || len(opts) != 1 {
 		t.Errorf("upOptions(0) = %d options, %v; want the persistent option alone", len(opts), err)
 	}
-	if opts, err := upOptions(2); err != nil || len(opts) != 3 {
-		t.Errorf("upOptions(2) = %d options, %v; want persistent, cluster and HDFS", len(opts), err)
+	if opts, err := upOptions(2); err != nil || len(opts) != 4 {
+		t.Errorf("upOptions(2) = %d options, %v; want persistent, cluster, HDFS and Kafka brokers", len(opts), err)
 	}
 	r := newTestCLI(t).run("up", "--cluster", "-1")
 	if r.code != 2 || r.err == nil || !strings.Contains(r.err.Error(), "--cluster -1") {

@@ -22,6 +22,7 @@ type config struct {
 	withoutKafka bool
 	workers      int // WithStandaloneCluster
 	datanodes    int // WithHDFS
+	kafkaBrokers int // WithKafkaBrokers
 	root         string
 	logger       Logger
 	persistent   bool

@@ -68,6 +68,7 @@ type Stack struct {
 	mu         sync.Mutex
 	network    *testcontainers.DockerNetwork
 	kafka      *testcontainers.DockerContainer
+	kafkaNodes []*testcontainers.DockerContainer // WithKafkaBrokers
 	spark      *testcontainers.DockerContainer
 	master     *testcontainers.DockerContainer   // WithStandaloneCluster
 	workers    []*testcontainers.DockerContainer // WithStandaloneCluster
@@ -94,6 +95,10 @@ type Stack struct {
 func Start(ctx context.Context, opts ...Option) (*Stack, error) {
 	cfg := newConfig(opts)
 	applyEnvDefaults()
+	kafkaNodes, err := cfg.kafkaClusterSize()
+	if err != nil {
+		return nil, err
+	}
 	if err := EnsureImages(ctx, opts...); err != nil {
 		return nil, fmt.Errorf("ensure images: %w", err)
 	}
@@ -121,7 +126,9 @@ func Start(ctx context.Context, opts ...Option) (*Stack, error) {
 	} else {
 		close(hdfsDone)
 	}
-	if !cfg.withoutKafka {
+	if kafkaNodes > 0 {
+		wg.Go(func() { kafkaErr = s.startKafkaCluster(ctx, cfg, nw, loopback, kafkaNodes) })
+	} else if !cfg.withoutKafka {
 		wg.Go(func() {
 			s.kafka, kafkaErr = startKafka(ctx, cfg, nw, loopback)
 			if kafkaErr == nil {
@@ -410,7 +417,11 @@ func (s *Stack) Logs(ctx context.Context) (string, error) {
 		name string
 		c    *testcontainers.DockerContainer
 	}
-	cs := []named{{"kafka", s.kafka}, {masterAlias, s.master}}
+	cs := []named{{"kafka", s.kafka}}
+	for i, k := range s.kafkaNodes {
+		cs = append(cs, named{kafkaNodeAlias + strconv.Itoa(i+1), k})
+	}
+	cs = append(cs, named{masterAlias, s.master})
 	for i, w := range s.workers {
 		cs = append(cs, named{"spark-worker-" + strconv.Itoa(i+1), w})
 	}
@@ -449,6 +460,7 @@ func (s *Stack) Terminate(ctx context.Context) error {
 	var errs []error
 	cs := append([]*testcontainers.DockerContainer{s.spark}, s.workers...)
 	cs = append(cs, s.datanodes...)
+	cs = append(cs, s.kafkaNodes...)
 	for _, c := range append(cs, s.namenode, s.master, s.kafka) {
 		if c == nil {
 			continue
