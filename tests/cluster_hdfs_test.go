@@ -51,7 +51,7 @@ func TestClusterHDFSCheckpoints(t *testing.T) {
 	started := time.Now()
 	sctx, cancel := context.WithTimeout(context.Background(), startBound)
 	st, err := stack.Start(sctx, stack.WithStandaloneCluster(2), stack.WithHDFS(1),
-		stack.WithDriverMemory("1g"), stack.WithLogger(testLogger{t}))
+		stack.WithKafkaBrokers(clusterBrokers), stack.WithDriverMemory("1g"), stack.WithLogger(testLogger{t}))
 	cancel()
 	startTook := time.Since(started)
 	if st != nil {
@@ -108,8 +108,12 @@ func TestClusterHDFSCheckpoints(t *testing.T) {
 	t.Logf("test took %s (stack start %s)", time.Since(started).Round(100*time.Millisecond), startTook.Round(100*time.Millisecond))
 }
 
-// clusterPhaseEvents is the number of events of each phase of TestClusterHDFSCheckpoints.
-const clusterPhaseEvents = 1500
+// The shape of TestClusterHDFSCheckpoints: events per phase, and Kafka brokers (topics have
+// a replica on each, up to three).
+const (
+	clusterPhaseEvents = 1500
+	clusterBrokers     = 1
+)
 
 // phase runs phase k (from 0) of TestClusterHDFSCheckpoints: it restarts what the phase
 // restarts, produces the phase's events, runs the job from its checkpoint until it has
@@ -352,7 +356,7 @@ func (c *hdfsCluster) client(opts ...kgo.Opt) *kgo.Client {
 func (c *hdfsCluster) topic(ctx context.Context, what string, partitions int32) string {
 	c.t.Helper()
 	name := uniqueName("hdfs_" + what)
-	resp, err := kadm.NewClient(c.client()).CreateTopic(ctx, partitions, 1, nil, name)
+	resp, err := kadm.NewClient(c.client()).CreateTopic(ctx, partitions, int16(min(clusterBrokers, 3)), nil, name)
 	if err != nil || resp.Err != nil {
 		c.t.Fatalf("create topic %s: %v %v", name, err, resp.Err)
 	}
