@@ -121,6 +121,7 @@ const (
 func (c *hdfsCluster) phase(t *testing.T, k int) {
 	c.t = t
 	ctx := testCtx(t, 4*time.Minute)
+	began := time.Now()
 	if k == 2 {
 		restarted := time.Now()
 		c.restartDriver(ctx, 10*time.Second)
@@ -167,9 +168,8 @@ func (c *hdfsCluster) phase(t *testing.T, k int) {
 		stopRun(run)
 		t.Fatal(err)
 	}
-	if killed {
-		t.Logf("the job processed the phase %s after the last part", time.Since(processed).Round(100*time.Millisecond))
-	}
+	t.Logf("the job processed the phase %s after its last event was written (%s into the phase)",
+		time.Since(processed).Round(100*time.Millisecond), time.Since(began).Round(100*time.Millisecond))
 
 	// The runs resume from the checkpoint: the same queries, starting at the offsets where
 	// the phase before ended and reading only this phase's records.
@@ -242,8 +242,8 @@ func (c *hdfsCluster) phase(t *testing.T, k int) {
 	case !killed && len(busy) < 2:
 		t.Errorf("tasks ran on executors %v, want both (%v)", busy, after)
 	}
-	t.Logf("%d events (%d in all), batches up to %d, state partitions %v on HDFS, busy executors %v",
-		len(events), len(sofar), c.lastBatch, parts, busy)
+	t.Logf("%d events (%d in all), batches up to %d, state partitions %v on HDFS, busy executors %v; phase took %s",
+		len(events), len(sofar), c.lastBatch, parts, busy, time.Since(began).Round(100*time.Millisecond))
 }
 
 // offsetSum adds up the partition offsets of a Kafka source's offset JSON

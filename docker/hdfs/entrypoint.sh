@@ -94,7 +94,10 @@ mkdir -p "$CONF_DIR" "$NAME_DIR" "$DATA_DIR"
 
 classpath="$CONF_DIR:$HADOOP_HOME/etc:$HADOOP_HOME/share:$HADOOP_HOME/jars/*"
 read -r -a java_opts <<<"${HDFS_JAVA_OPTS:-}"
+# Hadoop 3.4 on Java 17: WebHDFS's Jersey (its JAXB) defines classes through reflection on
+# java.lang; without this option every /webhdfs/v1 request fails with InaccessibleObjectException.
 jvm=(java "-Xmx${HDFS_HEAP:-256m}" -XX:+UseG1GC -Djava.net.preferIPv4Stack=true
+  --add-opens=java.base/java.lang=ALL-UNNAMED
   "-Dhdfs.log.level=${HDFS_LOG_LEVEL:-INFO}" -Dhadoop.log.dir=/var/lib/hdfs/logs
   -Dhadoop.home.dir="$HADOOP_HOME" "${java_opts[@]}" -cp "$classpath")
 
