@@ -23,6 +23,10 @@ type stackState struct {
 	Brokers      []string `json:"brokers"`
 	SparkBrokers string   `json:"spark_brokers"`
 	SparkUI      string   `json:"spark_ui"`
+	// 'up --cluster N' (see stack_cluster.go).
+	Workers  int    `json:"workers,omitempty"`
+	MasterUI string `json:"master_ui,omitempty"`
+	HDFSURI  string `json:"hdfs_uri,omitempty"`
 }
 
 func statePath() (string, error) {
@@ -119,26 +123,40 @@ type quietLogger struct{}
 func (quietLogger) Printf(string, ...any) {}
 
 func newUpCommand(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var cluster int
+	cmd := &cobra.Command{
 		Use:   "up",
 		Short: "Start the local stack (Kafka + Spark Connect in Docker) and print its endpoints",
 		Long: `Starts a single-node Kafka and a Spark Connect server in Docker, building the images first
 when they are missing or stale (in a sparkwire checkout; the first build takes minutes and shows
 its steps), and leaves them running. Later commands find the endpoints on their own;
 'sparkwire down' removes the containers. When the stack 'up' recorded is running, it only
-prints its endpoints.`,
+prints its endpoints.
+
+With --cluster N the Connect server submits to a Spark standalone cluster (a master and N
+workers of one core and 1 GiB each) and uses HDFS (a NameNode and one DataNode) as its default
+file system: checkpoints and file sinks, e.g. submit --checkpoint
+hdfs://hdfs-namenode:8020/checkpoints, are then shared by the driver and every executor. Kafka
+is then three brokers (topics of three replicas, two in sync).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), g.timeout)
 			defer cancel()
+			opts, err := upOptions(cluster)
+			if err != nil {
+				return err
+			}
 			g.routeDockerLogs()
-			err := withStateLock(func(p string) error {
+			err = withStateLock(func(p string) error {
 				if st, err := loadState(); err == nil && st.ID != "" {
 					running, total, err := stack.Alive(ctx, st.ID, stack.WithLogger(g.stackLogger()))
 					if err != nil {
 						return err
 					}
 					if running > 0 && running == total {
+						if st.Workers != cluster {
+							return usagef("%s is running: 'sparkwire down' first", describeStack(st.Workers))
+						}
 						printState(cmd, st)
 						return nil
 					}
@@ -150,14 +168,15 @@ prints its endpoints.`,
 				if err := g.buildImages(ctx); err != nil {
 					return err
 				}
-				s, err := stack.Start(ctx, stack.WithPersistent(), stack.WithLogger(g.stackLogger()))
+				s, err := stack.Start(ctx, append(opts, stack.WithLogger(g.stackLogger()))...)
 				if err != nil {
 					if s != nil {
 						_ = s.Terminate(context.WithoutCancel(ctx))
 					}
 					return err
 				}
-				st := &stackState{ID: s.ID(), ConnectURL: s.ConnectURL(), Brokers: s.Brokers(), SparkBrokers: s.SparkBrokers(), SparkUI: s.SparkUIURL()}
+				st := &stackState{ID: s.ID(), ConnectURL: s.ConnectURL(), Brokers: s.Brokers(), SparkBrokers: s.SparkBrokers(), SparkUI: s.SparkUIURL(),
+					Workers: cluster, MasterUI: s.MasterUIURL(), HDFSURI: s.HDFSURI()}
 				if err := saveState(p, st); err != nil {
 					_ = s.Terminate(context.WithoutCancel(ctx))
 					return fmt.Errorf("record the stack's endpoints: %w", err)
@@ -168,6 +187,8 @@ prints its endpoints.`,
 			return err
 		},
 	}
+	cmd.Flags().IntVar(&cluster, "cluster", 0, "run a Spark standalone cluster of this many workers, with HDFS, instead of local mode")
+	return cmd
 }
 
 func newImagesCommand(g *globals) *cobra.Command {
@@ -184,8 +205,7 @@ every line of the script). When every image is up to date it prints nothing.`,
 			ctx, cancel := context.WithTimeout(cmd.Context(), g.timeout)
 			defer cancel()
 			g.routeDockerLogs()
-			err := g.buildImages(ctx)
-			return err
+			return g.buildImages(ctx)
 		},
 	}
 }
@@ -193,6 +213,7 @@ every line of the script). When every image is up to date it prints nothing.`,
 func printState(cmd *cobra.Command, st *stackState) {
 	fmt.Fprintf(cmd.OutOrStdout(), "Spark Connect  %s\nKafka          %s (from Spark: %s)\nSpark UI       %s\n",
 		st.ConnectURL, strings.Join(st.Brokers, ","), st.SparkBrokers, st.SparkUI)
+	printClusterState(cmd, st)
 	fmt.Fprintf(cmd.OutOrStdout(), "\nexport SPARKWIRE_CONNECT_URL=%s SPARKWIRE_KAFKA_BROKERS=%s\n",
 		st.ConnectURL, strings.Join(st.Brokers, ","))
 }

@@ -1,7 +1,10 @@
 // Package stack starts the sparkwire test stack — a single-node Apache Kafka (KRaft) and a Spark
 // Connect server in local mode — as Docker containers with testcontainers-go, or describes an
 // existing cluster given by environment variables. [WithStandaloneCluster] adds a Spark
-// standalone master and workers, which the Connect server then submits to.
+// standalone master and workers, which the Connect server then submits to; [WithHDFS] adds
+// HDFS, the storage that the driver and the executors share (checkpoints, file sinks), as the
+// Connect server's default file system; [WithKafkaBrokers] makes Kafka a cluster of several
+// brokers.
 //
 // The images are built locally from Maven Central jars by docker/scripts/images.sh (no
 // container registry is needed); their names are in images.env beside this package ([Image],

@@ -103,6 +103,9 @@ func (c *config) stackImages() []string {
 	if !c.withoutKafka {
 		refs = append(refs, Image("kafka"))
 	}
+	if c.datanodes > 0 {
+		refs = append(refs, Image("hdfs"))
+	}
 	return refs
 }
 
@@ -151,7 +154,7 @@ func BuildImages(ctx context.Context, opts ...Option) error {
 		return err
 	}
 	defer cli.Close()
-	err = requireImages(ctx, cli, []string{Image("spark"), Image("kafka")})
+	err = requireImages(ctx, cli, []string{Image("spark"), Image("kafka"), Image("hdfs")})
 	var missing *MissingImagesError
 	if errors.As(err, &missing) && rootErr != nil {
 		missing.NoCheckout = rootErr

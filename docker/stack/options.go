@@ -21,6 +21,8 @@ type config struct {
 	authToken    string
 	withoutKafka bool
 	workers      int // WithStandaloneCluster
+	datanodes    int // WithHDFS
+	kafkaBrokers int // WithKafkaBrokers
 	root         string
 	logger       Logger
 	persistent   bool

@@ -68,9 +68,14 @@ type Stack struct {
 	mu         sync.Mutex
 	network    *testcontainers.DockerNetwork
 	kafka      *testcontainers.DockerContainer
+	kafkaNodes []*testcontainers.DockerContainer // WithKafkaBrokers
 	spark      *testcontainers.DockerContainer
 	master     *testcontainers.DockerContainer   // WithStandaloneCluster
 	workers    []*testcontainers.DockerContainer // WithStandaloneCluster
+	namenode   *testcontainers.DockerContainer   // WithHDFS
+	datanodes  []*testcontainers.DockerContainer // WithHDFS
+	hdfsURI    string                            // WithHDFS
+	hdfsUIURL  string                            // WithHDFS
 	terminated bool
 }
 
@@ -79,8 +84,9 @@ type Stack struct {
 // request from the host, advertising the address [Stack.Brokers] returns, and Spark Connect
 // answers a gRPC request from the host. With [WithStandaloneCluster] it first starts the
 // standalone master, then the workers beside the Connect server, and also waits until the
-// master counts every worker alive. Published ports are bound to the loopback interface when
-// the Docker host is local.
+// master counts every worker alive. With [WithHDFS] it starts HDFS beside Kafka and the
+// master, and the Connect server once HDFS is ready. Published ports are bound to the
+// loopback interface when the Docker host is local.
 //
 // Start builds no images: when one it needs is missing, it returns a [*MissingImagesError]
 // (wrapping [ErrImagesMissing]) that names the command to build them; call [BuildImages]
@@ -91,6 +97,10 @@ type Stack struct {
 func Start(ctx context.Context, opts ...Option) (*Stack, error) {
 	cfg := newConfig(opts)
 	applyEnvDefaults()
+	kafkaNodes, err := cfg.kafkaClusterSize()
+	if err != nil {
+		return nil, err
+	}
 	cli, err := dockerClient(cfg.logger)
 	if err != nil {
 		return nil, err
@@ -112,9 +122,21 @@ func Start(ctx context.Context, opts ...Option) (*Stack, error) {
 	s := &Stack{network: nw, authToken: cfg.authToken}
 
 	started := time.Now()
-	var kafkaErr, sparkErr error
+	var kafkaErr, sparkErr, hdfsErr error
 	var wg sync.WaitGroup
-	if !cfg.withoutKafka {
+	// The Connect server makes HDFS its default file system, which it writes to as it starts.
+	hdfsDone := make(chan struct{})
+	if cfg.datanodes > 0 {
+		wg.Go(func() {
+			defer close(hdfsDone)
+			hdfsErr = s.startHDFS(ctx, cfg, nw, loopback)
+		})
+	} else {
+		close(hdfsDone)
+	}
+	if kafkaNodes > 0 {
+		wg.Go(func() { kafkaErr = s.startKafkaCluster(ctx, cfg, nw, loopback, kafkaNodes) })
+	} else if !cfg.withoutKafka {
 		wg.Go(func() {
 			s.kafka, kafkaErr = startKafka(ctx, cfg, nw, loopback)
 			if kafkaErr == nil {
@@ -137,7 +159,12 @@ func Start(ctx context.Context, opts ...Option) (*Stack, error) {
 			}
 			workers.Go(func() { workersErr = s.startWorkers(ctx, cfg, nw) })
 		}
-		s.spark, sparkErr = startSpark(ctx, cfg, nw, loopback)
+		if <-hdfsDone; hdfsErr != nil {
+			sparkErr = errors.New("spark connect not started: hdfs failed")
+		}
+		if sparkErr == nil {
+			s.spark, sparkErr = startSpark(ctx, cfg, nw, loopback)
+		}
 		if sparkErr == nil {
 			sparkErr = s.sparkEndpoints(ctx)
 		}
@@ -153,7 +180,7 @@ func Start(ctx context.Context, opts ...Option) (*Stack, error) {
 		}
 	})
 	wg.Wait()
-	if err := errors.Join(kafkaErr, sparkErr); err != nil {
+	if err := errors.Join(kafkaErr, hdfsErr, sparkErr); err != nil {
 		return s, err
 	}
 	cfg.logger.Printf("stack: Spark Connect at %s, Kafka at %s, ready in %s",
@@ -216,7 +243,7 @@ func startSpark(ctx context.Context, cfg *config, nw *testcontainers.DockerNetwo
 		env["SPARK_DRIVER_HOST"] = sparkAlias
 	}
 	var args []string
-	for _, kv := range cfg.sparkConfs {
+	for _, kv := range append(cfg.hdfsSparkConfs(), cfg.sparkConfs...) {
 		args = append(args, "--conf", kv[0]+"="+kv[1])
 	}
 	opts := []testcontainers.ContainerCustomizer{
@@ -398,9 +425,17 @@ func (s *Stack) Logs(ctx context.Context) (string, error) {
 		name string
 		c    *testcontainers.DockerContainer
 	}
-	cs := []named{{"kafka", s.kafka}, {masterAlias, s.master}}
+	cs := []named{{"kafka", s.kafka}}
+	for i, k := range s.kafkaNodes {
+		cs = append(cs, named{kafkaNodeAlias + strconv.Itoa(i+1), k})
+	}
+	cs = append(cs, named{masterAlias, s.master})
 	for i, w := range s.workers {
 		cs = append(cs, named{"spark-worker-" + strconv.Itoa(i+1), w})
+	}
+	cs = append(cs, named{namenodeAlias, s.namenode})
+	for i, d := range s.datanodes {
+		cs = append(cs, named{datanodeAlias + strconv.Itoa(i+1), d})
 	}
 	for _, c := range append(cs, named{"spark", s.spark}) {
 		if c.c == nil {
@@ -432,7 +467,9 @@ func (s *Stack) Terminate(ctx context.Context) error {
 	s.terminated = true
 	var errs []error
 	cs := append([]*testcontainers.DockerContainer{s.spark}, s.workers...)
-	for _, c := range append(cs, s.master, s.kafka) {
+	cs = append(cs, s.datanodes...)
+	cs = append(cs, s.kafkaNodes...)
+	for _, c := range append(cs, s.namenode, s.master, s.kafka) {
 		if c == nil {
 			continue
 		}
