@@ -15,8 +15,9 @@
 //	OUT/producer.log   the producer's output
 //
 // It exits with status 1 when the results differ from the ground truth. `make soak`
-// (bench/soak.sh) builds the CLI, starts or reuses the local stack and runs it. The stack
-// must be on this machine: the endpoints must be loopback addresses.
+// (bench/soak.sh) builds the CLI, starts or reuses the local stack and runs it; with
+// -own-stack it starts a stack of its own, so that the Spark driver serves the soak alone.
+// The stack must be on this machine: the endpoints must be loopback addresses.
 //
 // Usage:
 //
@@ -56,6 +57,7 @@ type options struct {
 	trigger        time.Duration
 	catchUp        time.Duration
 	keep           bool
+	ownStack       bool
 }
 
 func main() {
@@ -110,6 +112,7 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.trigger, "trigger", 2*time.Second, "the job's processing-time trigger")
 	fs.DurationVar(&o.catchUp, "catch-up", 10*time.Minute, "how long the job may take to process the last events")
 	fs.BoolVar(&o.keep, "keep", false, "leave the topics and the job's queries in place")
+	fs.BoolVar(&o.ownStack, "own-stack", false, "start a stack of its own (Kafka and Spark Connect in Docker, removed at the end) instead of using -connect and -brokers,\nso that the Spark driver serves the soak alone")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -130,9 +133,16 @@ func (o *options) validate() error {
 		return errors.New("-duration, -interval, -trigger and -catch-up must be positive")
 	case !(o.rate > 0) || o.rate > 1e6:
 		return fmt.Errorf("-rate must be a number of events per second in (0, 1e6], not %v", o.rate)
+	case o.ownStack:
+		return nil // the endpoints are those of the stack it starts
 	case o.connectURL == "" || len(o.brokers) == 0:
-		return errors.New("no stack: set SPARKWIRE_CONNECT_URL and SPARKWIRE_KAFKA_BROKERS (run 'sparkwire up'), or pass -connect and -brokers")
+		return errors.New("no stack: set SPARKWIRE_CONNECT_URL and SPARKWIRE_KAFKA_BROKERS (run 'sparkwire up'), or pass -connect and -brokers, or -own-stack")
 	}
+	return o.checkLoopback()
+}
+
+// checkLoopback refuses endpoints that are not on this machine's loopback interface.
+func (o *options) checkLoopback() error {
 	port, err := connectPort(o.connectURL)
 	if err != nil {
 		return err

@@ -18,6 +18,7 @@ import (
 
 	"github.com/sparkwire/sparkwire/connect"
 	"github.com/sparkwire/sparkwire/demo"
+	"github.com/sparkwire/sparkwire/docker/stack"
 	"github.com/sparkwire/sparkwire/jobs"
 	"github.com/sparkwire/sparkwire/producers"
 )
@@ -46,6 +47,20 @@ func run(ctx context.Context, o options) (ok bool, err error) {
 	}
 	if _, err := os.Stat(o.sparkwire); err != nil {
 		return false, fmt.Errorf("the sparkwire CLI: %w (go build -o %s ./cmd/sparkwire)", err, o.sparkwire)
+	}
+	if o.ownStack {
+		log.Print("starting a stack of its own (Kafka and Spark Connect in Docker)")
+		st, err := stack.Start(ctx, stack.WithLogger(log.Default()))
+		if st != nil {
+			defer func() { _ = st.Terminate(context.WithoutCancel(ctx)) }()
+		}
+		if err != nil {
+			return false, fmt.Errorf("start the stack: %w", err)
+		}
+		o.connectURL, o.brokers, o.sparkBrokers = st.ConnectURL(), st.Brokers(), st.SparkBrokers()
+		if err := o.checkLoopback(); err != nil {
+			return false, err
+		}
 	}
 	driver, err := findSparkDriver(ctx, o.connectURL, o.sparkContainer)
 	if err != nil {

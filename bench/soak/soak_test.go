@@ -124,6 +124,12 @@ func TestOptionsLoopbackOnly(t *testing.T) {
 			t.Errorf("%s: no error", name)
 		}
 	}
+	// A stack of its own: its endpoints are checked once it runs.
+	own := good
+	own.ownStack, own.connectURL, own.brokers = true, "", nil
+	if err := own.validate(); err != nil {
+		t.Errorf("-own-stack: %v", err)
+	}
 }
 
 func TestSummary(t *testing.T) {
