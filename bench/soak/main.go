@@ -28,6 +28,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -64,6 +65,9 @@ func main() {
 	log.SetFlags(log.Ltime)
 	log.SetPrefix("soak: ")
 	o, err := parseFlags(os.Args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -104,10 +108,11 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.out, "out", envOr("SOAK_OUT", "bench/results/soak"), "output directory (env SOAK_OUT)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the event stream")
 	fs.StringVar(&o.sparkwire, "sparkwire", ".build/sparkwire", "the sparkwire CLI binary, run as the producer")
-	fs.StringVar(&o.connectURL, "connect", os.Getenv("SPARKWIRE_CONNECT_URL"), "Spark Connect URL (env SPARKWIRE_CONNECT_URL)")
-	fs.StringVar(&brokers, "brokers", os.Getenv("SPARKWIRE_KAFKA_BROKERS"), "Kafka brokers from this machine (env SPARKWIRE_KAFKA_BROKERS)")
-	fs.StringVar(&o.sparkBrokers, "spark-brokers", os.Getenv("SPARKWIRE_SPARK_KAFKA_BROKERS"),
-		"Kafka brokers from the Spark server (env SPARKWIRE_SPARK_KAFKA_BROKERS; default -brokers)")
+	// The endpoints' defaults are read after parsing, so that -h never prints them (a
+	// connect URL can carry a token).
+	fs.StringVar(&o.connectURL, "connect", "", "Spark Connect URL (env SPARKWIRE_CONNECT_URL)")
+	fs.StringVar(&brokers, "brokers", "", "Kafka brokers from this machine (env SPARKWIRE_KAFKA_BROKERS)")
+	fs.StringVar(&o.sparkBrokers, "spark-brokers", "", "Kafka brokers from the Spark server (env SPARKWIRE_SPARK_KAFKA_BROKERS; default -brokers)")
 	fs.StringVar(&o.sparkContainer, "spark-container", "", "Docker container of the Spark Connect server (default: the one publishing the -connect port)")
 	fs.DurationVar(&o.trigger, "trigger", 2*time.Second, "the job's processing-time trigger")
 	fs.DurationVar(&o.catchUp, "catch-up", 10*time.Minute, "how long the job may take to process the last events")
@@ -116,6 +121,9 @@ func parseFlags(args []string) (options, error) {
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
+	o.connectURL = cmp.Or(o.connectURL, envOr("SPARKWIRE_CONNECT_URL", ""))
+	brokers = cmp.Or(brokers, envOr("SPARKWIRE_KAFKA_BROKERS", ""))
+	o.sparkBrokers = cmp.Or(o.sparkBrokers, envOr("SPARKWIRE_SPARK_KAFKA_BROKERS", ""))
 	for _, b := range strings.Split(brokers, ",") {
 		if b = strings.TrimSpace(b); b != "" {
 			o.brokers = append(o.brokers, b)

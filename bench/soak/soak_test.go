@@ -420,3 +420,34 @@ func TestGroundTruthChecksTheManifest(t *testing.T) {
 		t.Errorf("a window one event short: agree %v, diffs %v", tr.WindowsAgree, tr.WindowDiffs)
 	}
 }
+
+func TestParseFlagsEnvironment(t *testing.T) {
+	t.Setenv("SPARKWIRE_CONNECT_URL", "sc://127.0.0.1:32768/;token=SENTINEL")
+	t.Setenv("SPARKWIRE_KAFKA_BROKERS", "127.0.0.1:32772, localhost:32773")
+	t.Setenv("SPARKWIRE_SPARK_KAFKA_BROKERS", "")
+	t.Setenv("SOAK_DURATION", "3m")
+	t.Setenv("SOAK_RATE", "250")
+	t.Setenv("SOAK_INTERVAL", "")
+	o, err := parseFlags(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.duration != 3*time.Minute || o.rate != 250 || o.interval != 15*time.Second {
+		t.Errorf("duration %v, rate %v, interval %v", o.duration, o.rate, o.interval)
+	}
+	if o.connectURL != "sc://127.0.0.1:32768/;token=SENTINEL" || len(o.brokers) != 2 || o.sparkBrokers != "127.0.0.1:32772,localhost:32773" {
+		t.Errorf("endpoints %q %q %q", o.connectURL, o.brokers, o.sparkBrokers)
+	}
+	// Flags win over the environment.
+	o, err = parseFlags([]string{"-rate", "100", "-brokers", "localhost:9092", "-spark-brokers", "kafka:9093"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.rate != 100 || len(o.brokers) != 1 || o.sparkBrokers != "kafka:9093" {
+		t.Errorf("rate %v, brokers %q, spark brokers %q", o.rate, o.brokers, o.sparkBrokers)
+	}
+	t.Setenv("SOAK_RATE", "fast")
+	if _, err := parseFlags(nil); err == nil {
+		t.Error("SOAK_RATE=fast: no error")
+	}
+}
