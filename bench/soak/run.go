@@ -197,7 +197,7 @@ func run(ctx context.Context, o options) (ok bool, err error) {
 		return false, fmt.Errorf("memory table: %w", err)
 	}
 	rep.checks = append(rep.checks, compareCounts("memory table "+cfg.Name, want, utcKeys(table)))
-	out, n, err := outputCounts(ctx, kcl, adm, cfg.OutputTopic)
+	out, n, err := outputCounts(ctx, o.brokers, adm, cfg.OutputTopic)
 	if err != nil {
 		return false, err
 	}

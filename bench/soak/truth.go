@@ -186,16 +186,24 @@ func compareCounts(source string, want, got map[demo.PageViewKey]int64) comparis
 // outputCounts reads the job's output topic from the start to its end now: the final count
 // of a (window, page) is the largest count written for it (update mode writes a window
 // again whenever its count grows; a replayed micro-batch writes the same counts again).
-func outputCounts(ctx context.Context, cl *kgo.Client, adm *kadm.Client, topic string) (map[demo.PageViewKey]int64, int64, error) {
+// It returns the counts and the number of records read.
+func outputCounts(ctx context.Context, brokers []string, adm *kadm.Client, topic string) (map[demo.PageViewKey]int64, int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
 	ends, err := adm.ListEndOffsets(ctx, topic)
+	if err == nil {
+		err = ends.Error()
+	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("output topic %s: %w", topic, err)
 	}
 	want := map[int32]int64{}
+	parts := map[int32]kgo.Offset{}
 	var total int64
 	ends.Each(func(o kadm.ListedOffset) {
 		if o.Offset > 0 {
 			want[o.Partition] = o.Offset
+			parts[o.Partition] = kgo.NewOffset().AtStart()
 			total += o.Offset
 		}
 	})
@@ -203,12 +211,11 @@ func outputCounts(ctx context.Context, cl *kgo.Client, adm *kadm.Client, topic s
 	if total == 0 {
 		return got, 0, nil
 	}
-	parts := map[int32]kgo.Offset{}
-	for p := range want {
-		parts[p] = kgo.NewOffset().AtStart()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: parts}))
+	if err != nil {
+		return nil, 0, err
 	}
-	cl.AddConsumePartitions(map[string]map[int32]kgo.Offset{topic: parts})
-	defer cl.RemoveConsumePartitions(map[string][]int32{topic: slices.Collect(maps.Keys(parts))})
+	defer cl.Close()
 	var read int64
 	var decodeErr error
 	for len(want) > 0 {
