@@ -41,7 +41,7 @@ func (r *report) write() error {
 			{Title: "Go processes: resident memory (VmRSS)", YLabel: "MiB", Series: goProcs},
 			{Title: "Spark Connect server (driver JVM, local mode): RSS and heap", YLabel: "MiB", Series: spark},
 		},
-		Markers: []marker{{X: r.productionS, Label: "production ends"}},
+		Markers: []marker{{X: r.productionMin, Label: "production ends"}},
 	})
 	if err != nil {
 		return err

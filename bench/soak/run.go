@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log"
 	"os"
@@ -25,19 +26,19 @@ import (
 
 // report is everything the soak measured, for summary.md.
 type report struct {
-	opts        options
-	started     time.Time
-	productionS float64 // minutes from the start to the producer's exit
-	samples     []sample
-	batches     []time.Duration // every micro-batch of the results query
-	batchRows   int64
-	manifest    *producers.Manifest
-	truth       *truth
-	checks      []comparison
-	outputRecs  int64
-	quarantined int64
-	catchUp     time.Duration
-	driver      *sparkDriver
+	opts          options
+	started       time.Time
+	productionMin float64 // minutes from the start to the producer's exit
+	samples       []sample
+	batches       []time.Duration // every micro-batch of the results query
+	batchRows     int64
+	manifest      *producers.Manifest
+	truth         *truth
+	checks        []comparison
+	outputRecs    int64
+	quarantined   int64
+	catchUp       time.Duration
+	driver        *sparkDriver
 }
 
 // run runs the soak; ok is false when the job's results differ from the ground truth.
@@ -163,13 +164,13 @@ func run(ctx context.Context, o options) (ok bool, err error) {
 		childErr = <-childDone
 	}
 	smp.producerExited()
-	rep.productionS = time.Since(rep.started).Minutes()
+	rep.productionMin = time.Since(rep.started).Minutes()
 	if childErr != nil {
 		close(stopSampling)
 		wg.Wait()
 		return false, fmt.Errorf("the producer: %w (see %s)", childErr, logFile.Name())
 	}
-	log.Printf("producer done after %.1f min; waiting for the job to catch up", rep.productionS)
+	log.Printf("producer done after %.1f min; waiting for the job to catch up", rep.productionMin)
 	catchStart := time.Now()
 	cctx, ccancel := context.WithTimeout(ctx, o.catchUp)
 	err = jobRun.ProcessAllAvailable(cctx)
@@ -180,7 +181,7 @@ func run(ctx context.Context, o options) (ok bool, err error) {
 	smp.take(ctx) // the last sample, caught up
 	rep.samples, rep.batches, rep.batchRows = smp.result()
 	if err != nil {
-		return false, fmt.Errorf("catch up: %w", err)
+		return false, errors.Join(fmt.Errorf("catch up: %w", err), rep.write())
 	}
 	log.Printf("caught up in %s", rep.catchUp.Round(time.Second))
 
