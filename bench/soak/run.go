@@ -185,38 +185,13 @@ func run(ctx context.Context, o options) (ok bool, err error) {
 	}
 	log.Printf("caught up in %s", rep.catchUp.Round(time.Second))
 
-	// The ground truth.
-	if rep.manifest, err = producers.ReadManifest(manifestPath); err != nil {
-		return false, err
+	// The ground truth; the report is written whatever happens.
+	ok, err = rep.check(ctx, s, adm, spec, manifestPath, cfg)
+	if werr := rep.write(); werr != nil {
+		return ok, errors.Join(err, werr)
 	}
-	if rep.truth, err = groundTruth(ctx, spec, rep.manifest); err != nil {
-		return false, fmt.Errorf("ground truth: %w", err)
-	}
-	want := utcKeys(rep.truth.Want)
-	table, err := demo.PageViewsFromTable(ctx, s, cfg.Name)
-	if err != nil {
-		return false, fmt.Errorf("memory table: %w", err)
-	}
-	rep.checks = append(rep.checks, compareCounts("memory table "+cfg.Name, want, utcKeys(table)))
-	out, n, err := outputCounts(ctx, o.brokers, adm, cfg.OutputTopic)
 	if err != nil {
 		return false, err
-	}
-	rep.outputRecs = n
-	rep.checks = append(rep.checks, compareCounts("output topic "+cfg.OutputTopic, want, out))
-	if rep.quarantined, err = topicRecords(ctx, adm, cfg.QuarantineTopic); err != nil {
-		return false, err
-	}
-	for _, c := range rep.checks {
-		log.Printf("%s: %d (window, page) counts checked, %d equal; %d missing, %d under, %d over, %d extra; %d page views lost, %d duplicated",
-			c.Source, c.Checked, c.Equal, c.Missing, c.Under, c.Over, c.Extra, c.LostEvents, c.DuplicatedEvents)
-	}
-	ok = rep.truth.WindowsAgree && rep.manifest.Failed == 0 && rep.quarantined == rep.manifest.Malformed
-	for _, c := range rep.checks {
-		ok = ok && c.OK()
-	}
-	if err := rep.write(); err != nil {
-		return ok, err
 	}
 	log.Printf("wrote %s", o.out)
 	return ok, nil
@@ -381,4 +356,39 @@ func topicRecords(ctx context.Context, adm *kadm.Client, topic string) (int64, e
 	var n int64
 	ends.Each(func(o kadm.ListedOffset) { n += o.Offset })
 	return n, nil
+}
+
+// check computes the ground truth and compares the job's memory table and output topic
+// with it; ok is false when they differ.
+func (r *report) check(ctx context.Context, s *connect.Session, adm *kadm.Client, spec streamSpec, manifestPath string, cfg jobs.Config) (ok bool, err error) {
+	if r.manifest, err = producers.ReadManifest(manifestPath); err != nil {
+		return false, err
+	}
+	if r.truth, err = groundTruth(ctx, spec, r.manifest); err != nil {
+		return false, fmt.Errorf("ground truth: %w", err)
+	}
+	want := utcKeys(r.truth.Want)
+	table, err := demo.PageViewsFromTable(ctx, s, cfg.Name)
+	if err != nil {
+		return false, fmt.Errorf("memory table: %w", err)
+	}
+	r.checks = append(r.checks, compareCounts("memory table "+cfg.Name, want, utcKeys(table)))
+	out, n, err := outputCounts(ctx, r.opts.brokers, adm, cfg.OutputTopic)
+	if err != nil {
+		return false, err
+	}
+	r.outputRecs = n
+	r.checks = append(r.checks, compareCounts("output topic "+cfg.OutputTopic, want, out))
+	if r.quarantined, err = topicRecords(ctx, adm, cfg.QuarantineTopic); err != nil {
+		return false, err
+	}
+	for _, c := range r.checks {
+		log.Printf("%s: %d (window, page) counts checked, %d equal; %d missing, %d under, %d over, %d extra; %d page views lost, %d duplicated",
+			c.Source, c.Checked, c.Equal, c.Missing, c.Under, c.Over, c.Extra, c.LostEvents, c.DuplicatedEvents)
+	}
+	ok = r.truth.WindowsAgree && r.manifest.Failed == 0 && r.quarantined == r.manifest.Malformed
+	for _, c := range r.checks {
+		ok = ok && c.OK()
+	}
+	return ok, nil
 }
