@@ -69,7 +69,7 @@ func (r *report) summary(all []series) []byte {
 	// Keep-up: rates, batch durations and lag during production.
 	var batches int
 	var inW, procW float64
-	var maxLag, endLag int64 = 0, unknown
+	var maxLag, endLag int64 = unknown, unknown
 	for _, s := range r.samples {
 		if s.Phase != "produce" {
 			continue
@@ -88,7 +88,9 @@ func (r *report) summary(all []series) []byte {
 	}
 	p("; batch duration over the whole run (%d batches, %d rows) median %s, 95th percentile %s, max %s against the %s trigger; ",
 		len(r.batches), r.batchRows, ms(percentile(r.batches, 50)), ms(percentile(r.batches, 95)), ms(percentile(r.batches, 100)), r.opts.trigger)
-	p("lag behind the input topic (slowest of the job's three queries, records) at most %d while producing, %d at the last sample before production ended; ", maxLag, endLag)
+	if maxLag != unknown {
+		p("lag behind the input topic (records the results query had not read) at most %d while producing, %d at the last sample before production ended; ", maxLag, endLag)
+	}
 	p("caught up %s after the producer exited.\n", r.catchUp.Round(time.Second))
 
 	if m != nil {

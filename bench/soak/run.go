@@ -225,10 +225,21 @@ func (m *sampler) result() ([]sample, []time.Duration, int64) {
 	return m.samples, m.batches, m.batchRows
 }
 
-// take records one sample. Every source that fails leaves its values unknown.
-func (m *sampler) take(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
+// take records one sample. Every source that fails leaves its values unknown. Each
+// request has a timeout of its own: on a loaded machine one slow answer must not leave
+// the rest of the sample unknown.
+func (m *sampler) take(parent context.Context) {
+	var cancels []context.CancelFunc
+	defer func() {
+		for _, c := range cancels {
+			c()
+		}
+	}()
+	within := func() context.Context {
+		ctx, cancel := context.WithTimeout(parent, 20*time.Second)
+		cancels = append(cancels, cancel)
+		return ctx
+	}
 	m.mu.Lock()
 	pid := m.producerPID
 	m.mu.Unlock()
@@ -249,18 +260,18 @@ func (m *sampler) take(ctx context.Context) {
 			sm.ProducerRSS = p.RSS
 		}
 	}
-	if p, err := m.driver.rss(ctx); err == nil {
+	if p, err := m.driver.rss(within()); err == nil {
 		sm.SparkRSS = p.RSS
 	} else {
 		log.Printf("sample: Spark driver RSS: %v", err)
 	}
-	if j, err := m.driver.jvm(ctx); err == nil {
+	if j, err := m.driver.jvm(within()); err == nil {
 		sm.SparkHeap, sm.SparkOffHeap = j.Heap, j.OffHeap
 	}
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
 		sm.Load1, _ = loadAverage(b)
 	}
-	ends, err := m.adm.ListEndOffsets(ctx, m.input)
+	ends, err := m.adm.ListEndOffsets(within(), m.input)
 	if err == nil {
 		err = ends.Error()
 	}
@@ -270,7 +281,8 @@ func (m *sampler) take(ctx context.Context) {
 	}
 	// The results query's batches since the last sample.
 	var newBatches []time.Duration
-	if ps, err := m.run.Results.RecentProgress(ctx); err == nil {
+	ps, rpErr := m.run.Results.RecentProgress(within())
+	if rpErr == nil {
 		var total time.Duration
 		var inSum, procSum float64
 		m.mu.Lock()
@@ -299,19 +311,12 @@ func (m *sampler) take(ctx context.Context) {
 			sm.InputRate, sm.ProcessedRate = inSum/float64(n), procSum/float64(n)
 		}
 	}
-	// Lag: the input records the slowest of the job's queries has not read yet.
-	if sm.InputEnd != unknown {
-		for _, q := range m.run.Queries() {
-			p, err := q.LastProgress(ctx)
-			if err != nil || p == nil || len(p.Sources) == 0 {
-				continue
-			}
-			read, err := offsetSum(p.Sources[0].EndOffset)
-			if err != nil {
-				continue
-			}
-			sm.Lag = max(sm.Lag, sm.InputEnd-read)
-		}
+	// Lag: the input records the results query has not read yet (it reads the topic from
+	// the start; every batch since the last sample is still in its recent progress).
+	if sm.InputEnd != unknown && rpErr == nil {
+		m.mu.Lock()
+		sm.Lag = sm.InputEnd - m.batchRows
+		m.mu.Unlock()
 	}
 	m.mu.Lock()
 	m.samples = append(m.samples, sm)

@@ -25,7 +25,7 @@ type sample struct {
 	SparkRSS, SparkHeap, SparkOffHeap int64 // the Spark driver JVM
 
 	InputEnd int64 // records in the input topic (sum of its partitions' end offsets)
-	Lag      int64 // records of the input topic not yet read by the job's slowest query
+	Lag      int64 // records of the input topic not yet read by the results query
 
 	// The results query's micro-batches since the previous sample.
 	Batches             int
