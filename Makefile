@@ -9,7 +9,7 @@ PROTO_OUT        := connect/internal/sparkpb
 PROTO_WORK       := .build/proto
 M2               := $(HOME)/.m2/repository
 
-.PHONY: all build vet test unit e2e demo images stack-up stack-down proto bench fmt
+.PHONY: all build vet test unit e2e demo images stack-up stack-down proto bench soak fmt
 
 all: build vet unit
 
@@ -39,6 +39,12 @@ images:
 
 bench:
 	bash bench/run.sh
+
+## soak: 30 minutes of steady production with the pageviews job running, on the local stack
+## (not in CI): RSS of every process over time and the ground-truth check, in bench/results/soak.
+## SOAK_DURATION, SOAK_RATE, SOAK_INTERVAL and SOAK_OUT change the defaults (bench/soak.sh).
+soak:
+	bash bench/soak.sh
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
