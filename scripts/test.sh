@@ -19,10 +19,10 @@ go vet ./...
 
 # The unit tier needs no containers: the client runs against an in-memory Spark Connect
 # server. It runs first, with the race detector, so that a broken client fails in a minute.
-unit_pkgs="./connect/... ./jobs/... ./cmd/... ./producers/... ./events/... ./demo/... ./internal/... ./kafkasec/..."
+unit_pkgs="./connect/... ./jobs/... ./cmd/... ./producers/... ./events/... ./demo/... ./internal/... ./kafkasec/... ./bench/..."
 echo "== go test -race (unit tier: $unit_pkgs)"
 go test -race -short -count=1 -timeout 10m $unit_pkgs
 
 echo "== go test (end to end, against the Kafka and Spark containers)"
-e2e_pkgs=$(go list ./... | grep -v -E '/(connect|jobs|cmd|producers|events|demo|internal|kafkasec)(/|$)')
+e2e_pkgs=$(go list ./... | grep -v -E '/(connect|jobs|cmd|producers|events|demo|internal|kafkasec|bench)(/|$)')
 go test -count=1 -v -timeout 60m $e2e_pkgs "$@"
