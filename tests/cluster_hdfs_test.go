@@ -254,20 +254,7 @@ func (c *hdfsCluster) phase(t *testing.T, k int) {
 // ({"topic":{"0":12,"1":7}}); none (a new query's first batch) is 0.
 func offsetSum(t *testing.T, raw json.RawMessage) int64 {
 	t.Helper()
-	if len(raw) == 0 || string(raw) == "null" {
-		return 0
-	}
-	if raw[0] == '"' { // offsets as a JSON string
-		var inner string
-		if err := json.Unmarshal(raw, &inner); err != nil {
-			t.Fatalf("kafka offsets %s: %v", raw, err)
-		}
-		raw = json.RawMessage(inner)
-	}
-	var m map[string]map[string]int64
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatalf("kafka offsets %s: %v", raw, err)
-	}
+	m := kafkaOffsets(t, raw)
 	var sum int64
 	for _, parts := range m {
 		for _, off := range parts {

@@ -292,12 +292,12 @@ func (p *phasedRun) checkDropped(ctx context.Context, when string, want int64) {
 	}
 }
 
-// kafkaOffset reads the offset of partition 0 of topic from a Kafka source's offset JSON
-// ({"topic":{"0":123}}); no offset (the first batch's start) is 0.
-func kafkaOffset(t *testing.T, raw json.RawMessage, topic string) int64 {
+// kafkaOffsets decodes a Kafka source's offset JSON ({"topic":{"0":12,"1":7}}, which the
+// progress may carry as a JSON string); none (a new query's first batch) is an empty map.
+func kafkaOffsets(t *testing.T, raw json.RawMessage) map[string]map[string]int64 {
 	t.Helper()
 	if len(raw) == 0 || string(raw) == "null" {
-		return 0
+		return nil
 	}
 	if raw[0] == '"' { // offsets as a JSON string
 		var inner string
@@ -309,6 +309,17 @@ func kafkaOffset(t *testing.T, raw json.RawMessage, topic string) int64 {
 	var m map[string]map[string]int64
 	if err := json.Unmarshal(raw, &m); err != nil {
 		t.Fatalf("kafka offsets %s: %v", raw, err)
+	}
+	return m
+}
+
+// kafkaOffset reads the offset of partition 0 of topic from a Kafka source's offset JSON
+// ({"topic":{"0":123}}); no offset (the first batch's start) is 0.
+func kafkaOffset(t *testing.T, raw json.RawMessage, topic string) int64 {
+	t.Helper()
+	m := kafkaOffsets(t, raw)
+	if m == nil {
+		return 0
 	}
 	off, ok := m[topic]["0"]
 	if !ok {
