@@ -50,7 +50,9 @@ Exits with 1 if the job's output differs from the ground truth.`,
 	return cmd
 }
 
-// runDemo finds or starts the stack, then runs the demo scenario (package demo) on it.
+// runDemo finds or starts the stack (the endpoints given, else the running stack that 'up'
+// recorded, else a stack of its own that it removes at the end), then runs the demo scenario
+// (package demo) on it.
 func runDemo(ctx context.Context, g *globals, out io.Writer, o demoOptions) (err error) {
 	say := func(format string, args ...any) { fmt.Fprintf(out, "demo: "+format+"\n", args...) }
 
@@ -65,6 +67,9 @@ func runDemo(ctx context.Context, g *globals, out io.Writer, o demoOptions) (err
 		if sparkBrokers, err = g.sparkBrokers(); err != nil {
 			return err
 		}
+	} else if st := g.liveRecordedStack(ctx); connectURL == "" && len(hostBrokers) == 0 && st != nil {
+		connectURL, hostBrokers, sparkBrokers = st.ConnectURL, st.Brokers, st.SparkBrokers
+		say("using the stack 'sparkwire up' started: Spark Connect at %s, Kafka at %s", connectURL, strings.Join(hostBrokers, ","))
 	} else {
 		g.routeDockerLogs()
 		if err := g.buildImages(ctx); err != nil {
@@ -91,4 +96,18 @@ func runDemo(ctx context.Context, g *globals, out io.Writer, o demoOptions) (err
 		Duration: o.duration, Rate: o.rate, Seed: o.seed, Keep: o.keep, Progress: out,
 	})
 	return err
+}
+
+// liveRecordedStack returns the stack that 'sparkwire up' recorded when all its containers
+// are running, or nil.
+func (g *globals) liveRecordedStack(ctx context.Context) *stackState {
+	st, err := loadState()
+	if err != nil || st.ID == "" || st.ConnectURL == "" || len(st.Brokers) == 0 {
+		return nil
+	}
+	running, total, err := stack.Alive(ctx, st.ID, stack.WithLogger(g.stackLogger()))
+	if err != nil || running == 0 || running != total {
+		return nil
+	}
+	return st
 }
