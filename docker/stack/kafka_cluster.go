@@ -130,7 +130,7 @@ func (s *Stack) startKafkaCluster(ctx context.Context, cfg *config, nw *testcont
 		spark[i] = kafkaNodeAlias + strconv.Itoa(i+1) + ":9093"
 	}
 	s.brokers, s.sparkBrokers = brokers, strings.Join(spark, ",")
-	return waitKafkaCluster(ctx, brokers)
+	return waitKafka(ctx, brokers)
 }
 
 // advertiseHostPort writes the container's published Kafka port, as host:port, where the
@@ -149,9 +149,10 @@ func advertiseHostPort(ctx context.Context, c testcontainers.Container) error {
 	return nil
 }
 
-// waitKafkaCluster waits until the cluster's metadata, asked through every address of
-// brokers, lists exactly the brokers at those addresses.
-func waitKafkaCluster(ctx context.Context, brokers []string) error {
+// waitKafka waits until Kafka's metadata, asked through the addresses of brokers, lists
+// exactly the brokers at those addresses: each broker answers and advertises the address
+// that clients on the host use, for one broker as for a cluster.
+func waitKafka(ctx context.Context, brokers []string) error {
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
@@ -178,7 +179,7 @@ func waitKafkaCluster(ctx context.Context, brokers []string) error {
 		last = err
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("kafka cluster at %s not ready: %w", strings.Join(brokers, ","), errors.Join(last, ctx.Err()))
+			return fmt.Errorf("kafka at %s not ready: %w", strings.Join(brokers, ","), errors.Join(last, ctx.Err()))
 		case <-time.After(200 * time.Millisecond):
 		}
 	}

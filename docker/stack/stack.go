@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/netip"
 	"os"
 	"slices"
@@ -19,8 +18,6 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/network"
 	"github.com/testcontainers/testcontainers-go/wait"
-	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kgo"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -323,35 +320,6 @@ func (s *Stack) sparkEndpoints(ctx context.Context) error {
 	}
 	s.connectURL, s.uiURL = connect, ui
 	return nil
-}
-
-// waitKafka waits until the broker answers a metadata request at brokers and advertises the
-// same address, so that clients on the host can produce and consume.
-func waitKafka(ctx context.Context, brokers []string) error {
-	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
-	defer cancel()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
-	if err != nil {
-		return fmt.Errorf("kafka client: %w", err)
-	}
-	defer cl.Close()
-	adm := kadm.NewClient(cl)
-	var last error
-	for {
-		bs, err := adm.ListBrokers(ctx)
-		if err == nil {
-			if len(bs) == 1 && net.JoinHostPort(bs[0].Host, strconv.Itoa(int(bs[0].Port))) == brokers[0] {
-				return nil
-			}
-			err = fmt.Errorf("broker advertises %v, want %s", bs, brokers[0])
-		}
-		last = err
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("kafka at %s not ready: %w", brokers[0], errors.Join(last, ctx.Err()))
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
 }
 
 // waitConnect waits until the Spark Connect server answers a gRPC request at url
