@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/sparkwire/sparkwire/bench/internal/svgchart"
 )
 
 // memoryColumns are the memory series of the report, in the order of its tables.
@@ -34,14 +36,15 @@ func (r *report) write() error {
 	}
 	goProcs, spark := memoryColumns(r.samples)
 	var svg bytes.Buffer
-	err := writeSVG(&svg, chart{
+	err := svgchart.Write(&svg, svgchart.Chart{
 		Title: fmt.Sprintf("sparkwire soak, %s: %.0f events/s for %s, pageviews job (trigger %s)",
 			r.started.UTC().Format("2006-01-02"), r.opts.rate, r.opts.duration, r.opts.trigger),
-		Panels: []panel{
+		XLabel: "minutes",
+		Panels: []svgchart.Panel{
 			{Title: "Go processes: resident memory (VmRSS)", YLabel: "MiB", Series: goProcs},
 			{Title: "Spark Connect server (driver JVM, local mode): RSS and heap", YLabel: "MiB", Series: spark},
 		},
-		Markers: []marker{{X: r.productionMin, Label: "production ends"}},
+		Markers: []svgchart.Marker{{X: r.productionMin, Label: "production ends"}},
 	})
 	if err != nil {
 		return err

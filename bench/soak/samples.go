@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/sparkwire/sparkwire/bench/internal/svgchart"
 )
 
 // unknown marks a sampled value that could not be read (a process that has ended, a
@@ -77,14 +79,10 @@ func writeCSV(w io.Writer, samples []sample) error {
 }
 
 // point is one value of a series: x in minutes since the start, y in MiB.
-type point struct{ X, Y float64 }
+type point = svgchart.Point
 
 // series is one line of the chart.
-type series struct {
-	Name   string
-	Dashed bool
-	Points []point
-}
+type series = svgchart.Series
 
 const mib = 1 << 20
 

@@ -1,4 +1,7 @@
-package main
+// Package svgchart draws line charts as standalone SVG documents with the standard library
+// only: panels stacked vertically over one shared x axis, each with its own y axis. The
+// benchmarks in bench/ write their charts with it, next to BENCHMARKS.md.
+package svgchart
 
 import (
 	"bytes"
@@ -10,24 +13,37 @@ import (
 	"strings"
 )
 
-// chart is a set of line panels stacked vertically over one time axis (minutes).
-type chart struct {
-	Title  string
-	Panels []panel
+// Chart is a set of line panels stacked vertically over one x axis.
+type Chart struct {
+	Title string
+	// XLabel names the x axis under every panel, such as "minutes".
+	XLabel string
+	Panels []Panel
 	// Markers are vertical lines drawn across every panel, such as the end of production.
-	Markers []marker
+	Markers []Marker
 }
 
-// panel is one plot: its series share the y axis.
-type panel struct {
+// Panel is one plot: its series share the y axis.
+type Panel struct {
 	Title  string
 	YLabel string
-	Series []series
+	Series []Series
 }
 
-type marker struct {
+// Marker is a vertical line at X with a label.
+type Marker struct {
 	X     float64
 	Label string
+}
+
+// Point is one value of a series.
+type Point struct{ X, Y float64 }
+
+// Series is one line of a panel, drawn through its points in order.
+type Series struct {
+	Name   string
+	Dashed bool
+	Points []Point
 }
 
 // Geometry of the SVG, in pixels.
@@ -41,10 +57,12 @@ const (
 	marginBottom = 46
 )
 
+// palette colours the series of a panel in order.
 var palette = []string{"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2"}
 
-// writeSVG draws the chart as a standalone SVG document.
-func writeSVG(w io.Writer, c chart) error {
+// Write draws the chart as a standalone SVG document. Axes start at 0 and end at a round
+// value at or above the largest x and y.
+func Write(w io.Writer, c Chart) error {
 	xMax := 0.0
 	for _, p := range c.Panels {
 		for _, s := range p.Series {
@@ -89,7 +107,7 @@ func writeSVG(w io.Writer, c chart) error {
 			fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#eee"/>`+"\n", x(v), top, x(v), bottom)
 			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`+"\n", x(v), bottom+16, tickLabel(v, xStep))
 		}
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">minutes</text>`+"\n", marginLeft+plotW/2, bottom+34)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`+"\n", marginLeft+plotW/2, bottom+34, esc(c.XLabel))
 		fmt.Fprintf(&b, `<text transform="translate(16,%.1f) rotate(-90)" text-anchor="middle">%s</text>`+"\n", top+panelHeight/2, esc(p.YLabel))
 		// Axes.
 		fmt.Fprintf(&b, `<path d="M%d %.1f V%.1f H%.1f" fill="none" stroke="black"/>`+"\n", marginLeft, top, bottom, marginLeft+plotW)
@@ -161,6 +179,7 @@ func tickLabel(v, step float64) string {
 	return strconv.FormatFloat(v, 'f', decimals, 64)
 }
 
+// esc escapes text for XML.
 func esc(s string) string {
 	var b strings.Builder
 	_ = xml.EscapeText(&b, []byte(s))
