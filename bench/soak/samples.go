@@ -92,7 +92,7 @@ func memorySeries(name string, samples []sample, value func(sample) int64) serie
 	s := series{Name: name}
 	for _, smp := range samples {
 		if v := value(smp); v != unknown {
-			s.Points = append(s.Points, point{smp.Elapsed.Minutes(), float64(v) / mib})
+			s.Points = append(s.Points, point{X: smp.Elapsed.Minutes(), Y: float64(v) / mib})
 		}
 	}
 	return s

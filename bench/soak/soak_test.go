@@ -139,7 +139,7 @@ func TestSummary(t *testing.T) {
 		if i > 20 {
 			y = 106
 		}
-		s.Points = append(s.Points, point{float64(i), y})
+		s.Points = append(s.Points, point{X: float64(i), Y: y})
 	}
 	st := summarise(s)
 	if st.N != 31 || st.Start != 100 || st.End != 106 || st.Max != 106 {
@@ -151,11 +151,11 @@ func TestSummary(t *testing.T) {
 	if !(st.Slope > 0 && st.SlopeSecondHalf > 0 && st.SlopeSecondHalf < st.Slope) {
 		t.Errorf("slopes %v, second half %v: want 0 < second half < whole", st.Slope, st.SlopeSecondHalf)
 	}
-	flat := summarise(series{Points: []point{{0, 5}, {10, 5}, {20, 5}}})
+	flat := summarise(series{Points: []point{{X: 0, Y: 5}, {X: 10, Y: 5}, {X: 20, Y: 5}}})
 	if flat.Slope != 0 || flat.SlopeSecondHalf != 0 {
 		t.Errorf("flat: %+v", flat)
 	}
-	one := summarise(series{Points: []point{{0, 5}}})
+	one := summarise(series{Points: []point{{X: 0, Y: 5}}})
 	if !math.IsNaN(one.Slope) || fmtSlope(one.Slope) != "–" || one.Max != 5 {
 		t.Errorf("one point: %+v", one)
 	}
@@ -182,7 +182,7 @@ func TestMemorySeriesSkipsUnknown(t *testing.T) {
 		{Elapsed: 2 * time.Minute, ProducerRSS: unknown}, // the producer has exited
 	}
 	s := memorySeries("producer", samples, func(s sample) int64 { return s.ProducerRSS })
-	want := []point{{0, 10}, {1, 12}}
+	want := []point{{X: 0, Y: 10}, {X: 1, Y: 12}}
 	if len(s.Points) != len(want) || s.Points[0] != want[0] || s.Points[1] != want[1] {
 		t.Errorf("points %v, want %v", s.Points, want)
 	}
