@@ -26,12 +26,15 @@ func (e *QueryFailedError) Error() string {
 
 func (e *QueryFailedError) Unwrap() error { return e.Err }
 
-// Settle watches the run's queries, started in session s, for d, polling every poll (d if
-// poll is 0 or longer), so that a query that fails at once (its input topic missing, say)
-// is reported instead of looking started. At the first check that finds failed queries it
+// Settle watches the run's queries, started in session s, until each has either reported
+// the progress of its first trigger or ended, for at most d, polling every poll (d if poll
+// is 0 or longer), so that a query that fails at once (its input topic missing, say) is
+// reported instead of looking started. At the first check that finds failed queries it
 // returns a *QueryFailedError for each (several joined). A query that ends without an error
-// (an AvailableNow trigger done) is no failure. It returns nil after d, or early when every
-// query has ended cleanly; the context's error if ctx ends first.
+// (an AvailableNow trigger done) is no failure. It returns nil once every query has made
+// progress or ended cleanly, or after d; the context's error if ctx ends first. A Kafka
+// source reports a missing topic only after its admin client gives up, in up to a minute,
+// which is why a d of a minute catches it while a healthy job settles in seconds.
 func (r *Run) Settle(ctx context.Context, s *connect.Session, d, poll time.Duration) error {
 	if r == nil || r.Job == nil || s == nil {
 		return errors.New("jobs: Settle needs a run and its session")
@@ -45,6 +48,7 @@ func (r *Run) Settle(ctx context.Context, s *connect.Session, d, poll time.Durat
 	}
 	deadline := time.Now().Add(d)
 	ended := map[string]bool{}
+	progressed := map[string]bool{}
 	var failed []error
 	for {
 		active, err := s.Streams().Active(ctx)
@@ -56,7 +60,15 @@ func (r *Run) Settle(ctx context.Context, s *connect.Session, d, poll time.Durat
 			running[q.ID()] = true
 		}
 		for _, q := range qs {
-			if running[q.ID()] || ended[q.ID()] {
+			switch {
+			case ended[q.ID()] || progressed[q.ID()] && running[q.ID()]:
+				continue
+			case running[q.ID()]:
+				p, err := q.LastProgress(ctx)
+				if err != nil {
+					return fmt.Errorf("job %s: query %s: %w", r.Job.Name, q.Name(), err)
+				}
+				progressed[q.ID()] = p != nil
 				continue
 			}
 			ended[q.ID()] = true
@@ -68,8 +80,14 @@ func (r *Run) Settle(ctx context.Context, s *connect.Session, d, poll time.Durat
 				failed = append(failed, &QueryFailedError{Query: q.Name(), Err: ex})
 			}
 		}
+		settled := 0
+		for _, q := range qs {
+			if ended[q.ID()] || progressed[q.ID()] {
+				settled++
+			}
+		}
 		left := time.Until(deadline)
-		if len(failed) > 0 || len(ended) == len(qs) || left <= 0 {
+		if len(failed) > 0 || settled == len(qs) || left <= 0 {
 			return errors.Join(failed...)
 		}
 		t := time.NewTimer(min(poll, left))

@@ -30,8 +30,46 @@ func startPageViews(t *testing.T) (*connecttest.Server, *connect.Session, *Run) 
 }
 
 // Settle reports the queries that fail while it watches, with the server's message, and
-// none when they keep running or stop cleanly.
+// none when they keep running or stop cleanly; it returns as soon as every query has
+// reported progress, and waits its whole time while one has not.
 func TestSettle(t *testing.T) {
+	t.Run("progressed", func(t *testing.T) {
+		srv, s, run := startPageViews(t)
+		for i, q := range run.Queries() {
+			if i == 0 {
+				continue
+			}
+			srv.SetQueryProgress(q.ID(), `{"id":"`+q.ID()+`","batchId":0,"timestamp":"2026-01-01T00:00:00.000Z"}`)
+		}
+		// One query has not reported progress yet: Settle waits for it.
+		done := make(chan error, 1)
+		start := time.Now()
+		go func() { done <- run.Settle(context.Background(), s, 10*time.Second, 10*time.Millisecond) }()
+		select {
+		case err := <-done:
+			t.Fatalf("Settle returned (%v) after %v while a query had made no progress", err, time.Since(start))
+		case <-time.After(200 * time.Millisecond):
+		}
+		first := run.Queries()[0]
+		srv.SetQueryProgress(first.ID(), `{"id":"`+first.ID()+`","batchId":0,"timestamp":"2026-01-01T00:00:00.000Z"}`)
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("Settle did not return after every query reported progress")
+		}
+	})
+	t.Run("progressed, then one failed", func(t *testing.T) {
+		srv, s, run := startPageViews(t)
+		srv.SetQueryProgress(run.Results.ID(), `{"id":"`+run.Results.ID()+`","batchId":0,"timestamp":"2026-01-01T00:00:00.000Z"}`)
+		srv.FailQuery(run.Results.ID(), "", "lost")
+		var qf *QueryFailedError
+		if err := run.Settle(context.Background(), s, 300*time.Millisecond, 10*time.Millisecond); !errors.As(err, &qf) || qf.Query != run.Results.Name() {
+			t.Fatalf("got %v, want the results query's failure", err)
+		}
+	})
 	t.Run("running", func(t *testing.T) {
 		_, s, run := startPageViews(t)
 		start := time.Now()

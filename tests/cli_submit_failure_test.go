@@ -17,11 +17,9 @@ func TestCLISubmitMissingTopic(t *testing.T) {
 	missing := uniqueName("cliux_missing_topic")
 	name := uniqueName("cliux_fail")
 	stdout, stderr, code := cli.run(ctx, "submit", "pageviews", "--input", missing, "--name", name,
-		"--output", newTopic(t, ctx, 1), "--checkpoint", "/tmp/sparkwire-checkpoints/"+name,
-		// A missing topic fails the queries at their first batch, which on a server that
-		// has just started came later than the default 3 s; submit returns at the first
-		// failure, so a long settle costs nothing when the queries fail.
-		"--settle", "60s")
+		// The default --settle: submit watches the queries until their first trigger, at
+		// most a minute, and a missing topic fails them there.
+		"--output", newTopic(t, ctx, 1), "--checkpoint", "/tmp/sparkwire-checkpoints/"+name)
 	t.Cleanup(func() { cli.run(context.Background(), "stop", name) })
 	if code != 1 || strings.Count(stdout, "started ") != 3 {
 		t.Fatalf("submit: exit %d, want 1\n%s\n%s", code, stdout, stderr)

@@ -501,7 +501,7 @@ func TestSubmitStatusResultsStop(t *testing.T) {
 	c := newTestCLI(t)
 	t.Setenv("SPARKWIRE_CONNECT_URL", c.srv.URL())
 	t.Setenv("SPARKWIRE_SPARK_KAFKA_BROKERS", "kafka:9092")
-	r := c.run("submit", "pageviews", "--name", "pv", "--trigger", "5s")
+	r := c.run("submit", "pageviews", "--name", "pv", "--trigger", "5s", "--settle", "0s")
 	if r.code != 0 || strings.Count(r.stdout, "started ") != 3 || r.stderr != "" {
 		t.Fatalf("submit: %s", r)
 	}

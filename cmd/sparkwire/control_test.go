@@ -167,7 +167,7 @@ func TestSubmitTagsOperations(t *testing.T) {
 	c := newTestCLI(t)
 	t.Setenv("SPARKWIRE_CONNECT_URL", c.srv.URL())
 	t.Setenv("SPARKWIRE_SPARK_KAFKA_BROKERS", "kafka:9092")
-	if r := c.run("submit", "pageviews", "--name", "ctl_pv"); r.code != 0 {
+	if r := c.run("submit", "pageviews", "--name", "ctl_pv", "--settle", "0s"); r.code != 0 {
 		t.Fatalf("submit: %s", r)
 	}
 	ops := c.srv.Operations()

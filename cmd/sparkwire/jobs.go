@@ -97,10 +97,10 @@ func newSubmitCommand(g *globals) *cobra.Command {
 		Use:   "submit JOB",
 		Short: "Start a streaming job, or run a batch job, on the Spark Connect server",
 		Long: `Starts the job's queries (results to Kafka and a memory table, malformed events to a
-quarantine topic) in the CLI's session on the server, watches them for --settle, and returns;
-the queries keep running. A query that fails meanwhile (its input topic missing, say) is
-reported with the server's message, the job's other queries are stopped, and submit exits
-with 1. Follow the queries with 'sparkwire status', 'sparkwire watch' and 'sparkwire results'.
+quarantine topic) in the CLI's session on the server, watches them until each has run its
+first trigger (at most --settle), and returns; the queries keep running. A query that fails
+meanwhile (its input topic missing, say) is reported with the server's message, the job's
+other queries are stopped, and submit exits with 1. Follow the queries with 'sparkwire status', 'sparkwire watch' and 'sparkwire results'.
 A batch job (MODE batch in 'sparkwire jobs list') runs once and returns when its table is
 written: it reads the input topic between --starting-offsets and --ending-offsets.`,
 		Example: `  sparkwire submit pageviews --trigger 5s
@@ -151,7 +151,7 @@ written: it reads the input topic between --starting-offsets and --ending-offset
 	f := cmd.Flags()
 	jf.add(f)
 	f.BoolVar(&wait, "wait", false, "wait until the queries end (with --trigger available-now or once)")
-	f.DurationVar(&settle, "settle", 3*time.Second, "watch the started queries this long and fail if one fails (0: return at once)")
+	f.DurationVar(&settle, "settle", time.Minute, "watch the started queries until each has run a trigger, at most this long, and fail if one fails (0: return at once)")
 	addBatchFlags(f)
 	security.addFlags(f)
 	return cmd

@@ -105,7 +105,7 @@ func TestSubmitWithSASL(t *testing.T) {
 	}
 	r := c.run("submit", "pageviews", "--connect", "sc://localhost:15002", "--spark-brokers", "kafka:9097",
 		"--kafka-tls-ca", ca, "--kafka-sasl-mechanism", "scram-sha-512", "--kafka-sasl-user", "alice",
-		"--kafka-sasl-password-file", pwFile)
+		"--kafka-sasl-password-file", pwFile, "--settle", "0s")
 	if r.code != 0 {
 		t.Fatalf("submit: %s", r)
 	}

@@ -55,7 +55,7 @@ func TestSubmitHDFSCheckpoint(t *testing.T) {
 	t.Setenv("SPARKWIRE_CONNECT_URL", c.srv.URL())
 	t.Setenv("SPARKWIRE_SPARK_KAFKA_BROKERS", "kafka:9093")
 	const dir = "hdfs://hdfs-namenode:8020/checkpoints/pv"
-	r := c.run("submit", "pageviews", "--name", "pv", "--checkpoint", dir)
+	r := c.run("submit", "pageviews", "--name", "pv", "--checkpoint", dir, "--settle", "0s")
 	if r.code != 0 || strings.Count(r.stdout, "started ") != 3 {
 		t.Fatalf("submit: %s", r)
 	}
