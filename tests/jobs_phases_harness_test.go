@@ -292,23 +292,12 @@ func (p *phasedRun) checkDropped(ctx context.Context, when string, want int64) {
 	}
 }
 
-// kafkaOffsets decodes a Kafka source's offset JSON ({"topic":{"0":12,"1":7}}, which the
-// progress may carry as a JSON string); none (a new query's first batch) is an empty map.
-func kafkaOffsets(t *testing.T, raw json.RawMessage) map[string]map[string]int64 {
+// kafkaOffsets decodes a Kafka source's offset JSON; none (a new query's first batch) is nil.
+func kafkaOffsets(t *testing.T, raw json.RawMessage) connect.KafkaOffsets {
 	t.Helper()
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil
-	}
-	if raw[0] == '"' { // offsets as a JSON string
-		var inner string
-		if err := json.Unmarshal(raw, &inner); err != nil {
-			t.Fatalf("kafka offsets %s: %v", raw, err)
-		}
-		raw = json.RawMessage(inner)
-	}
-	var m map[string]map[string]int64
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatalf("kafka offsets %s: %v", raw, err)
+	m, err := connect.ParseKafkaOffsets(raw)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return m
 }
@@ -321,7 +310,7 @@ func kafkaOffset(t *testing.T, raw json.RawMessage, topic string) int64 {
 	if m == nil {
 		return 0
 	}
-	off, ok := m[topic]["0"]
+	off, ok := m[topic][0]
 	if !ok {
 		t.Fatalf("kafka offsets %s: no partition 0 of %s", raw, topic)
 	}

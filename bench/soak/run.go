@@ -336,17 +336,8 @@ func mibOf(v int64) string {
 // offsetSum adds up the offsets of a Kafka source's offset JSON
 // ({"topic": {"0": 12, "1": 30}}).
 func offsetSum(raw json.RawMessage) (int64, error) {
-	var offs map[string]map[string]int64
-	if err := json.Unmarshal(raw, &offs); err != nil {
-		return 0, err
-	}
-	var n int64
-	for _, parts := range offs {
-		for _, o := range parts {
-			n += o
-		}
-	}
-	return n, nil
+	offs, err := connect.ParseKafkaOffsets(raw)
+	return offs.Sum(), err
 }
 
 // topicRecords counts the records of a topic (the sum of its partitions' end offsets).
