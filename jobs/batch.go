@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 
 	"github.com/sparkwire/sparkwire/connect"
 	"github.com/sparkwire/sparkwire/events"
@@ -211,16 +210,7 @@ func NewBatchRegistry(jobs ...*BatchJob) (*BatchRegistry, error) {
 
 // Get returns the batch job with the given name, or an error wrapping ErrUnknownJob.
 func (r *BatchRegistry) Get(name string) (*BatchJob, error) {
-	for _, j := range r.jobs {
-		if j.Name == name {
-			return j, nil
-		}
-	}
-	names := make([]string, len(r.jobs))
-	for i, j := range r.jobs {
-		names[i] = j.Name
-	}
-	return nil, fmt.Errorf("%w %q (known batch jobs: %s)", ErrUnknownJob, name, strings.Join(names, ", "))
+	return byName(r.jobs, func(j *BatchJob) string { return j.Name }, name, "known batch jobs")
 }
 
 // List returns the batch jobs in registration order.

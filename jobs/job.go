@@ -114,6 +114,9 @@ type Registry struct {
 func NewRegistry(jobs ...*Job) (*Registry, error) {
 	seen := map[string]bool{}
 	for _, j := range jobs {
+		if j == nil {
+			return nil, errors.New("a nil job")
+		}
 		if !validName(j.Name) {
 			return nil, fmt.Errorf("job name %q: use lower case letters, digits and underscores", j.Name)
 		}
@@ -142,16 +145,20 @@ func NewRegistry(jobs ...*Job) (*Registry, error) {
 
 // Get returns the job with the given name, or an error wrapping ErrUnknownJob.
 func (r *Registry) Get(name string) (*Job, error) {
-	for _, j := range r.jobs {
-		if j.Name == name {
+	return byName(r.jobs, func(j *Job) string { return j.Name }, name, "known")
+}
+
+// byName returns the job of jobs whose name (by nameOf) is name, or an error wrapping
+// ErrUnknownJob that lists the names it has: the lookup of [Registry] and [BatchRegistry].
+func byName[J any](jobs []J, nameOf func(J) string, name, known string) (J, error) {
+	names := make([]string, len(jobs))
+	for i, j := range jobs {
+		if names[i] = nameOf(j); names[i] == name {
 			return j, nil
 		}
 	}
-	names := make([]string, len(r.jobs))
-	for i, j := range r.jobs {
-		names[i] = j.Name
-	}
-	return nil, fmt.Errorf("%w %q (known: %s)", ErrUnknownJob, name, strings.Join(names, ", "))
+	var none J
+	return none, fmt.Errorf("%w %q (%s: %s)", ErrUnknownJob, name, known, strings.Join(names, ", "))
 }
 
 // List returns the jobs in registration order.

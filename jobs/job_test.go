@@ -31,6 +31,7 @@ func TestNewRegistryValidates(t *testing.T) {
 		{"space", []*Job{job("page views")}, `job name "page views"`},
 		{"dot", []*Job{job("a.b")}, `job name "a.b"`},
 		{"duplicate", []*Job{job("a"), job("b"), job("a")}, `job "a" registered twice`},
+		{"nil job", []*Job{job("a"), nil}, "a nil job"},
 		{"no transform", []*Job{noTransform}, `job "a" has no Transform`},
 		{"output empty name", []*Job{job("a", out(""))}, `output name ""`},
 		{"output upper case", []*Job{job("a", out("Alerts"))}, `output name "Alerts"`},
