@@ -15,7 +15,7 @@ import (
 const kafkaPasswordEnv = "SPARKWIRE_KAFKA_SASL_PASSWORD"
 
 // kafkaSecurityFlags are the flags for a TLS or SASL_SSL Kafka listener, shared by
-// 'produce' and 'submit'.
+// 'produce', 'submit' and 'run'.
 type kafkaSecurityFlags struct {
 	tls                                   bool
 	caFile, certFile, keyFile, serverName string

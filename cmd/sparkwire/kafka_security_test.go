@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -50,7 +51,7 @@ func assertNoSentinel(t *testing.T, what string, r result) {
 func TestKafkaSecurityHelp(t *testing.T) {
 	c := newTestCLI(t)
 	t.Setenv(kafkaPasswordEnv, kafkaSentinel)
-	for _, cmd := range []string{"produce", "submit"} {
+	for _, cmd := range []string{"produce", "submit", "run"} {
 		r := c.run(cmd, "--help")
 		if r.code != 0 {
 			t.Fatalf("%s --help: %s", cmd, r)
@@ -84,6 +85,7 @@ func TestKafkaSecurityUsageErrors(t *testing.T) {
 		for _, cmd := range [][]string{
 			{"produce", "--brokers", "127.0.0.1:1", "--count", "1"},
 			{"submit", "pageviews", "--spark-brokers", "kafka:9097"},
+			{"run", "pageviews", "--spark-brokers", "kafka:9097"},
 		} {
 			r := c.run(append(cmd, tc.args...)...)
 			if r.code != 2 || !strings.Contains(r.stderr+errString(r.err), tc.want) {
@@ -113,6 +115,36 @@ func TestSubmitWithSASL(t *testing.T) {
 	plans := c.plansJSON()
 	for _, want := range []string{`"kafka.security.protocol": "SASL_SSL"`, `"kafka.sasl.mechanism": "SCRAM-SHA-512"`,
 		`ScramLoginModule required username=\"alice\" password=\"` + kafkaSentinel + `\";`, `"kafka.ssl.truststore.type": "PEM"`} {
+		if !strings.Contains(plans, want) {
+			t.Errorf("plans lack %s", want)
+		}
+	}
+}
+
+// run sends the security options with the job's plans, as submit does, and prints nothing
+// that holds the password.
+func TestRunWithSASL(t *testing.T) {
+	c := newTestCLI(t)
+	t.Setenv("SPARKWIRE_CONNECT_URL", c.srv.URL())
+	t.Setenv(kafkaPasswordEnv, kafkaSentinel)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var out syncBuffer
+	done := make(chan result, 1)
+	go func() {
+		done <- c.runTo(ctx, &out, "run", "pageviews", "--spark-brokers", "kafka:9097", "--poll", "10ms",
+			"--kafka-tls-ca", writeCA(t), "--kafka-sasl-mechanism", "PLAIN", "--kafka-sasl-user", "alice")
+	}()
+	waitUntil(t, "the queries' start", func() bool { return strings.Count(out.String(), "started ") == 3 })
+	cancel()
+	r := <-done
+	if r.code != 0 {
+		t.Fatalf("run: %s", r)
+	}
+	assertNoSentinel(t, "run", r)
+	plans := c.plansJSON()
+	for _, want := range []string{`"kafka.security.protocol": "SASL_SSL"`, `"kafka.sasl.mechanism": "PLAIN"`,
+		`PlainLoginModule required username=\"alice\" password=\"` + kafkaSentinel + `\";`, `"kafka.ssl.truststore.type": "PEM"`} {
 		if !strings.Contains(plans, want) {
 			t.Errorf("plans lack %s", want)
 		}

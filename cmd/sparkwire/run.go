@@ -16,6 +16,7 @@ import (
 func newRunCommand(g *globals) *cobra.Command {
 	var (
 		jf                        jobRunFlags
+		security                  kafkaSecurityFlags
 		poll, backoff, maxBackoff time.Duration
 		maxRestarts               int
 	)
@@ -48,12 +49,17 @@ until interrupted, or for --timeout if that flag is given.`,
 			if err != nil {
 				return err
 			}
+			sec, err := security.jobSecurity()
+			if err != nil {
+				return err
+			}
 			if poll <= 0 || backoff <= 0 || maxBackoff < backoff || maxRestarts < 0 {
 				return usagef("--poll and --backoff must be positive, --max-backoff at least --backoff, --max-restarts not negative")
 			}
 			if c.Brokers, err = g.sparkBrokers(); err != nil {
 				return err
 			}
+			c.Security = sec
 			url, err := g.url()
 			if err != nil {
 				return err
@@ -97,5 +103,6 @@ until interrupted, or for --timeout if that flag is given.`,
 	f.DurationVar(&backoff, "backoff", time.Second, "pause before the first restart in a row")
 	f.DurationVar(&maxBackoff, "max-backoff", time.Minute, "longest pause between restarts")
 	f.IntVar(&maxRestarts, "max-restarts", 0, "give up after this many restarts in a row without a healthy run (0: never)")
+	security.addFlags(f)
 	return cmd
 }
