@@ -13,9 +13,10 @@ import (
 // The values of rows read from a record batch are kept by column, converted once per
 // batch into Go memory: numbers in typed slices, a string column as one string with the
 // end of each value, timestamps as their integers. A Row is then a pointer to its batch's
-// store and an index, and a value is boxed (made an interface) only when it is read. Types
-// without a column kind of their own here (decimals, arrays, maps, structs, variants,
-// intervals...) are kept as the boxed values of [ValueAt].
+// store and an index, and a value is boxed (made an interface) only when it is read; a
+// struct column is a set of columns of its own, whose rows are the struct values. Types
+// without a column kind of their own here (decimals, arrays, maps, variants, intervals...)
+// are kept as the boxed values of [ValueAt].
 
 // rowSet holds the values of a set of rows: the columns of a batch, or the values of a
 // single row built from Go values (row 0).
@@ -131,6 +132,10 @@ func columnOf(arr arrow.Array, variant bool) rowColumn {
 			vals[i] = int64(v)
 		}
 		return &timestampColumn{vals: vals, unit: a.DataType().(*arrow.TimestampType).Unit, nulls: nullsOf(a)}
+	case *array.Struct:
+		if c := structsOf(a, variant); c != nil {
+			return c
+		}
 	case *array.Date32:
 		vals := make([]int32, a.Len())
 		for i, v := range a.Date32Values() {
@@ -314,6 +319,38 @@ func (c *dateColumn) value(i int) any {
 		return nil
 	}
 	return time.Unix(int64(c.days[i])*86400, 0).UTC()
+}
+
+// structColumn is a column of structs, kept as a rowSet of its fields: a value is a Row of
+// that set, so the structs of a column cost no allocation of their own.
+type structColumn struct {
+	set   *rowSet
+	nulls nullMask
+}
+
+// structsOf converts a struct array (not a variant) into a structColumn, or returns nil
+// for a variant or when a field's array does not have a value for each struct.
+func structsOf(a *array.Struct, variant bool) rowColumn {
+	if variant {
+		return nil
+	}
+	st := a.DataType().(*arrow.StructType)
+	set := &rowSet{names: make([]string, a.NumField()), cols: make([]rowColumn, a.NumField()), rows: a.Len()}
+	for f := range a.NumField() {
+		if a.Field(f).Len() != a.Len() {
+			return nil
+		}
+		set.names[f] = st.Field(f).Name
+		set.cols[f] = columnOf(a.Field(f), isVariantField(st.Field(f)))
+	}
+	return &structColumn{set: set, nulls: nullsOf(a)}
+}
+
+func (c *structColumn) value(i int) any {
+	if c.nulls.null(i) {
+		return nil
+	}
+	return Row{set: c.set, i: i}
 }
 
 // anyColumn is a column of values boxed as ValueAt returns them.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -130,6 +131,11 @@ func nullsRecord(t *testing.T, mem memory.Allocator, rows int, spark bool) arrow
 		{Name: "ts_us", Type: &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "Etc/UTC"}, Nullable: true},
 		{Name: "ts_ns", Type: arrow.FixedWidthTypes.Timestamp_ns, Nullable: true},
 		{Name: "l", Type: arrow.ListOf(arrow.BinaryTypes.String), Nullable: true},
+		{Name: "st", Type: arrow.StructOf(
+			arrow.Field{Name: "x", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+			arrow.Field{Name: "y", Type: arrow.BinaryTypes.String, Nullable: true},
+			arrow.Field{Name: "in", Type: arrow.StructOf(arrow.Field{Name: "z", Type: arrow.FixedWidthTypes.Boolean, Nullable: true}), Nullable: true},
+		), Nullable: true},
 		{Name: "s", Type: arrow.BinaryTypes.String, Nullable: true}, // a second column of the same name
 	}
 	if spark {
@@ -199,6 +205,21 @@ func nullsRecord(t *testing.T, mem memory.Allocator, rows int, spark bool) arrow
 			case *array.ListBuilder:
 				x.Append(true)
 				x.ValueBuilder().(*array.StringBuilder).Append(str)
+			case *array.StructBuilder:
+				x.Append(true)
+				if i%5 == 2 {
+					x.FieldBuilder(0).AppendNull()
+				} else {
+					x.FieldBuilder(0).(*array.Int64Builder).Append(int64(i))
+				}
+				x.FieldBuilder(1).(*array.StringBuilder).Append(str)
+				in := x.FieldBuilder(2).(*array.StructBuilder)
+				if i%4 == 3 {
+					in.AppendNull()
+				} else {
+					in.Append(true)
+					in.FieldBuilder(0).(*array.BooleanBuilder).Append(i%2 == 0)
+				}
 			default:
 				t.Fatalf("no value for %T", fb)
 			}
@@ -278,6 +299,9 @@ func TestRowValuesAreTheirOwn(t *testing.T) {
 
 func TestRowZeroAndRange(t *testing.T) {
 	var zero Row
+	if size, want := unsafe.Sizeof(zero), 2*unsafe.Sizeof(uintptr(0)); size != want {
+		t.Errorf("a Row takes %d bytes, want %d (a pointer and an index)", size, want)
+	}
 	if zero.Len() != 0 || zero.Names() != nil || zero.Values() != nil || zero.String() != "Row()" {
 		t.Errorf("zero row: %d %v %v %s", zero.Len(), zero.Names(), zero.Values(), zero.String())
 	}
@@ -433,7 +457,7 @@ func TestAllBreakAndErrors(t *testing.T) {
 		}
 	}
 	mem.AssertSize(t, 0)
-	if kept.Value(4) != int64(0) || kept.Value(11) != "" || kept.Len() != 22 {
+	if kept.Value(4) != int64(0) || kept.Value(11) != "" || kept.Len() != 23 {
 		t.Errorf("kept row after break: %v", kept)
 	}
 	errs := 0
