@@ -20,6 +20,8 @@ echo "== connect: client CPU per row, Collect vs pyspark-client toArrow (same se
 PYTHON=.build/pyvenv/bin/python bash bench/collect_cpu.sh -reps "${CPU_REPS:-5}"
 echo "== connect: client CPU per row against the fake server (Collect, minimal gRPC client, transport; base vs head)"
 bash bench/client_cpu.sh -reps "${CPU_REPS:-5}" ${CPU_BASE:+-base "$CPU_BASE"}
+echo "== connect: memory of a result as Go values against the fake server (Rows, CollectAs, RowsAs, All; base vs head)"
+bash bench/rows_memory.sh -reps "${MEM_REPS:-5}" ${CPU_BASE:+-base "$CPU_BASE"}
 echo "== producers: generate + encode"
 go test -run '^$' -bench . -benchmem ./producers/ "$@"
 echo "== producers: sparkwire vs kafka-producer-perf-test (same broker)"

@@ -24,8 +24,8 @@ import (
 )
 
 // FuzzArrowBatch feeds arbitrary bytes to the path a result batch from the server takes:
-// DecodeBatch (checks, arrow-go's reader, array validation), then rows of Go values, then
-// each variant's JSON. Whatever the bytes, it must return an error or values, never panic or
+// DecodeBatch (checks, arrow-go's reader, array validation), then rows of Go values (which
+// must equal ValueAt's), then each variant's JSON. Whatever the bytes, it must return an error or values, never panic or
 // run out of memory, and it must free what it allocated. The seed corpus (built below, and
 // testdata/fuzz/FuzzArrowBatch, which holds the cases found so far) runs in the unit tier.
 func FuzzArrowBatch(f *testing.F) {
@@ -54,6 +54,10 @@ func FuzzArrowBatch(f *testing.F) {
 			}
 			for _, rec := range recs {
 				consumeRows(rec)
+				// Rows kept by column give what the one-value conversion gives.
+				if err := rowsMatchValueAt(rec); err != nil {
+					t.Fatal(err)
+				}
 				rec.Release()
 			}
 			if c, ok := mem.(*memory.CheckedAllocator); ok && c.CurrentAlloc() != 0 {
@@ -192,10 +196,10 @@ func TestArrowSeedsDecode(t *testing.T) {
 		}
 		rows := RowsOf(recs[0])
 		if i == 0 {
-			if got := rows[2].values[7]; got != "éé" {
+			if got := rows[2].Value(7); got != "éé" {
 				t.Errorf("seed 0 row 2 s = %v", got)
 			}
-			js, err := rows[4].values[22].(Variant).JSON()
+			js, err := rows[4].Value(22).(Variant).JSON()
 			if err != nil || js != `{"a":4}` {
 				t.Errorf("seed 0 row 4 variant = %s, %v", js, err)
 			}

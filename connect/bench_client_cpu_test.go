@@ -42,6 +42,9 @@ const (
 	// benchBatchRowsEnv sets the rows per Arrow batch (default 10,000, about 330 KB here:
 	// what Spark sends, spark.sql.execution.arrow.maxRecordsPerBatch).
 	benchBatchRowsEnv = "SPARKWIRE_BENCH_BATCH_ROWS"
+	// benchTimestampEnv, set to 1 for the fake server, adds a fourth column, ts, a
+	// timestamp (BenchmarkRowsMemory's schema).
+	benchTimestampEnv = "SPARKWIRE_BENCH_TIMESTAMP"
 	benchQuery        = "SELECT id, cast(id AS double) * 1.5 AS x, concat('row-', id) AS s FROM range(10000000)"
 )
 
@@ -69,9 +72,10 @@ func serveBenchResult(rowsArg string) error {
 	}
 	// Ten distinct batches, sent in turn: the values of a result of any size without
 	// holding it all.
+	withTS := os.Getenv(benchTimestampEnv) == "1"
 	distinct := make([]arrow.RecordBatch, 0, 10)
 	for k := 0; k < 10 && k*batchRows < rows; k++ {
-		distinct = append(distinct, benchBatch(int64(k*batchRows), min(batchRows, rows-k*batchRows)))
+		distinct = append(distinct, benchBatch(int64(k*batchRows), min(batchRows, rows-k*batchRows), withTS))
 	}
 	srv := fakeserver.New()
 	defer srv.Close()
@@ -100,14 +104,19 @@ func serveBenchResult(rowsArg string) error {
 	return nil
 }
 
-// benchBatch returns rows rows of the benchmark's query from id first on.
-func benchBatch(first int64, rows int) arrow.RecordBatch {
-	schema := arrow.NewSchema([]arrow.Field{
+// benchBatch returns rows rows of the benchmark's query from id first on; withTS adds a
+// column ts, the timestamp id seconds after 2026-01-01 (as Spark sends a timestamp:
+// microseconds, in the session's time zone).
+func benchBatch(first int64, rows int, withTS bool) arrow.RecordBatch {
+	fields := []arrow.Field{
 		{Name: "id", Type: arrow.PrimitiveTypes.Int64},
 		{Name: "x", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
 		{Name: "s", Type: arrow.BinaryTypes.String, Nullable: true},
-	}, nil)
-	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	}
+	if withTS {
+		fields = append(fields, arrow.Field{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "Etc/UTC"}, Nullable: true})
+	}
+	b := array.NewRecordBuilder(memory.DefaultAllocator, arrow.NewSchema(fields, nil))
 	defer b.Release()
 	ids, xs, ss := b.Field(0).(*array.Int64Builder), b.Field(1).(*array.Float64Builder), b.Field(2).(*array.StringBuilder)
 	buf := make([]byte, 0, 32)
@@ -117,20 +126,27 @@ func benchBatch(first int64, rows int) arrow.RecordBatch {
 		xs.Append(float64(id) * 1.5)
 		buf = strconv.AppendInt(append(buf[:0], "row-"...), id, 10)
 		ss.BinaryBuilder.Append(buf)
+		if withTS {
+			b.Field(3).(*array.TimestampBuilder).Append(arrow.Timestamp(benchEpoch.UnixMicro() + id*1_000_000))
+		}
 	}
 	return b.NewRecordBatch()
 }
 
+// benchEpoch is the timestamp of id 0 in the ts column.
+var benchEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // startBenchServer starts the fake server in a child process serving rows rows and returns
-// its address; it stops at the end of the benchmark.
-func startBenchServer(b *testing.B, rows int) string {
+// its address; it stops at the end of the benchmark. env adds variables (NAME=value) to
+// the child's environment.
+func startBenchServer(b *testing.B, rows int, env ...string) string {
 	b.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		b.Fatal(err)
 	}
 	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = append(os.Environ(), benchServerEnv+"="+strconv.Itoa(rows))
+	cmd.Env = append(append(os.Environ(), benchServerEnv+"="+strconv.Itoa(rows)), env...)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

@@ -106,17 +106,17 @@ func literalValue(l *sparkpb.Expression_Literal, t types.DataType) any {
 			st, _ = dataType(v.Struct.GetStructType()).(*types.StructType) //nolint:staticcheck // older servers
 		}
 		elems := v.Struct.GetElements()
-		r := Row{names: make([]string, len(elems)), values: make([]any, len(elems))}
+		names, values := make([]string, len(elems)), make([]any, len(elems))
 		for i, e := range elems {
 			var ft types.DataType
 			if st != nil && i < len(st.Fields) {
-				r.names[i], ft = st.Fields[i].Name, st.Fields[i].Type
+				names[i], ft = st.Fields[i].Name, st.Fields[i].Type
 			} else {
-				r.names[i] = fmt.Sprintf("col%d", i+1)
+				names[i] = fmt.Sprintf("col%d", i+1)
 			}
-			r.values[i] = literalValue(e, ft)
+			values[i] = literalValue(e, ft)
 		}
-		return r
+		return rowOf(names, values)
 	}
 	return fmt.Sprint(l.GetLiteralType())
 }

@@ -549,11 +549,11 @@ func appendStruct(b *array.StructBuilder, t *types.StructType, v any) error {
 	switch x := v.(type) {
 	case Row:
 		get = func(i int) (any, error) {
-			if len(x.names) == 0 {
-				if len(x.values) != len(t.Fields) {
-					return nil, fmt.Errorf("row of %d values for %d fields", len(x.values), len(t.Fields))
+			if len(x.Names()) == 0 {
+				if x.Len() != len(t.Fields) {
+					return nil, fmt.Errorf("row of %d values for %d fields", x.Len(), len(t.Fields))
 				}
-				return x.values[i], nil
+				return x.Value(i), nil
 			}
 			val, ok := x.Get(t.Fields[i].Name)
 			if !ok {

@@ -38,11 +38,11 @@ func normalize(v any) any {
 		}
 		return out
 	case Row:
-		vals := make([]any, len(x.values))
-		for i, e := range x.values {
+		vals := x.Values()
+		for i, e := range vals {
 			vals[i] = normalize(e)
 		}
-		return Row{names: x.names, values: vals}
+		return rowOf(x.Names(), vals)
 	}
 	return v
 }
@@ -85,7 +85,7 @@ func TestBuildRecordRoundTrip(t *testing.T) {
 			types.CalendarInterval{Months: 1, Days: 2, Microseconds: 3},
 			types.Time{Hour: 12, Minute: 34, Second: 56, Nanosecond: 789_000_000},
 			[]any{int64(1), nil, int64(3)}, map[any]any{"a": dec(15, 1), "b": nil},
-			Row{names: []string{"x", "y"}, values: []any{int32(7), []any{"p", nil}}}, nil},
+			rowOf([]string{"x", "y"}, []any{int32(7), []any{"p", nil}}), nil},
 		// The other accepted Go types, converted to the same values as above.
 		{7, 8, 9, 10, float64(0.25), float32(0.5), false, "", []byte{},
 			dec(5, 0), Date{2024, 2, 29}, ts.In(est), TimestampNTZ(ts.In(est)),
@@ -108,15 +108,15 @@ func TestBuildRecordRoundTrip(t *testing.T) {
 			types.CalendarInterval{Months: 1, Days: 2, Microseconds: 3},
 			types.Time{Hour: 12, Minute: 34, Second: 56, Nanosecond: 789_000_000},
 			[]any{int64(1), nil, int64(3)}, map[any]any{"a": "decimal 1.5", "b": nil},
-			Row{names: []string{"x", "y"}, values: []any{int32(7), []any{"p", nil}}}, nil},
+			rowOf([]string{"x", "y"}, []any{int32(7), []any{"p", nil}}), nil},
 		{int8(7), int16(8), int32(9), int64(10), float32(0.25), 0.5, false, "", []byte{},
 			"decimal 5.00", time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC), ts,
 			time.Date(2024, 1, 31, 7, 34, 56, 789_123_000, time.UTC),
 			-time.Hour, types.YearMonthInterval(25), types.CalendarInterval{}, types.Time{},
 			[]any{int64(5)}, map[any]any{"z": "decimal 1.2"},
-			Row{names: []string{"x", "y"}, values: []any{int32(1), []any{"q"}}}, nil},
+			rowOf([]string{"x", "y"}, []any{int32(1), []any{"q"}}), nil},
 		{int8(0), nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil,
-			[]any{}, map[any]any{}, Row{names: []string{"x", "y"}, values: []any{int32(5), nil}}, nil},
+			[]any{}, map[any]any{}, rowOf([]string{"x", "y"}, []any{int32(5), nil}), nil},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("%d rows, want %d", len(got), len(want))
@@ -243,9 +243,9 @@ func TestBuildRecordErrors(t *testing.T) {
 		{"struct", types.Struct(types.Field("x", types.Long)), 5, "does not fit the type struct<x:bigint>"},
 		{"struct length", types.Struct(types.Field("x", types.Long)), []any{1, 2}, "2 values for the 1 fields of struct<x:bigint>"},
 		{"struct unknown key", types.Struct(types.Field("x", types.Long)), map[string]any{"y": 1}, "struct<x:bigint> has no field y"},
-		{"struct row missing", types.Struct(types.Field("x", types.Long)), Row{names: []string{"y"}, values: []any{1}},
+		{"struct row missing", types.Struct(types.Field("x", types.Long)), rowOf([]string{"y"}, []any{1}),
 			"field x: row has no field x"},
-		{"struct row length", types.Struct(types.Field("x", types.Long)), Row{values: []any{1, 2}},
+		{"struct row length", types.Struct(types.Field("x", types.Long)), rowOf(nil, []any{1, 2}),
 			"field x: row of 2 values for 1 fields"},
 		{"struct field", types.Struct(types.Field("x", types.Long)), []any{"s"}, "field c: field x: value s (string)"},
 		{"variant", types.Variant, NewVariant(nil, nil), "field c: type variant is not supported here"},

@@ -238,7 +238,7 @@ func TestLiteralValue(t *testing.T) {
 			Values: []*sparkpb.Expression_Literal{{LiteralType: &sparkpb.Expression_Literal_Long{Long: 9}}}}}}), map[any]any{"k": int64(9)}},
 		{"struct", (&sparkpb.Expression_Literal{DataType: structType, LiteralType: &sparkpb.Expression_Literal_Struct_{Struct: &sparkpb.Expression_Literal_Struct{
 			Elements: []*sparkpb.Expression_Literal{{LiteralType: &sparkpb.Expression_Literal_Long{Long: 1}}, {LiteralType: &sparkpb.Expression_Literal_String_{String_: "b"}}}}}}),
-			Row{names: []string{"a", "b"}, values: []any{int64(1), "b"}}},
+			rowOf([]string{"a", "b"}, []any{int64(1), "b"})},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -235,20 +235,37 @@ func arrowSchemaOf(st *types.StructType) *arrow.Schema {
 }
 
 // Rows runs the query and returns all rows as Go values; see [Row] for the type mapping.
-// The rows own their values: nothing in them refers to Arrow memory. Use Collect for large
-// results.
+// The rows own their values: nothing in them refers to Arrow memory. Each batch's values
+// are converted once, into columns its rows share, as it arrives; the slice of rows is
+// made at the end, at its exact length. Use [DataFrame.All] to hold one batch at a time,
+// and Collect for large results.
 func (df *DataFrame) Rows(ctx context.Context) ([]Row, error) {
 	rr, err := df.Collect(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer rr.Release()
-	var out []Row
+	var (
+		sets []*rowSet
+		n    int
+	)
 	for rr.Next() {
-		out = append(out, RowsOf(rr.RecordBatch())...)
+		if set := rowSetOf(rr.RecordBatch()); set.rows > 0 {
+			sets = append(sets, set)
+			n += set.rows
+		}
 	}
 	if err := rr.Err(); err != nil {
 		return nil, err
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	out := make([]Row, 0, n)
+	for _, set := range sets {
+		for i := range set.rows {
+			out = append(out, Row{set: set, i: i})
+		}
 	}
 	return out, nil
 }

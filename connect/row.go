@@ -43,30 +43,72 @@ import (
 // Every value owns its memory: nothing in a Row points into the Arrow buffers it was read
 // from, so rows stay valid after the record batch is released.
 //
+// The rows of one batch share their values: a batch's columns are converted once into Go
+// memory (a number column into a slice of numbers, a string column into one string) and a
+// Row is a reference to them and an index, so a Row takes 16 bytes and its values what
+// their column needs, without a Go interface each. Value makes the interface when it is
+// called. Keeping one row keeps its batch's values in memory (Spark sends batches of 10,000
+// rows); keep copies of its values (Values) to let the batch go. A string or []byte
+// value shares its batch's memory the same way (strings.Clone or bytes.Clone it to keep it
+// apart). Compare rows by their values, not with reflect.DeepEqual, which compares how
+// they are held.
+//
 // Arrow types that Spark does not send come back as the nearest Go type (unsigned integers
 // as uintN, other types in their string form).
 type Row struct {
-	names  []string
-	values []any
+	_   [0]func() // not comparable: compare values, not references
+	set *rowSet
+	i   int
+}
+
+// rowOf returns a row of the given values (names may be nil).
+func rowOf(names []string, values []any) Row {
+	return Row{set: &rowSet{names: names, values: values, rows: 1}}
 }
 
 // Len returns the number of fields.
-func (r Row) Len() int { return len(r.values) }
+func (r Row) Len() int {
+	if r.set == nil {
+		return 0
+	}
+	return r.set.width()
+}
 
-// Value returns the i-th value.
-func (r Row) Value(i int) any { return r.values[i] }
+// Value returns the i-th value. It panics if i is out of range, as indexing a slice does.
+func (r Row) Value(i int) any {
+	if n := r.Len(); i < 0 || i >= n {
+		panic(fmt.Sprintf("connect: Row.Value(%d) of a row of %d values", i, n))
+	}
+	return r.set.value(i, r.i)
+}
 
-// Values returns the values in column order. The slice belongs to the row.
-func (r Row) Values() []any { return r.values }
+// Values returns the values in column order, in a new slice: changing the slice changes
+// nothing in the row.
+func (r Row) Values() []any {
+	if r.set == nil {
+		return nil
+	}
+	out := make([]any, r.Len())
+	for c := range out {
+		out[c] = r.set.value(c, r.i)
+	}
+	return out
+}
 
-// Names returns the field names in column order.
-func (r Row) Names() []string { return r.names }
+// Names returns the field names in column order. The rows of a result share the slice:
+// do not change it.
+func (r Row) Names() []string {
+	if r.set == nil {
+		return nil
+	}
+	return r.set.names
+}
 
 // Get returns the value of the field with the given name.
 func (r Row) Get(name string) (any, bool) {
-	for i, n := range r.names {
-		if n == name {
-			return r.values[i], true
+	for i, n := range r.Names() {
+		if n == name && i < r.Len() {
+			return r.set.value(i, r.i), true
 		}
 	}
 	return nil, false
@@ -76,14 +118,16 @@ func (r Row) Get(name string) (any, bool) {
 func (r Row) String() string {
 	var b strings.Builder
 	b.WriteString("Row(")
-	for i, v := range r.values {
+	names := r.Names()
+	for i := range r.Len() {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		if i < len(r.names) {
-			b.WriteString(r.names[i])
+		if i < len(names) {
+			b.WriteString(names[i])
 			b.WriteByte('=')
 		}
+		v := r.set.value(i, r.i)
 		if s, ok := v.(string); ok {
 			fmt.Fprintf(&b, "%q", s)
 		} else {
@@ -94,26 +138,16 @@ func (r Row) String() string {
 	return b.String()
 }
 
-// RowsOf converts an Arrow record batch to rows of Go values.
+// RowsOf converts an Arrow record batch to rows of Go values. The rows share one copy of
+// the batch's values (see [Row]); the batch may be released as soon as RowsOf returns.
 func RowsOf(rec arrow.RecordBatch) []Row {
-	if rec == nil {
+	set := rowSetOf(rec)
+	if set == nil {
 		return nil
 	}
-	n := int(rec.NumRows())
-	fields := rec.Schema().Fields()
-	names := make([]string, len(fields))
-	for i, f := range fields {
-		names[i] = f.Name
-	}
-	rows := make([]Row, n)
+	rows := make([]Row, set.rows)
 	for i := range rows {
-		rows[i] = Row{names: names, values: make([]any, len(names))}
-	}
-	for c, col := range rec.Columns() {
-		variant := c < len(fields) && isVariantField(fields[c])
-		for i := 0; i < n; i++ {
-			rows[i].values[c] = valueAt(col, i, variant)
-		}
+		rows[i] = Row{set: set, i: i}
 	}
 	return rows
 }
@@ -242,18 +276,7 @@ func valueAt(arr arrow.Array, i int, variant bool) any {
 	case *array.Date64:
 		return time.UnixMilli(int64(a.Value(i))).UTC()
 	case *array.Timestamp:
-		unit := a.DataType().(*arrow.TimestampType).Unit
-		v := int64(a.Value(i))
-		switch unit {
-		case arrow.Second:
-			return time.Unix(v, 0).UTC()
-		case arrow.Millisecond:
-			return time.UnixMilli(v).UTC()
-		case arrow.Microsecond:
-			return time.UnixMicro(v).UTC()
-		default:
-			return time.Unix(0, v).UTC()
-		}
+		return timestampTime(int64(a.Value(i)), a.DataType().(*arrow.TimestampType).Unit)
 	case *array.Time32:
 		unit := a.DataType().(*arrow.Time32Type).Unit
 		return types.TimeOfDay(int64(a.Value(i)) * int64(unit.Multiplier()))
@@ -295,12 +318,12 @@ func valueAt(arr arrow.Array, i int, variant bool) any {
 			mi, _ := st.FieldIdx("metadata")
 			return Variant{value: binaryAt(a.Field(vi), i), metadata: binaryAt(a.Field(mi), i)}
 		}
-		r := Row{names: make([]string, a.NumField()), values: make([]any, a.NumField())}
+		names, values := make([]string, a.NumField()), make([]any, a.NumField())
 		for f := 0; f < a.NumField(); f++ {
-			r.names[f] = st.Field(f).Name
-			r.values[f] = valueAt(a.Field(f), i, isVariantField(st.Field(f)))
+			names[f] = st.Field(f).Name
+			values[f] = valueAt(a.Field(f), i, isVariantField(st.Field(f)))
 		}
-		return r
+		return rowOf(names, values)
 	}
 	return arr.ValueStr(i)
 }

@@ -392,7 +392,7 @@ func TestRowsOwnMemory(t *testing.T) {
 }
 
 func TestRowAccessors(t *testing.T) {
-	r := Row{names: []string{"a", "b"}, values: []any{int64(1), "x"}}
+	r := rowOf([]string{"a", "b"}, []any{int64(1), "x"})
 	if r.Len() != 2 || !reflect.DeepEqual(r.Names(), []string{"a", "b"}) || r.Value(1) != "x" {
 		t.Errorf("row %v: Len %d, Names %v", r, r.Len(), r.Names())
 	}
@@ -413,7 +413,7 @@ func TestRowAccessors(t *testing.T) {
 		t.Error("zero row has a value")
 	}
 	// A row of values without names (as built by hand) prints the values alone.
-	if got := (Row{values: []any{1}}).String(); got != "Row(1)" {
+	if got := (rowOf(nil, []any{1})).String(); got != "Row(1)" {
 		t.Errorf("String() = %s", got)
 	}
 	if binaryAt(array.NewNull(1), 0) != nil {

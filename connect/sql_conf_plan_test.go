@@ -173,7 +173,7 @@ func TestCreateDataFramePlans(t *testing.T) {
 		t.Fatalf("%d batches", len(got))
 	}
 	rows := RowsOf(got[0])
-	if len(rows) != 2 || rows[0].String() != (Row{names: []string{"id", "s"}, values: []any{int64(1), "a"}}).String() ||
+	if len(rows) != 2 || rows[0].String() != (rowOf([]string{"id", "s"}, []any{int64(1), "a"})).String() ||
 		rows[1].Value(0) != int64(2) || rows[1].Value(1) != nil {
 		t.Errorf("rows %v", rows)
 	}

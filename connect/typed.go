@@ -27,20 +27,59 @@ var (
 
 // CollectAs runs the query and decodes every row into a T, which must be a struct type (or
 // a pointer to one); see [RowsAs] for the decoding rules. Errors name the row, the column
-// and both types.
+// and both types. Each batch is decoded as it arrives, straight from its Arrow arrays; the
+// slice is made at the end, at its exact length.
 func CollectAs[T any](ctx context.Context, df *DataFrame) ([]T, error) {
-	var out []T
-	for v, err := range RowsAs[T](ctx, df) {
-		if err != nil {
+	dec, err := newStructDecoder(reflect.TypeFor[T]())
+	if err != nil {
+		return nil, err
+	}
+	rr, err := df.Collect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer rr.Release()
+	var (
+		chunks [][]T // one per batch
+		n      int
+	)
+	for rr.Next() {
+		rec := rr.RecordBatch()
+		rows := int(rec.NumRows())
+		if rows == 0 {
+			continue
+		}
+		if err := dec.batch(rec, rr.SparkSchema(), n); err != nil {
 			return nil, err
 		}
-		out = append(out, v)
+		chunk := make([]T, rows)
+		for i := range chunk {
+			if err := dec.decode(reflect.ValueOf(&chunk[i]).Elem(), i, n); err != nil {
+				return nil, err
+			}
+			n++
+		}
+		chunks = append(chunks, chunk)
+	}
+	if err := rr.Err(); err != nil {
+		return nil, err
+	}
+	if err := dec.checkSchema(rr.Schema()); err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	out := make([]T, 0, n)
+	for k, chunk := range chunks {
+		out = append(out, chunk...)
+		chunks[k] = nil // the garbage collector may take it while the rest is copied
 	}
 	return out, nil
 }
 
 // RowsAs runs the query when the loop starts and yields its rows decoded into T, one Arrow
-// batch at a time, so memory holds at most one batch and its rows. T must be a struct type
+// batch at a time, so memory holds at most one batch and one T. T must be a struct type
 // (or a pointer to one). The first error (of the query or of decoding) is yielded with a
 // zero T and ends the sequence. Breaking out of the loop releases the result and ends the
 // operation on the server.
@@ -67,7 +106,7 @@ func CollectAs[T any](ctx context.Context, df *DataFrame) ([]T, error) {
 func RowsAs[T any](ctx context.Context, df *DataFrame) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
-		target, err := structTarget(reflect.TypeFor[T]())
+		dec, err := newStructDecoder(reflect.TypeFor[T]())
 		if err != nil {
 			yield(zero, err)
 			return
@@ -78,29 +117,29 @@ func RowsAs[T any](ctx context.Context, df *DataFrame) iter.Seq2[T, error] {
 			return
 		}
 		defer rr.Release()
-		fields := structFields(target)
-		var (
-			m     []int // column -> struct field
-			n     int
-			names []string
-		)
+		// Rows are decoded into one T on the heap and yielded as copies, so that a row
+		// costs no allocation of its own.
+		buf := new(T)
+		dst := reflect.ValueOf(buf).Elem()
+		n := 0
 		for rr.Next() {
-			rows := RowsOf(rr.RecordBatch())
-			if m == nil && len(rows) > 0 {
-				names = rows[0].Names()
-				if m, err = matchFields(target, names, ""); err != nil {
-					yield(zero, fmt.Errorf("typed rows: %w", err))
-					return
-				}
+			rec := rr.RecordBatch()
+			rows := int(rec.NumRows())
+			if rows == 0 {
+				continue
 			}
-			for _, r := range rows {
-				var v T
-				if err := decodeRow(reflect.ValueOf(&v).Elem(), target, fields, m, r, n, rr.SparkSchema()); err != nil {
+			if err := dec.batch(rec, rr.SparkSchema(), n); err != nil {
+				yield(zero, err)
+				return
+			}
+			for i := range rows {
+				*buf = zero
+				if err := dec.decode(dst, i, n); err != nil {
 					yield(zero, err)
 					return
 				}
 				n++
-				if !yield(v, nil) {
+				if !yield(*buf, nil) {
 					return
 				}
 			}
@@ -109,17 +148,8 @@ func RowsAs[T any](ctx context.Context, df *DataFrame) iter.Seq2[T, error] {
 			yield(zero, err)
 			return
 		}
-		if m == nil {
-			// No rows: still check that the result's columns fit T.
-			if schema := rr.Schema(); schema.NumFields() > 0 {
-				names := make([]string, schema.NumFields())
-				for i, f := range schema.Fields() {
-					names[i] = f.Name
-				}
-				if _, err := matchFields(target, names, ""); err != nil {
-					yield(zero, fmt.Errorf("typed rows: %w", err))
-				}
-			}
+		if err := dec.checkSchema(rr.Schema()); err != nil {
+			yield(zero, err)
 		}
 	}
 }
@@ -191,29 +221,6 @@ func matchFields(t reflect.Type, names []string, where string) ([]int, error) {
 		}
 	}
 	return m, nil
-}
-
-// decodeRow fills dst, a struct of type t (or a pointer to one) whose structFields are
-// fields, from row r (number n of the result); m maps columns to fields.
-func decodeRow(dst reflect.Value, t reflect.Type, fields []structField, m []int, r Row, n int, schema *types.StructType) error {
-	if dst.Kind() == reflect.Pointer {
-		dst.Set(reflect.New(t))
-		dst = dst.Elem()
-	}
-	for c, v := range r.Values() {
-		if c >= len(m) {
-			return fmt.Errorf("typed rows: row %d has %d columns, the first had %d", n, r.Len(), len(m))
-		}
-		name := r.Names()[c]
-		if err := assign(dst.FieldByIndex(fields[m[c]].index), v, name); err != nil {
-			col := name
-			if schema != nil && c < len(schema.Fields) && schema.Fields[c].Type != nil {
-				col += " (" + schema.Fields[c].Type.DDL() + ")"
-			}
-			return fmt.Errorf("typed rows: row %d, column %s into field %s: %w", n, col, t.FieldByIndex(fields[m[c]].index).Name, err)
-		}
-	}
-	return nil
 }
 
 // assign stores v, a value as Row gives it, into dst. path names the value for errors.
