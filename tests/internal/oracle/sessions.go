@@ -64,10 +64,11 @@ type Sessions struct {
 // order, malformed ones included: the job quarantines them) and the watermark has caught up
 // with them, in any number of micro-batches: every session of every user with Spark's rule
 // (an event within the gap of the session's last event, inclusive, extends it), of which
-// those ending at or before the watermark are written. It holds for input in which no
-// well-formed event comes so late that the watermark of the events before it could have
-// dropped it or closed its session (late by at most WatermarkDelay minus SessionGap), and
-// returns an error for any other.
+// those ending at or before the watermark are written. It holds for input in which every
+// well-formed event is later than the watermark of the events before it (late by less than
+// WatermarkDelay): then the watermark drops no event and closes no session that a later
+// event would join, however the events are cut into micro-batches. It returns an error for
+// any other input.
 func ExpectedSessions(events []producers.Event) (Sessions, error) {
 	type click struct {
 		EventTime time.Time `json:"event_time"`
@@ -84,7 +85,7 @@ func ExpectedSessions(events []producers.Event) (Sessions, error) {
 		if err := json.Unmarshal(e.Value, &c); err != nil {
 			return Sessions{}, fmt.Errorf("event %d: %w", e.Seq, err)
 		}
-		if !newest.IsZero() && !c.EventTime.Add(SessionGap).After(newest.Add(-WatermarkDelay)) {
+		if !newest.IsZero() && !c.EventTime.After(newest.Add(-WatermarkDelay)) {
 			return Sessions{}, fmt.Errorf("event %d at %s is too late for the oracle: the newest event before it is at %s",
 				e.Seq, c.EventTime.Format(time.RFC3339Nano), newest.Format(time.RFC3339Nano))
 		}
