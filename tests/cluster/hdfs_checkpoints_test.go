@@ -207,6 +207,7 @@ func (c *hdfsCluster) phase(t *testing.T, k int) {
 				t.Errorf("the producer never had %d events acknowledged: %v", 2*clusterFaultRate, err)
 				return
 			}
+			reading := c.waitBatchRunning(ctx)
 			killedAt = time.Now()
 			acked := int64(first) + p.Stats().Acked
 			switch fault {
@@ -216,14 +217,14 @@ func (c *hdfsCluster) phase(t *testing.T, k int) {
 					t.Error(err)
 					return
 				}
-				t.Logf("Kafka broker %d (leader of input partition 0) killed at %s, %d of the phase's %d events acknowledged", n, killedAt.Format(time.TimeOnly), acked, clusterPhaseEvents)
+				t.Logf("Kafka broker %d (leader of input partition 0) killed at %s, %d of the phase's %d events acknowledged, while %s", n, killedAt.Format(time.TimeOnly), acked, clusterPhaseEvents, reading)
 				c.killed = n
 			case "worker":
 				if err := c.st.KillWorker(ctx, 2); err != nil {
 					t.Error(err)
 					return
 				}
-				t.Logf("worker 2 killed at %s, %d of the phase's %d events acknowledged", killedAt.Format(time.TimeOnly), acked, clusterPhaseEvents)
+				t.Logf("worker 2 killed at %s, %d of the phase's %d events acknowledged, while %s", killedAt.Format(time.TimeOnly), acked, clusterPhaseEvents, reading)
 			}
 		}))
 		if t.Failed() {
@@ -397,6 +398,31 @@ func (c *hdfsCluster) waitRead(ctx context.Context, n int64) {
 		c.stopJobs()
 		c.t.Fatalf("the jobs never read the phase's first %d events (read %v): %v", n, read, err)
 	}
+}
+
+// waitBatchRunning waits, for at most 8 s (while the producer still writes), until a job's
+// results query runs a micro-batch of new data, and says which; if none does, the test
+// fails: the fault must strike while the jobs read.
+func (c *hdfsCluster) waitBatchRunning(ctx context.Context) string {
+	var running string
+	err := waitFor(ctx, 8*time.Second, func() (bool, error) {
+		for _, j := range c.jobs {
+			st, err := j.run.Results.Status(ctx)
+			if err != nil {
+				return false, err
+			}
+			if st.IsTriggerActive && st.IsDataAvailable {
+				running = fmt.Sprintf("query %s ran a batch of new data (%q)", j.run.Results.Name(), st.Message)
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	if err != nil {
+		c.t.Errorf("no job ran a batch of new data while the producer wrote: %v", err)
+		return "no job ran a batch"
+	}
+	return running
 }
 
 // inputLeader returns the node id of the broker that leads partition 0 of the input topic.
