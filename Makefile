@@ -22,7 +22,7 @@ vet:
 
 ## unit: tests that need no containers (the in-memory Spark Connect server), with -race.
 unit:
-	go test -race -short -count=1 ./connect/... ./producers/... ./jobs/... ./cmd/... ./events/... ./demo/... ./internal/... ./kafkasec/... ./bench/...
+	go test -race -short -count=1 ./connect/... ./producers/... ./jobs/... ./cmd/... ./events/... ./demo/... ./internal/... ./kafkasec/... ./bench/... ./tests/internal/...
 
 ## test: the whole suite, unit and end-to-end against real Kafka and Spark containers.
 ## Installs and starts the Docker engine and builds the images when they are missing.

@@ -19,10 +19,18 @@ go vet ./...
 
 # The unit tier needs no containers: the client runs against an in-memory Spark Connect
 # server. It runs first, with the race detector, so that a broken client fails in a minute.
-unit_pkgs="./connect/... ./jobs/... ./cmd/... ./producers/... ./events/... ./demo/... ./internal/... ./kafkasec/... ./bench/..."
+unit_pkgs="./connect/... ./jobs/... ./cmd/... ./producers/... ./events/... ./demo/... ./internal/... ./kafkasec/... ./bench/... ./tests/internal/..."
 echo "== go test -race (unit tier: $unit_pkgs)"
 go test -race -short -count=1 -timeout 10m $unit_pkgs
 
 echo "== go test (end to end, against the Kafka and Spark containers)"
-e2e_pkgs=$(go list ./... | grep -v -E '/(connect|jobs|cmd|producers|events|demo|internal|kafkasec|bench)(/|$)')
+e2e_pkgs=$(go list ./... | grep -v -E '/(connect|jobs|cmd|producers|events|demo|internal|kafkasec|bench)(/|$)' | grep -v -E '/tests/cluster$')
 go test -count=1 -v -timeout 60m $e2e_pkgs "$@"
+
+# The cluster group: each test starts a stack of its own (Spark master, two workers, the
+# Connect server, HDFS, three Kafka brokers: up to ten JVMs), so it runs alone, after the
+# main step, never beside it.
+echo "== go test (end to end, cluster group: ./tests/cluster)"
+cluster_start=$SECONDS
+go test -count=1 -v -timeout 30m ./tests/cluster "$@"
+echo "== cluster group took $((SECONDS - cluster_start)) s"

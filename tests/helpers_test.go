@@ -179,3 +179,11 @@ func sparkDuration(v string) (time.Duration, error) {
 	}
 	return time.Duration(ms) * time.Millisecond, nil
 }
+
+// testLogger sends a stack's progress messages to the test log.
+type testLogger struct{ t *testing.T }
+
+func (l testLogger) Printf(format string, args ...any) {
+	l.t.Helper()
+	l.t.Logf("%s", strings.TrimRight(fmt.Sprintf(format, args...), "\n"))
+}

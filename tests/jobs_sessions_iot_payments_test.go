@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"math"
-	"slices"
 	"sort"
 	"strconv"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"github.com/sparkwire/sparkwire/connect"
 	"github.com/sparkwire/sparkwire/jobs"
 	"github.com/sparkwire/sparkwire/producers"
+	"github.com/sparkwire/sparkwire/tests/internal/oracle"
 )
 
 // startJob starts a job on the test topics (a fresh topic for each further output), with
@@ -189,86 +189,26 @@ func TestJobSessions(t *testing.T) {
 		t.Fatalf("the input should have malformed and late events: %+v", m)
 	}
 
-	type click struct {
-		EventTime time.Time `json:"event_time"`
-		UserID    string    `json:"user_id"`
-		EventType string    `json:"event_type"`
-	}
-	type sess struct {
-		UserID       string    `json:"user_id"`
-		SessionStart time.Time `json:"session_start"`
-		SessionEnd   time.Time `json:"session_end"`
-		Events       int64     `json:"events"`
-		Pages        int64     `json:"pages"`
-		DurationMS   int64     `json:"duration_ms"`
-	}
-	type key struct {
-		User  string
-		Start time.Time
-	}
-	const gap = 30 * time.Second
-
 	// Ground truth: all input is in the first batch, so every well-formed event counts; the
 	// watermark then closes the sessions that end by the newest event time minus 2 minutes.
-	clicks := wellFormed[click](t, events)
-	byUser := map[string][]click{}
-	var newest time.Time
-	for _, c := range clicks {
-		byUser[c.UserID] = append(byUser[c.UserID], c)
-		if c.EventTime.After(newest) {
-			newest = c.EventTime
-		}
+	truth, err := oracle.ExpectedSessions(events)
+	if err != nil {
+		t.Fatal(err)
 	}
-	watermark := newest.Add(-2 * time.Minute)
-	want := map[key]sess{}
-	open, gaps := 0, 0
-	for user, cs := range byUser {
-		slices.SortStableFunc(cs, func(a, b click) int { return a.EventTime.Compare(b.EventTime) })
-		var cur *sess
-		var last time.Time
-		flush := func() {
-			if cur == nil {
-				return
-			}
-			cur.SessionEnd = last.Add(gap)
-			cur.DurationMS = last.Sub(cur.SessionStart).Milliseconds()
-			if cur.SessionEnd.After(watermark) {
-				open++
-			} else {
-				want[key{user, cur.SessionStart}] = *cur
-			}
-		}
-		for _, c := range cs {
-			if cur != nil && c.EventTime.Sub(last) == gap {
-				gaps++ // exactly the gap: Spark extends the session
-			}
-			if cur == nil || c.EventTime.After(last.Add(gap)) {
-				flush()
-				cur = &sess{UserID: user, SessionStart: c.EventTime}
-			}
-			cur.Events++
-			if c.EventType == "page_view" {
-				cur.Pages++
-			}
-			last = c.EventTime
-		}
-		flush()
-	}
-	if len(want) < 100 || open == 0 {
-		t.Fatalf("the input should close many sessions and leave some open: %d closed, %d open", len(want), open)
+	want := truth.Closed
+	if len(want) < 100 || truth.Open == 0 {
+		t.Fatalf("the input should close many sessions and leave some open: %d closed, %d open", len(want), truth.Open)
 	}
 
 	run := startJob(t, ctx, s, jobs.Sessions(), input, nil)
-	k := func(v sess) key { return key{v.UserID, v.SessionStart.UTC()} }
-	eq := func(a, b sess) bool {
-		return a.SessionEnd.Equal(b.SessionEnd) && a.Events == b.Events && a.Pages == b.Pages && a.DurationMS == b.DurationMS
-	}
-	compareKeyed(t, "memory table", unique(t, "memory table", memoryRows[sess](t, ctx, s, run.Config.Name), k), want, eq)
-	fromKafka := topicRows(t, ctx, run.Config.OutputTopic, func(v sess) string { return v.UserID + "|" + sparkTime(v.SessionStart) })
+	k := oracle.Session.Key
+	eq := oracle.Session.Equal
+	compareKeyed(t, "memory table", unique(t, "memory table", memoryRows[oracle.Session](t, ctx, s, run.Config.Name), k), want, eq)
+	fromKafka := topicRows(t, ctx, run.Config.OutputTopic, func(v oracle.Session) string { return v.UserID + "|" + sparkTime(v.SessionStart) })
 	compareKeyed(t, "output topic", unique(t, "output topic", fromKafka, k), want, eq)
 	checkQuarantine(t, ctx, run, events)
 	t.Logf("%d events (%d late, %d malformed) of %d users -> %d closed sessions, %d still open, %d gaps of exactly 30s",
-		len(events), m.Late, m.Malformed, len(byUser), len(want), open, gaps)
+		len(events), m.Late, m.Malformed, truth.Users, len(want), truth.Open, truth.ExactGaps)
 }
 
 // The IoT job: the readings and mean reading of every device in every 5-minute window

@@ -4,7 +4,9 @@
 // standalone master and workers, which the Connect server then submits to; [WithHDFS] adds
 // HDFS, the storage that the driver and the executors share (checkpoints, file sinks), as the
 // Connect server's default file system; [WithKafkaBrokers] makes Kafka a cluster of several
-// brokers.
+// brokers. For fault tests, [Stack.KillWorker] and [Stack.KillKafkaBroker] kill a worker's or
+// a broker's container (SIGKILL), [Stack.StartKafkaBroker] starts a killed broker again, and
+// [Stack.RestartSpark] restarts the Connect server.
 //
 // The images are built locally from Maven Central jars by docker/scripts/images.sh (no
 // container registry is needed); their names are in images.env beside this package ([Image],

@@ -374,8 +374,13 @@ func (s *Stack) SparkUIURL() string {
 }
 
 // Brokers returns the Kafka bootstrap addresses for clients on the host, such as
-// ["localhost:32772"]. It is empty when the stack runs without Kafka.
-func (s *Stack) Brokers() []string { return slices.Clone(s.brokers) }
+// ["localhost:32772"], one per broker in node order. It is empty when the stack runs
+// without Kafka. A broker started again ([Stack.StartKafkaBroker]) has a new address.
+func (s *Stack) Brokers() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.brokers)
+}
 
 // SparkBrokers returns the Kafka bootstrap servers as the Spark Connect server reaches them,
 // for the kafka.bootstrap.servers option of Spark's Kafka source and sink: "kafka:9093" inside
