@@ -26,7 +26,7 @@
 //	concurrency [-url sc://...] [-workload select|collect] [-sessions shared|separate]
 //	            [-levels 1,4,16,64] [-rows 1000000] [-max-inflight-rows 16000000]
 //	            [-ops-per-worker 4] [-min-ops 64] [-blockprofile f] [-mutexprofile f]
-//	concurrency report -in results.tsv [-md out.md] [-svg chart.svg]
+//	concurrency report -in results.txt [-svg chart.svg]
 package main
 
 import (
