@@ -37,9 +37,10 @@ echo "driver: container $container, pid $pid, heap (-Xmx) ${heap:-2g (image defa
 printf 'unix_s\trss_kib\thwm_kib\theap_bytes\n' >"$out/samples.tsv"
 sample() {
   while kill -0 "$pid" 2>/dev/null; do
-    rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
-    hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
-    h=$(curl -s --max-time 2 "$ui" | tr ',' '\n' | grep -A1 'driver.ExecutorMetrics.JVMHeapMemory"' | sed -n 's/.*"value" *: *\([0-9]*\).*/\1/p' | head -1)
+    rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+    hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+    # The gauge is missing until the driver's first heartbeat: an empty column then.
+    h=$(curl -s --max-time 2 "$ui" | tr ',' '\n' | grep -A1 'driver.ExecutorMetrics.JVMHeapMemory"' | sed -n 's/.*"value" *: *\([0-9]*\).*/\1/p' | head -1 || true)
     printf '%s\t%s\t%s\t%s\n' "$(date +%s)" "$rss" "$hwm" "${h:-}" >>"$out/samples.tsv"
     sleep "$interval"
   done
@@ -59,6 +60,11 @@ awk -F'\t' -v alive="$alive" -v status="$status" 'NR > 1 {
     if ($2 > rss) rss = $2; if ($3 > hwm) hwm = $3; if ($4 != "" && $4 > heap) heap = $4; n++ }
   END { printf "driver memory over %d samples: peak RSS %.0f MiB (VmHWM %.0f MiB), peak JVMHeapMemory gauge %.0f MiB; driver alive: %s; command exit status: %s\n",
     n, rss / 1024, hwm / 1024, heap / 1048576, alive, status }' "$out/samples.tsv"
+# With SPARK_JAVA_OPTS=-Xlog:gc the driver logs every collection: the largest heap left
+# after one is the most the driver really held.
+docker logs "$container" 2>&1 | awk '/Pause (Young|Full)/ { for (i = 1; i <= NF; i++) if ($i ~ /->/) { split($i, a, "->"); sub(/M.*/, "", a[2]); n++; if (a[2] + 0 > m) m = a[2] + 0
+    if ($0 ~ /Pause Full/) { full++; if (a[2] + 0 > fm) fm = a[2] + 0 } } }
+  END { if (n) printf "GC log: %d collections, largest heap after one %d MiB; %d full collections, largest heap after one %d MiB\n", n, m, full, fm }'
 if docker logs "$container" 2>&1 | grep -q 'OutOfMemoryError'; then
   echo "the driver's log has an OutOfMemoryError:"; docker logs "$container" 2>&1 | grep -m3 'OutOfMemoryError'
   status=1
