@@ -44,10 +44,10 @@ def percentile(sorted_vals, p):
 def main() -> None:
     url, workload, sessions = sys.argv[1], sys.argv[2], sys.argv[3]
     levels = [int(x) for x in (sys.argv[4] if len(sys.argv) > 4 else "1,4,16,64").split(",")]
-    rows = int(sys.argv[5]) if len(sys.argv) > 5 else 1_000_000
-    max_inflight = int(sys.argv[6]) if len(sys.argv) > 6 else 16_000_000
-    per_worker = int(sys.argv[7]) if len(sys.argv) > 7 and int(sys.argv[7]) > 0 else (4 if workload == "select" else 1)
-    min_ops = int(sys.argv[8]) if len(sys.argv) > 8 and int(sys.argv[8]) > 0 else (64 if workload == "select" else 4)
+    rows = int(sys.argv[5]) if len(sys.argv) > 5 else 400_000
+    max_inflight = int(sys.argv[6]) if len(sys.argv) > 6 else 6_400_000
+    per_worker = int(sys.argv[7]) if len(sys.argv) > 7 and int(sys.argv[7]) > 0 else (2 if workload == "select" else 1)
+    min_ops = int(sys.argv[8]) if len(sys.argv) > 8 and int(sys.argv[8]) > 0 else (32 if workload == "select" else 4)
     assert workload in ("select", "collect"), workload
     assert sessions in ("shared", "separate"), sessions
 

@@ -14,7 +14,7 @@
 //
 // It prints one line per level:
 //
-//	client=sparkwire workload=select sessions=shared conc=4 ops=64 rows_per_op=1 elapsed_s=0.512
+//	client=sparkwire workload=select sessions=shared conc=4 ops=32 rows_per_op=1 elapsed_s=0.256
 //	ops_per_s=125.0 rows_per_s=125.0 p50_ms=30.1 p99_ms=41.0 max_ms=41.0 errors=0 cpu_s=0.21
 //
 // bench/pyspark_concurrency.py prints the same lines for PySpark threads, and
@@ -24,8 +24,8 @@
 // Usage:
 //
 //	concurrency [-url sc://...] [-workload select|collect] [-sessions shared|separate]
-//	            [-levels 1,4,16,64] [-rows 1000000] [-max-inflight-rows 16000000]
-//	            [-ops-per-worker 4] [-min-ops 64] [-blockprofile f] [-mutexprofile f]
+//	            [-levels 1,4,16,64] [-rows 400000] [-max-inflight-rows 6400000]
+//	            [-ops-per-worker 2] [-min-ops 32] [-blockprofile f] [-mutexprofile f]
 //	concurrency report -in results.txt [-svg chart.svg]
 package main
 
@@ -91,10 +91,10 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.workload, "workload", "select", "select (SELECT 1) or collect (a large result)")
 	fs.StringVar(&o.sessions, "sessions", "shared", "shared (one session for every goroutine) or separate (one each)")
 	levels := fs.String("levels", "1,4,16,64", "comma-separated numbers of concurrent operations")
-	fs.Int64Var(&o.rows, "rows", 1_000_000, "collect: rows per operation")
-	fs.Int64Var(&o.maxInflightRows, "max-inflight-rows", 16_000_000, "collect: rows per operation shrink to this divided by the concurrency when that is smaller")
-	fs.IntVar(&o.opsPerWorker, "ops-per-worker", 0, "operations per goroutine at each level (default 4 for select, 1 for collect)")
-	fs.IntVar(&o.minOps, "min-ops", 0, "at least this many operations per level (default 64 for select, 4 for collect)")
+	fs.Int64Var(&o.rows, "rows", 400_000, "collect: rows per operation")
+	fs.Int64Var(&o.maxInflightRows, "max-inflight-rows", 6_400_000, "collect: rows per operation shrink to this divided by the concurrency when that is smaller")
+	fs.IntVar(&o.opsPerWorker, "ops-per-worker", 0, "operations per goroutine at each level (default 2 for select, 1 for collect)")
+	fs.IntVar(&o.minOps, "min-ops", 0, "at least this many operations per level (default 32 for select, 4 for collect)")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Minute, "bound of the whole run")
 	fs.StringVar(&o.blockProfile, "blockprofile", "", "write a goroutine blocking profile of the measured operations here")
 	fs.StringVar(&o.mutexProfile, "mutexprofile", "", "write a mutex contention profile of the measured operations here")
@@ -109,8 +109,8 @@ func parseFlags(args []string) (options, error) {
 	}
 	switch o.workload {
 	case "select":
-		o.opsPerWorker = cmpOr(o.opsPerWorker, 4)
-		o.minOps = cmpOr(o.minOps, 64)
+		o.opsPerWorker = cmpOr(o.opsPerWorker, 2)
+		o.minOps = cmpOr(o.minOps, 32)
 	case "collect":
 		o.opsPerWorker = cmpOr(o.opsPerWorker, 1)
 		o.minOps = cmpOr(o.minOps, 4)
