@@ -196,7 +196,7 @@ is then three brokers (topics of three replicas, two in sync).`,
 		},
 	}
 	cmd.Flags().IntVar(&cluster, "cluster", 0, "run a Spark standalone cluster of this many workers, with HDFS, instead of local mode")
-	cmd.Flags().StringVar(&driverMemory, "driver-memory", "", "the Spark driver's JVM heap (SPARK_DRIVER_MEMORY), such as 4g, for a stack that 'up' starts (default 4g)")
+	cmd.Flags().StringVar(&driverMemory, "driver-memory", "", "the Spark driver's JVM heap (SPARK_DRIVER_MEMORY), such as 6g, for a stack that 'up' starts (default "+stack.DefaultDriverMemory+")")
 	return cmd
 }
 
