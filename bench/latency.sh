@@ -45,9 +45,8 @@ go_run() {
 }
 py_run() {
   local rep=$1
-  { "$python" bench/pyspark_latency.py "$SPARKWIRE_CONNECT_URL" "$n" "$rows" select1 schema config rows
-    "$python" bench/pyspark_latency.py "$SPARKWIRE_CONNECT_URL" "$streamn" "$rows" startstop
-  } | awk -v rep="$rep" '$1 == "pyspark" { for (i = 3; i <= NF; i++) { split($i, kv, "="); printf "pyspark %s %s %s %s\n", rep, $2, kv[1], kv[2] } }'
+  "$python" bench/pyspark_latency.py "$SPARKWIRE_CONNECT_URL" "$n" "$rows" "$streamn" |
+    awk -v rep="$rep" '$1 == "pyspark" { for (i = 3; i <= NF; i++) { split($i, kv, "="); printf "pyspark %s %s %s %s\n", rep, $2, kv[1], kv[2] } }'
 }
 for rep in $(seq "$reps"); do
   if [ $((rep % 2)) = 1 ]; then

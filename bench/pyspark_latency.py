@@ -2,9 +2,10 @@
 (connect/bench_latency_test.go): PySpark's Spark Connect client (pyspark-client) doing the
 same operations against the same server.
 
-    python bench/pyspark_latency.py URL ITERATIONS ROWS [BENCH ...]
+    python bench/pyspark_latency.py URL ITERATIONS ROWS STREAM_ITERATIONS [BENCH ...]
 
-BENCH is any of select1, schema, config, rows, startstop (default all). Prints one line per
+ITERATIONS is the operations of each round-trip benchmark, STREAM_ITERATIONS the starts and
+stops. BENCH is any of select1, schema, config, rows, startstop (default all). Prints one line per
 benchmark in the form bench/latency.sh reads:
 
     pyspark select1 p50-ms=12.3 p99-ms=20.1
@@ -44,8 +45,8 @@ def cpu():
 
 
 def main() -> None:
-    url, n, rows = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    benches = sys.argv[4:] or ["select1", "schema", "config", "rows", "startstop"]
+    url, n, rows, stream_n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    benches = sys.argv[5:] or ["select1", "schema", "config", "rows", "startstop"]
     spark = SparkSession.builder.remote(url).getOrCreate()
 
     def select1():
@@ -76,7 +77,7 @@ def main() -> None:
         elif b == "startstop":
             prefix = f"bench_startstop_py_{time.time_ns()}"
             starts, stops = [], []
-            for i in range(n + 1):  # the first start and stop untimed
+            for i in range(stream_n + 1):  # the first start and stop untimed
                 t0 = time.perf_counter()
                 q = (spark.readStream.format("rate").option("rowsPerSecond", "10").load()
                      .writeStream.format("memory").queryName(f"{prefix}_{i}").start())

@@ -33,12 +33,12 @@ fi
 export PYTHON=.build/pyvenv/bin/python
 if [ -n "$smoke" ]; then
   export SPARKWIRE_BENCH_ROWS=20000
-  collect_runs=1 cpu_reps=1 benchtime=1x
-  latency=(-reps 1 -n 3 -rows 10000 -stream-n 1)
-  concurrency=(-reps 1 -levels 1,4 -rows 10000 -min-ops 4)
-  client_cpu=(-reps 1 -rows 20000 -benchtime 1x -base HEAD)
+  cpu_reps=1
+  latency=(-reps 1 -n 2 -rows 10000 -stream-n 1)
+  concurrency=(-reps 1 -levels 2 -rows 10000 -min-ops 2 -out .build/bench-smoke/concurrency)
+  client_cpu=(-reps 1 -rows 20000 -benchtime 1x -base none)
   producer_micro=(-benchtime 100x)
-  producer=(-count 20000 -reps 1 -profile-count 20000 -profile-reps 1 -compression none -payloads 1000 -warmup=false)
+  producer=(-count 20000 -reps 1 -profile-count 20000 -profile-reps 1 -compression none -payloads 0 -warmup=false)
 else
   collect_runs=3 cpu_reps="${CPU_REPS:-5}" benchtime="${BENCHTIME:-3x}"
   latency=(-reps "${LATENCY_REPS:-5}")
@@ -48,20 +48,23 @@ else
   producer=(-count "${PRODUCER_COUNT:-2000000}" -reps "${PRODUCER_REPS:-3}" -profile-reps "${PRODUCER_REPS:-3}")
   mkdir -p bench/results/concurrency
 fi
+section() { echo "== [${SECONDS}s] $*"; }
 rows="${SPARKWIRE_BENCH_ROWS:-10000000}"
-echo "== connect: collect $rows rows (sparkwire, then pyspark-client, same server)"
-go test -run '^$' -bench BenchmarkCollect -benchtime "$benchtime" -count "${COUNT:-1}" ./connect/
-"$PYTHON" bench/pyspark_collect.py "$SPARKWIRE_CONNECT_URL" "$collect_runs" "$rows"
-echo "== connect: client CPU per row, Collect vs pyspark-client toArrow (same server, alternating)"
+if [ -z "$smoke" ]; then # the smoke run has both programs in collect_cpu.sh below
+  section "connect: collect $rows rows (sparkwire, then pyspark-client, same server)"
+  go test -run '^$' -bench BenchmarkCollect -benchtime "$benchtime" -count "${COUNT:-1}" ./connect/
+  "$PYTHON" bench/pyspark_collect.py "$SPARKWIRE_CONNECT_URL" "$collect_runs" "$rows"
+fi
+section "connect: client CPU per row, Collect vs pyspark-client toArrow (same server, alternating)"
 bash bench/collect_cpu.sh -reps "$cpu_reps"
-echo "== connect: client CPU per row against the fake server (Collect, minimal gRPC client, transport; base vs head)"
+section "connect: client CPU per row against the fake server (Collect, minimal gRPC client, transport; base vs head)"
 bash bench/client_cpu.sh "${client_cpu[@]}"
-echo "== connect: round trips, Rows vs collect(), streaming start/stop (sparkwire vs pyspark-client, alternating)"
+section "connect: round trips, Rows vs collect(), streaming start/stop (sparkwire vs pyspark-client, alternating)"
 bash bench/latency.sh "${latency[@]}"
-echo "== connect: concurrent operations in one process (sparkwire goroutines vs pyspark-client threads)"
+section "connect: concurrent operations in one process (sparkwire goroutines vs pyspark-client threads)"
 bash bench/concurrency.sh "${concurrency[@]}"
-echo "== producers: generate + encode"
+section "producers: generate + encode"
 go test -run '^$' -bench . -benchmem "${producer_micro[@]}" ./producers/ "$@"
-echo "== producers: sparkwire vs kafka-producer-perf-test (same broker)"
+section "producers: sparkwire vs kafka-producer-perf-test (same broker)"
 bash bench/producer.sh "${producer[@]}"
-echo "== done${smoke:+ (smoke run: tiny sizes, the figures mean nothing)}"
+section "done${smoke:+ (smoke run: tiny sizes, the figures mean nothing)}"
