@@ -41,6 +41,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/sparkwire/sparkwire/connect"
 )
 
 func main() {
@@ -82,6 +84,8 @@ type options struct {
 	timeout         time.Duration
 	blockProfile    string
 	mutexProfile    string
+	// dial are options of every Dial (tests: the in-memory server's).
+	dial []connect.Option
 }
 
 func parseFlags(args []string) (options, error) {

@@ -37,7 +37,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		runtime.SetMutexProfileFraction(1)
 		defer runtime.SetMutexProfileFraction(0)
 	}
-	pool := &sessions{url: o.url}
+	pool := &sessions{url: o.url, opts: o.dial}
 	defer pool.close()
 	// The first session warms the server up with one operation of the workload, untimed.
 	if _, err := pool.get(ctx, 1); err != nil {
@@ -159,8 +159,9 @@ func printLevel(out io.Writer, client string, o options, r levelResult) {
 
 // sessions holds the sessions of a run: dialled as levels need more, closed at the end.
 type sessions struct {
-	url string
-	all []*connect.Session
+	url  string
+	opts []connect.Option
+	all  []*connect.Session
 }
 
 // get returns n sessions, dialling those that are missing; each new one answers a SELECT 1
@@ -168,7 +169,7 @@ type sessions struct {
 func (p *sessions) get(ctx context.Context, n int) ([]*connect.Session, error) {
 	for len(p.all) < n {
 		dctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-		s, err := connect.Dial(dctx, p.url)
+		s, err := connect.Dial(dctx, p.url, p.opts...)
 		if err == nil {
 			_, err = runOp(dctx, s, "SELECT 1")
 			if err != nil {
