@@ -35,7 +35,7 @@ if [ -n "$smoke" ]; then
   export SPARKWIRE_BENCH_ROWS=20000
   cpu_reps=1
   latency=(-reps 1 -n 2 -rows 10000 -stream-n 1)
-  concurrency=(-reps 1 -levels 2 -rows 10000 -min-ops 2 -out .build/bench-smoke/concurrency)
+  concurrency=(-reps 1 -levels 2 -rows 10000 -min-ops 2 -workloads collect -out .build/bench-smoke/concurrency)
   client_cpu=(-reps 1 -rows 20000 -benchtime 1x -base none)
   producer_micro=(-benchtime 100x)
   producer=(-count 20000 -reps 1 -profile-count 20000 -profile-reps 1 -compression none -payloads 0 -warmup=false)
