@@ -37,6 +37,9 @@ demo:
 images:
 	bash docker/scripts/images.sh
 
+## bench: every benchmark with its peer (not in CI), against the stack in SPARKWIRE_CONNECT_URL and
+## SPARKWIRE_KAFKA_BROKERS or else sparkwire up's. BENCH_SMOKE=1 runs each once with tiny sizes
+## against a running stack (the bench code's own check; its figures mean nothing).
 bench:
 	bash bench/run.sh
 

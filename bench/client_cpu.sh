@@ -8,7 +8,7 @@
 #
 #   bash bench/client_cpu.sh [-base <commit>] [-reps 5] [-benchtime 3x] [-rows 10000000] [-batch-rows 10000]
 #
-# -base defaults to the merge base with main; -rows and -batch-rows set SPARKWIRE_BENCH_ROWS
+# -base defaults to the merge base with main (none: the work tree alone); -rows and -batch-rows set SPARKWIRE_BENCH_ROWS
 # and SPARKWIRE_BENCH_BATCH_ROWS (Spark's batches are 10,000 rows).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,17 +25,23 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$base" ] || base="$(git merge-base HEAD main)"
 out=.build/client-cpu
-rm -rf "$out/base-src"
-mkdir -p "$out/base-src"
-git archive "$base" | tar -x -C "$out/base-src"
-cp connect/bench_test.go connect/bench_client_cpu_test.go connect/bench_cpu_unix_test.go connect/bench_cpu_other_test.go "$out/base-src/connect/"
-(cd "$out/base-src" && nice -n 10 go test -c -o ../base.test ./connect/)
-rm -rf "$out/base-src"
+builds="base head"
+if [ "$base" = none ]; then
+  builds=head # -base none: the work tree alone (bench/run.sh's smoke run)
+else
+  rm -rf "$out/base-src"
+  mkdir -p "$out/base-src"
+  git archive "$base" | tar -x -C "$out/base-src"
+  cp connect/bench_test.go connect/bench_client_cpu_test.go connect/bench_cpu_unix_test.go connect/bench_cpu_other_test.go "$out/base-src/connect/"
+  (cd "$out/base-src" && nice -n 10 go test -c -o ../base.test ./connect/)
+  rm -rf "$out/base-src"
+  base=$(git rev-parse --short "$base")
+fi
 nice -n 10 go test -c -o "$out/head.test" ./connect/
-echo "base $(git rev-parse --short "$base"), head $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (modified)'), $rows rows in batches of $batchrows, $reps repetitions of -benchtime $benchtime"
+echo "base $base, head $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (modified)'), $rows rows in batches of $batchrows, $reps repetitions of -benchtime $benchtime"
 : >"$out/results.txt"
 for rep in $(seq "$reps"); do
-  for build in base head; do
+  for build in $builds; do
     SPARKWIRE_BENCH_ROWS="$rows" SPARKWIRE_BENCH_BATCH_ROWS="$batchrows" nice -n 10 "$out/$build.test" -test.run '^$' -test.bench 'ClientCPU' -test.benchtime "$benchtime" |
       awk -v build="$build" -v rep="$rep" '/^BenchmarkClientCPU\// {
         split($1, name, "/"); sub(/-[0-9]+$/, "", name[2])
@@ -64,13 +70,15 @@ awk '
     for (i = 1; i <= nb; i++) for (j = 1; j <= nn; j++) { k = bl[i] " " nl[j]; if (k in r) show(k, r[k], "%.0f") }
     print "\nratios of client CPU per row, per repetition, median (range):"
     for (rp in reps) {
-      hb = hb " " c["head", rp, "collect"] / c["base", rp, "collect"]
+      if (("base", rp, "collect") in c) {
+        hb = hb " " c["head", rp, "collect"] / c["base", rp, "collect"]
+        bm = bm " " c["base", rp, "collect"] / c["base", rp, "minimal"]
+      }
       hm = hm " " c["head", rp, "collect"] / c["head", rp, "minimal"]
       ht = ht " " c["head", rp, "collect"] / c["head", rp, "transport"]
-      bm = bm " " c["base", rp, "collect"] / c["base", rp, "minimal"]
     }
-    show("head collect / base collect", hb, "%.2f")
+    if (hb != "") show("head collect / base collect", hb, "%.2f")
     show("head collect / minimal client", hm, "%.2f")
     show("head collect / transport alone", ht, "%.2f")
-    show("base collect / minimal client", bm, "%.2f")
+    if (bm != "") show("base collect / minimal client", bm, "%.2f")
   }' "$out/results.txt"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Client CPU per row of a 10-million-row collection from the real Spark Connect server:
+# Client CPU per row of a 10-million-row collection (SPARKWIRE_BENCH_ROWS sets another size) from the real Spark Connect server:
 # sparkwire's DataFrame.Collect (connect.BenchmarkCollect/direct) and PySpark's toArrow()
 # (bench/pyspark_collect.py), one collection each per repetition, alternately, then the
 # medians and ranges and the per-repetition ratio. Needs a server: SPARKWIRE_CONNECT_URL (a
@@ -41,7 +41,7 @@ for rep in $(seq "$reps"); do
       awk -v rep="$rep" -v client="$client" '/^BenchmarkCollect\/direct/ { for (i = 3; i < NF; i++) v[$(i+1)] = $i
         printf "%s %s %s %s\n", client, rep, v["cpu-ns/row"], v["rows/s"] }' | tee -a "$out/results.txt"
   done
-  "$python" bench/pyspark_collect.py "$SPARKWIRE_CONNECT_URL" 1 |
+  "$python" bench/pyspark_collect.py "$SPARKWIRE_CONNECT_URL" 1 "${SPARKWIRE_BENCH_ROWS:-10000000}" |
     awk -v rep="$rep" '{ for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^cpu-ns\/row/) cpu = $i; if ($(i+1) ~ /^rows\/s/) rs = $i }
       printf "pyspark %s %s %s\n", rep, cpu, rs }' | tee -a "$out/results.txt"
 done

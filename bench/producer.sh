@@ -13,7 +13,11 @@ if [ -f /.dockerenv ]; then
   export TESTCONTAINERS_HOST_OVERRIDE=${TESTCONTAINERS_HOST_OVERRIDE:-localhost}
 fi
 export TESTCONTAINERS_RYUK_DISABLED=${TESTCONTAINERS_RYUK_DISABLED:-true}
-bash docker/scripts/images.sh >/dev/null # also fills docker/kafka/target/jars
+# images.sh also fills docker/kafka/target/jars. A smoke run (BENCH_SMOKE=1, bench/run.sh)
+# builds nothing: it uses the jars and the stack that are there.
+if [ -z "${BENCH_SMOKE:-}" ] || [ "${BENCH_SMOKE}" = 0 ]; then
+  bash docker/scripts/images.sh >/dev/null
+fi
 command -v java >/dev/null || { echo "producer.sh: java (17+) is needed for kafka-producer-perf-test" >&2; exit 1; }
 prof=.build/producer-profile
 rm -rf "$prof"

@@ -1,28 +1,74 @@
 #!/usr/bin/env bash
-# Runs sparkwire's benchmarks against the local stack (started if needed) and prints the
-# results; BENCHMARKS.md records them. Not part of CI.
+# Runs sparkwire's benchmarks (`make bench`) against the stack named by
+# SPARKWIRE_CONNECT_URL and SPARKWIRE_KAFKA_BROKERS, or else the local stack of 'sparkwire up'
+# (started if needed), and prints the results; BENCHMARKS.md records them. Not part of CI.
+#
+# BENCH_SMOKE=1 runs every benchmark once with tiny sizes (one repetition, thousands of rows,
+# a few operations), to show that the benchmark code still works; its figures mean nothing.
+# It needs a running stack (the environment above) and PySpark in .build/pyvenv (made here
+# when missing), and builds nothing but Go binaries:
+#
+#   BENCH_SMOKE=1 bash bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-bash docker/scripts/images.sh
-go build -o .build/sparkwire ./cmd/sparkwire
-.build/sparkwire up >/dev/null
-eval "$(.build/sparkwire up | grep '^export ')"
+smoke="${BENCH_SMOKE:-}"
+[ "$smoke" = 0 ] && smoke=""
+mkdir -p .build
+if [ -z "${SPARKWIRE_CONNECT_URL:-}" ] || [ -z "${SPARKWIRE_KAFKA_BROKERS:-}" ]; then
+  if [ -n "$smoke" ]; then
+    echo "BENCH_SMOKE: set SPARKWIRE_CONNECT_URL and SPARKWIRE_KAFKA_BROKERS to a running stack" >&2
+    exit 2
+  fi
+  bash docker/scripts/images.sh
+  go build -o .build/sparkwire ./cmd/sparkwire
+  .build/sparkwire up >/dev/null
+  eval "$(.build/sparkwire up | grep '^export ')"
+fi
 # The peer: PySpark's Spark Connect client, in a virtualenv of its own.
 if [ ! -x .build/pyvenv/bin/python ]; then
   python3 -m venv .build/pyvenv
   .build/pyvenv/bin/pip install -q 'pyspark-client==4.1.*' pyarrow pandas grpcio grpcio-status
 fi
-echo "== connect: collect 10M rows (sparkwire, then pyspark-client, same server)"
-go test -run '^$' -bench BenchmarkCollect -benchtime "${BENCHTIME:-3x}" -count "${COUNT:-1}" ./connect/
-.build/pyvenv/bin/python bench/pyspark_collect.py "$SPARKWIRE_CONNECT_URL" 3
-echo "== connect: client CPU per row, Collect vs pyspark-client toArrow (same server, alternating)"
-PYTHON=.build/pyvenv/bin/python bash bench/collect_cpu.sh -reps "${CPU_REPS:-5}"
-echo "== connect: client CPU per row against the fake server (Collect, minimal gRPC client, transport; base vs head)"
-bash bench/client_cpu.sh -reps "${CPU_REPS:-5}" ${CPU_BASE:+-base "$CPU_BASE"}
-echo "== connect: memory of a result as Go values against the fake server (Rows, CollectAs, RowsAs, All; base vs head)"
-bash bench/rows_memory.sh -reps "${MEM_REPS:-5}" ${CPU_BASE:+-base "$CPU_BASE"}
-echo "== producers: generate + encode"
-go test -run '^$' -bench . -benchmem ./producers/ "$@"
-echo "== producers: sparkwire vs kafka-producer-perf-test (same broker)"
-bash bench/producer.sh -count "${PRODUCER_COUNT:-2000000}" -reps "${PRODUCER_REPS:-3}" -profile-reps "${PRODUCER_REPS:-3}"
+export PYTHON=.build/pyvenv/bin/python
+if [ -n "$smoke" ]; then
+  export SPARKWIRE_BENCH_ROWS=20000
+  cpu_reps=1
+  latency=(-reps 1 -n 2 -rows 10000 -stream-n 1)
+  concurrency=(-reps 1 -levels 2 -rows 10000 -min-ops 2 -workloads collect -out .build/bench-smoke/concurrency)
+  client_cpu=(-reps 1 -rows 20000 -benchtime 1x -base none)
+  producer_micro=(-benchtime 100x)
+  producer=(-count 20000 -reps 1 -profile-count 20000 -profile-reps 1 -compression none -payloads 0 -warmup=false)
+else
+  collect_runs=3 cpu_reps="${CPU_REPS:-5}" benchtime="${BENCHTIME:-3x}"
+  latency=(-reps "${LATENCY_REPS:-5}")
+  concurrency=(-reps "${CONCURRENCY_REPS:-5}" -svg bench/results/concurrency/throughput.svg)
+  client_cpu=(-reps "$cpu_reps" ${CPU_BASE:+-base "$CPU_BASE"})
+  producer_micro=()
+  producer=(-count "${PRODUCER_COUNT:-2000000}" -reps "${PRODUCER_REPS:-3}" -profile-reps "${PRODUCER_REPS:-3}")
+  mkdir -p bench/results/concurrency
+fi
+section() { echo "== [${SECONDS}s] $*"; }
+rows="${SPARKWIRE_BENCH_ROWS:-10000000}"
+if [ -z "$smoke" ]; then # the smoke run has both programs in collect_cpu.sh below
+  section "connect: collect $rows rows (sparkwire, then pyspark-client, same server)"
+  go test -run '^$' -bench BenchmarkCollect -benchtime "$benchtime" -count "${COUNT:-1}" ./connect/
+  "$PYTHON" bench/pyspark_collect.py "$SPARKWIRE_CONNECT_URL" "$collect_runs" "$rows"
+fi
+section "connect: client CPU per row, Collect vs pyspark-client toArrow (same server, alternating)"
+bash bench/collect_cpu.sh -reps "$cpu_reps"
+section "connect: client CPU per row against the fake server (Collect, minimal gRPC client, transport; base vs head)"
+bash bench/client_cpu.sh "${client_cpu[@]}"
+if [ -z "$smoke" ]; then
+  section "connect: memory of a result as Go values against the fake server (Rows, CollectAs, RowsAs, All; base vs head)"
+  bash bench/rows_memory.sh -reps "${MEM_REPS:-5}" ${CPU_BASE:+-base "$CPU_BASE"}
+fi
+section "connect: round trips, Rows vs collect(), streaming start/stop (sparkwire vs pyspark-client, alternating)"
+bash bench/latency.sh "${latency[@]}"
+section "connect: concurrent operations in one process (sparkwire goroutines vs pyspark-client threads)"
+bash bench/concurrency.sh "${concurrency[@]}"
+section "producers: generate + encode"
+go test -run '^$' -bench . -benchmem "${producer_micro[@]}" ./producers/ "$@"
+section "producers: sparkwire vs kafka-producer-perf-test (same broker)"
+bash bench/producer.sh "${producer[@]}"
+section "done${smoke:+ (smoke run: tiny sizes, the figures mean nothing)}"

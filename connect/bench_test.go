@@ -2,6 +2,7 @@ package connect_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"runtime"
 	"testing"
@@ -12,7 +13,7 @@ import (
 	"github.com/sparkwire/sparkwire/connect"
 )
 
-// BenchmarkCollect reads 10 million rows of (bigint, double, string) from the server as
+// BenchmarkCollect reads 10 million rows (SPARKWIRE_BENCH_ROWS sets another number) of (bigint, double, string) from the server as
 // Arrow batches and reports rows/s, the process's CPU time per row (cpu-ns/row) and bytes
 // allocated per row, with the default
 // allocator (batches point into the server's responses) and with a checked allocator
@@ -42,8 +43,11 @@ func benchCollect(b *testing.B, url string, opts ...connect.Option) {
 		b.Fatal(err)
 	}
 	defer s.Close(ctx)
-	const rows = 10_000_000
-	df, err := s.SQL(ctx, "SELECT id, cast(id AS double) * 1.5 AS x, concat('row-', id) AS s FROM range(10000000)")
+	rows, err := envInt(benchRowsEnv, 10_000_000)
+	if err != nil {
+		b.Fatal(err)
+	}
+	df, err := s.SQL(ctx, fmt.Sprintf("SELECT id, cast(id AS double) * 1.5 AS x, concat('row-', id) AS s FROM range(%d)", rows))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -64,7 +68,7 @@ func benchCollect(b *testing.B, url string, opts ...connect.Option) {
 		if err := rr.Err(); err != nil {
 			b.Fatal(err)
 		}
-		if n != rows {
+		if n != int64(rows) {
 			b.Fatalf("got %d rows", n)
 		}
 	}

@@ -124,6 +124,7 @@ func (quietLogger) Printf(string, ...any) {}
 
 func newUpCommand(g *globals) *cobra.Command {
 	var cluster int
+	var driverMemory string
 	cmd := &cobra.Command{
 		Use:   "up",
 		Short: "Start the local stack (Kafka + Spark Connect in Docker) and print its endpoints",
@@ -145,6 +146,13 @@ is then three brokers (topics of three replicas, two in sync).`,
 			opts, err := upOptions(cluster)
 			if err != nil {
 				return err
+			}
+			mem, err := driverMemoryOption(driverMemory)
+			if err != nil {
+				return err
+			}
+			if mem != nil {
+				opts = append(opts, mem)
 			}
 			g.routeDockerLogs()
 			err = withStateLock(func(p string) error {
@@ -188,6 +196,7 @@ is then three brokers (topics of three replicas, two in sync).`,
 		},
 	}
 	cmd.Flags().IntVar(&cluster, "cluster", 0, "run a Spark standalone cluster of this many workers, with HDFS, instead of local mode")
+	cmd.Flags().StringVar(&driverMemory, "driver-memory", "", "the Spark driver's JVM heap (SPARK_DRIVER_MEMORY), such as 6g, for a stack that 'up' starts (default "+stack.DefaultDriverMemory+")")
 	return cmd
 }
 

@@ -32,7 +32,7 @@ type config struct {
 }
 
 func newConfig(opts []Option) *config {
-	cfg := &config{driverMemory: "2g", logger: tclog.Default()}
+	cfg := &config{driverMemory: DefaultDriverMemory, logger: tclog.Default()}
 	for _, o := range opts {
 		o(cfg)
 	}
@@ -52,8 +52,15 @@ func (c *config) repoRoot() (string, error) {
 	return findRepoRoot(wd)
 }
 
-// WithDriverMemory sets the Spark driver's JVM heap (-Xmx), in JVM notation such as "2g" or
-// "1536m". In local mode the driver also runs every task. The default is "2g".
+// DefaultDriverMemory is the Spark driver's JVM heap of a stack unless [WithDriverMemory]
+// says otherwise: 4 GiB. The image's own default, 2 GiB, ran out after a few collections of
+// 10 million rows in a row (BENCHMARKS.md, "Driver heap"); 4 GiB held them, and leaves most
+// of a 24 GiB machine to Kafka, a cluster's workers and the clients.
+const DefaultDriverMemory = "4g"
+
+// WithDriverMemory sets the Spark driver's JVM heap (-Xmx, the container's
+// SPARK_DRIVER_MEMORY), in JVM notation such as "4g" or "3072m". In local mode the driver also
+// runs every task. The default is [DefaultDriverMemory].
 func WithDriverMemory(size string) Option {
 	return func(c *config) { c.driverMemory = size }
 }
