@@ -97,7 +97,12 @@ func valueLiteral(v reflect.Value) (*sparkpb.Expression_Literal, *sparkpb.DataTy
 			return nil, nil, err
 		}
 		for _, f := range structFields(v.Type()) {
-			l, ft, err := valueLiteral(v.FieldByIndex(f.index))
+			fv, ok := fieldToGet(v, f.index)
+			if !ok {
+				// Promoted through a nil embedded pointer: a NULL of the field's type.
+				fv = reflect.Zero(reflect.PointerTo(v.Type().FieldByIndex(f.index).Type))
+			}
+			l, ft, err := valueLiteral(fv)
 			if err != nil {
 				return nil, nil, fmt.Errorf("field %s: %w", f.name, err)
 			}
@@ -207,6 +212,57 @@ func structFields(t reflect.Type) []structField {
 		out = append(out, structField{name: name, index: f.Index})
 	}
 	return out
+}
+
+// fieldToSet returns the field of the struct value v at index (a path from
+// reflect.VisibleFields), allocating the nil pointers to embedded structs on the way, as
+// decoding into a promoted field needs. A nil pointer to an unexported embedded struct
+// cannot be set: that is an error, not a panic.
+func fieldToSet(v reflect.Value, index []int) (reflect.Value, error) {
+	for i, x := range index {
+		if i > 0 && v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				if !v.CanSet() {
+					return reflect.Value{}, fmt.Errorf("cannot set the embedded pointer to unexported struct %s", v.Type().Elem())
+				}
+				v.Set(reflect.New(v.Type().Elem()))
+			}
+			v = v.Elem()
+		}
+		v = v.Field(x)
+	}
+	return v, nil
+}
+
+// fieldToGet returns the field of the struct value v at index (a path from
+// reflect.VisibleFields), and false when a pointer to an embedded struct on the way is nil.
+func fieldToGet(v reflect.Value, index []int) (reflect.Value, bool) {
+	f, err := v.FieldByIndexErr(index)
+	return f, err == nil
+}
+
+// hasEmbeddedPointer reports whether one of fields, of struct type t, is promoted through
+// a pointer to an embedded struct.
+func hasEmbeddedPointer(t reflect.Type, fields []structField) bool {
+	for _, f := range fields {
+		if throughPointer(t, f.index) {
+			return true
+		}
+	}
+	return false
+}
+
+// throughPointer reports whether the field of struct type t at index is promoted through a
+// pointer to an embedded struct, which may be nil: the field is then nullable.
+func throughPointer(t reflect.Type, index []int) bool {
+	for _, x := range index[:len(index)-1] {
+		sf := t.Field(x)
+		if sf.Type.Kind() == reflect.Pointer {
+			return true
+		}
+		t = sf.Type
+	}
+	return false
 }
 
 // compareKeys orders map keys: numbers and strings by value, others by their text.

@@ -386,7 +386,11 @@ func assign(dst reflect.Value, v any, path string) error {
 		}
 		fields := structFields(t)
 		for c, fv := range r.Values() {
-			if err := assign(dst.FieldByIndex(fields[m[c]].index), fv, path+"."+r.Names()[c]); err != nil {
+			f, err := fieldToSet(dst, fields[m[c]].index)
+			if err == nil {
+				err = assign(f, fv, path+"."+r.Names()[c])
+			}
+			if err != nil {
 				return err
 			}
 		}
@@ -469,6 +473,8 @@ func structSchema(t reflect.Type, seen []reflect.Type) (*types.StructType, error
 		if err != nil {
 			return nil, fmt.Errorf("field %s: %w", sf.Name, err)
 		}
+		// A field promoted through an embedded pointer is NULL when the pointer is nil.
+		nullable = nullable || throughPointer(t, f.index)
 		st.Fields = append(st.Fields, types.StructField{Name: f.name, Type: ft, Nullable: nullable})
 	}
 	return st, nil
@@ -572,7 +578,10 @@ func goValue(v reflect.Value) any {
 		fields := structFields(t)
 		out := make([]any, len(fields))
 		for i, f := range fields {
-			out[i] = goValue(v.FieldByIndex(f.index))
+			// A field promoted through a nil embedded pointer is NULL.
+			if fv, ok := fieldToGet(v, f.index); ok {
+				out[i] = goValue(fv)
+			}
 		}
 		return out
 	}

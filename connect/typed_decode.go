@@ -21,6 +21,10 @@ import (
 type structDecoder struct {
 	target reflect.Type // the struct type
 	fields []structField
+	// embedsPointer says that a field is promoted through a pointer to an embedded
+	// struct: decode then zeroes the value first, so that a value decoded into again
+	// (RowsAs) gets pointers of its own instead of the previous row's.
+	embedsPointer bool
 	// m maps each column to the field it fills (in fields); nil until the first batch
 	// with rows.
 	m []int
@@ -46,7 +50,8 @@ func newStructDecoder(t reflect.Type) (*structDecoder, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &structDecoder{target: target, fields: structFields(target)}, nil
+	fields := structFields(target)
+	return &structDecoder{target: target, fields: fields, embedsPointer: hasEmbeddedPointer(target, fields)}, nil
 }
 
 // batch prepares the decoder for a batch with rows; the first matches its columns to the
@@ -93,6 +98,8 @@ func (d *structDecoder) decode(dst reflect.Value, i, n int) error {
 	if dst.Kind() == reflect.Pointer {
 		dst.Set(reflect.New(d.target))
 		dst = dst.Elem()
+	} else if d.embedsPointer {
+		dst.SetZero()
 	}
 	for c := range d.cols {
 		col := &d.cols[c]
@@ -100,7 +107,11 @@ func (d *structDecoder) decode(dst reflect.Value, i, n int) error {
 		if len(col.index) == 1 {
 			f = dst.Field(col.index[0])
 		} else {
-			f = dst.FieldByIndex(col.index)
+			var err error
+			if f, err = fieldToSet(dst, col.index); err != nil {
+				return fmt.Errorf("typed rows: row %d, column %s into field %s: %w",
+					n, col.where, d.target.FieldByIndex(col.index).Name, err)
+			}
 		}
 		if col.set != nil && col.arr.IsValid(i) && col.set(f, i) {
 			continue

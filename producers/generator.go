@@ -47,8 +47,9 @@ func NewGenerator(domain string, keys int) (Generator, error) {
 // microsecond and a few hundred bytes per key (10 million keys: seconds and gigabytes).
 const MaxKeys = 10_000_000
 
-// setupCheckEvery is how many keys a generator sets up between looks at its context.
-const setupCheckEvery = 1 << 14
+// setupCheckEvery is how many keys a generator sets up between looks at its context: about
+// a millisecond of work, so that set-up ends soon after its context even under load.
+const setupCheckEvery = 1 << 10
 
 // NewGeneratorContext is [NewGenerator] with the set-up, which grows with the number of
 // keys, bounded by ctx: when ctx ends first it returns ctx's error. More than [MaxKeys]

@@ -1,0 +1,83 @@
+package connect
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sparkwire/sparkwire/connect/types"
+)
+
+// TyEmbedded is embedded by pointer in tyOuter; its fields are promoted.
+type TyEmbedded struct {
+	B int64  `spark:"b"`
+	C string `spark:"c"`
+}
+
+type tyOuter struct {
+	A int64 `spark:"a"`
+	*TyEmbedded
+}
+
+type tyHidden struct {
+	B int64  `spark:"b"`
+	C string `spark:"c"`
+}
+
+type tyOuterHidden struct {
+	A int64 `spark:"a"`
+	*tyHidden
+}
+
+// Fields promoted through an embedded struct pointer: decoding allocates the pointer, a
+// value decoded into again (RowsAs) gets a pointer of its own per row, and a nil pointer
+// reads as NULLs (CreateDataFrameOf, Lit). An unexported embedded pointer cannot be set:
+// an error, never a panic.
+func TestEmbeddedStructPointer(t *testing.T) {
+	srv, s := fakeSession(t, WithAllocator(memory.NewCheckedAllocator(memory.NewGoAllocator())))
+	schema := types.Struct(types.Field("a", types.Long), types.Field("b", types.Long), types.Field("c", types.String))
+	serve(srv, recordOf(t, schema, []any{int64(1), int64(10), "x"}, []any{int64(2), int64(20), "y"}))
+	want := []tyOuter{{A: 1, TyEmbedded: &TyEmbedded{B: 10, C: "x"}}, {A: 2, TyEmbedded: &TyEmbedded{B: 20, C: "y"}}}
+
+	got, err := CollectAs[tyOuter](fakeCtx(t), s.Range(0, 1, 1))
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("CollectAs: %+v, %v", got, err)
+	}
+	var seq []tyOuter
+	for v, err := range RowsAs[tyOuter](fakeCtx(t), s.Range(0, 1, 1)) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		seq = append(seq, v)
+	}
+	if !reflect.DeepEqual(seq, want) || seq[0].TyEmbedded == seq[1].TyEmbedded {
+		t.Fatalf("RowsAs: %+v (the rows must not share their embedded pointer)", seq)
+	}
+
+	// An unexported embedded pointer cannot be allocated.
+	_, err = CollectAs[tyOuterHidden](fakeCtx(t), s.Range(0, 1, 1))
+	if err == nil || !strings.Contains(err.Error(), "unexported struct") {
+		t.Fatalf("CollectAs into an unexported embedded pointer: %v", err)
+	}
+
+	// A nil embedded pointer: its fields are NULL, nullable in the schema.
+	schemaOf, err := SchemaOf[tyOuter]()
+	if err != nil || len(schemaOf.Fields) != 3 || schemaOf.Fields[0].Nullable || !schemaOf.Fields[1].Nullable {
+		t.Fatalf("SchemaOf: %v, %v", schemaOf, err)
+	}
+	echoLocal(srv)
+	rows, err := CreateDataFrameOf(s, []tyOuter{{A: 3}}).Rows(fakeCtx(t))
+	if err != nil || len(rows) != 1 || rows[0].Value(0) != int64(3) || rows[0].Value(1) != nil || rows[0].Value(2) != nil {
+		t.Fatalf("CreateDataFrameOf with a nil embedded pointer: %v, %v", rows, err)
+	}
+	// Read back, b's NULL goes into no plain int64 field: an error naming it.
+	if back, err := CollectAs[tyOuter](fakeCtx(t), CreateDataFrameOf(s, []tyOuter{{A: 3}})); err == nil || !strings.Contains(err.Error(), "NULL") {
+		t.Fatalf("CreateDataFrameOf with a nil embedded pointer read back: %+v, %v", back, err)
+	}
+	if c := TypedLit(tyOuter{A: 3}); c.err != nil || len(c.expr.GetLiteral().GetStruct().GetElements()) != 3 ||
+		c.expr.GetLiteral().GetStruct().GetElements()[1].GetNull() == nil {
+		t.Fatalf("TypedLit of a struct with a nil embedded pointer: %v, %v", c.expr, c.err)
+	}
+}
