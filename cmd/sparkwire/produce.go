@@ -81,7 +81,7 @@ interrupted (Ctrl-C), then flushes and reports.`,
 	fl.Float64Var(&f.malformedShare, "malformed-share", 0, "share of malformed records: bad syntax, wrong types, missing fields (0 to 1)")
 	fl.BoolVar(&f.createTopic, "create-topic", false, "create the topic first (an existing topic is used as it is)")
 	fl.Int32Var(&f.partitions, "partitions", 3, "partitions of a created topic")
-	fl.Int16Var(&f.replication, "replication", 1, "replication factor of a created topic")
+	fl.Int16Var(&f.replication, "replication", -1, "replication factor of a created topic (-1: the brokers' default, 3 on 'up --cluster', 1 on one broker)")
 	fl.StringVar(&f.compression, "compression", "none", "batch compression: none, gzip, snappy, lz4 or zstd")
 	fl.StringVar(&f.acks, "acks", "all", "acknowledgements: all (idempotent) or leader")
 	fl.DurationVar(&f.linger, "linger", 5*time.Millisecond, "how long to wait to fill a batch")
@@ -186,10 +186,13 @@ func (f *produceFlags) checkNumbers() error {
 	for _, c := range []struct {
 		name     string
 		v, least int64
-	}{{"--count", f.count, 0}, {"--partitions", int64(f.partitions), 1}, {"--replication", int64(f.replication), 1}, {"--batch-bytes", int64(f.batchBytes), 1024}} {
+	}{{"--count", f.count, 0}, {"--partitions", int64(f.partitions), 1}, {"--batch-bytes", int64(f.batchBytes), 1024}} {
 		if err := checkAtLeast(c.name, c.v, c.least); err != nil {
 			return err
 		}
+	}
+	if f.replication < 1 && f.replication != -1 {
+		return usagef("--replication must be 1 or more, or -1 for the brokers' default, not %d", f.replication)
 	}
 	return nil
 }

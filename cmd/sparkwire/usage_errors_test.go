@@ -65,6 +65,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"produce", "--encoding", "xml", "--dry-run"}, `--encoding: producers: invalid option: encoding "xml" (want json or avro)` + "\n" + produceUsage},
 		{[]string{"produce", "--interval", "-1s", "--dry-run"}, "--interval must be a duration of 0 or more (such as 5s), not -1s\n" + produceUsage},
 		{[]string{"produce", "--window", "0s", "--dry-run"}, "--window must be a duration above 0 (such as 5s), not 0s\n" + produceUsage},
+		{[]string{"produce", "--replication", "0", "--dry-run"}, "--replication must be 1 or more, or -1 for the brokers' default, not 0\n" + produceUsage},
 		{[]string{"produce", "--count", "-5", "--dry-run"}, "--count must be 0 or more, not -5\n" + produceUsage},
 		{[]string{"produce", "--partitions", "0", "--dry-run"}, "--partitions must be 1 or more, not 0\n" + produceUsage},
 		{[]string{"produce", "--start", "yesterday", "--dry-run"}, `--start: want RFC 3339 (2025-01-01T00:00:00Z) or now, not "yesterday"` + "\n" + produceUsage},
