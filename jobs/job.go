@@ -34,6 +34,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/sparkwire/sparkwire/connect"
@@ -181,6 +182,9 @@ type Config struct {
 	CheckpointDir string
 	// StartingOffsets is where a new query starts reading: "earliest" (default) or "latest".
 	StartingOffsets string
+	// MaxOffsetsPerTrigger caps the Kafka records a micro-batch reads (the Kafka source's
+	// maxOffsetsPerTrigger); 0 (default): every record available at the trigger.
+	MaxOffsetsPerTrigger int64
 	// Params override the job's defaults.
 	Params Params
 	// NoMemorySink leaves out the memory table (its state lives on the server).
@@ -227,6 +231,9 @@ func (j *Job) withDefaults(c Config) (Config, Params, error) {
 	}
 	if c.StartingOffsets == "" {
 		c.StartingOffsets = "earliest"
+	}
+	if c.MaxOffsetsPerTrigger < 0 {
+		return c, nil, fmt.Errorf("job config: MaxOffsetsPerTrigger %d is negative", c.MaxOffsetsPerTrigger)
 	}
 	p := Params{}
 	for k, v := range j.Defaults {
@@ -317,13 +324,15 @@ const corruptColumn = "_corrupt_record"
 // Parsed returns the job's input stream parsed, with two extra columns: raw (the record's
 // value as a string) and reason (why the event is malformed, NULL for a well-formed one).
 func (j *Job) Parsed(s *connect.Session, c Config) *connect.DataFrame {
-	raw := s.ReadStream().Format("kafka").
+	r := s.ReadStream().Format("kafka").
 		Option("kafka.bootstrap.servers", c.Brokers).
 		Option("subscribe", c.InputTopic).
 		Option("startingOffsets", c.StartingOffsets).
-		Option("failOnDataLoss", "false").
-		Options(c.Security.sparkOptions()).
-		Load()
+		Option("failOnDataLoss", "false")
+	if c.MaxOffsetsPerTrigger > 0 {
+		r = r.Option("maxOffsetsPerTrigger", strconv.FormatInt(c.MaxOffsetsPerTrigger, 10))
+	}
+	raw := r.Options(c.Security.sparkOptions()).Load()
 	return parseEvents(raw, j.Input)
 }
 
