@@ -36,6 +36,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sparkwire/sparkwire/connect"
 	F "github.com/sparkwire/sparkwire/connect/functions"
@@ -182,6 +183,16 @@ type Config struct {
 	CheckpointDir string
 	// StartingOffsets is where a new query starts reading: "earliest" (default) or "latest".
 	StartingOffsets string
+	// ShufflePartitions is spark.sql.shuffle.partitions for the job's queries: the number of
+	// partitions of their shuffles, and of state store instances of a stateful query, which
+	// its checkpoint fixes for good (a query restarted from a checkpoint keeps the number it
+	// started with). Spark's default, 200, makes every micro-batch of a stateful query run
+	// 200 tasks, each loading and committing a state store: seconds per batch on a small
+	// server (see BENCHMARKS.md, "The pipeline"). 0 (default): DefaultShufflePartitions;
+	// -1: the session's own setting. Start sets it on the session while it starts the
+	// queries and then restores the session's value (Spark copies a session's settings into
+	// a query when it starts).
+	ShufflePartitions int
 	// MaxOffsetsPerTrigger caps the Kafka records a micro-batch reads (the Kafka source's
 	// maxOffsetsPerTrigger); 0 (default): every record available at the trigger.
 	MaxOffsetsPerTrigger int64
@@ -231,6 +242,12 @@ func (j *Job) withDefaults(c Config) (Config, Params, error) {
 	}
 	if c.StartingOffsets == "" {
 		c.StartingOffsets = "earliest"
+	}
+	switch {
+	case c.ShufflePartitions == 0:
+		c.ShufflePartitions = DefaultShufflePartitions
+	case c.ShufflePartitions < -1:
+		return c, nil, fmt.Errorf("job config: ShufflePartitions %d: want a count, 0 for the default or -1 for the session's setting", c.ShufflePartitions)
 	}
 	if c.MaxOffsetsPerTrigger < 0 {
 		return c, nil, fmt.Errorf("job config: MaxOffsetsPerTrigger %d is negative", c.MaxOffsetsPerTrigger)
@@ -368,6 +385,11 @@ func (j *Job) Start(ctx context.Context, s *connect.Session, c Config) (*Run, er
 			return nil, fmt.Errorf("job %s: %w", j.Name, err)
 		}
 	}
+	restore, err := setShufflePartitions(ctx, s, c.ShufflePartitions)
+	if err != nil {
+		return nil, fmt.Errorf("job %s: %w", j.Name, err)
+	}
+	defer restore()
 	run := &Run{Job: j, Config: c}
 	start := func(w *connect.DataStreamWriter, name string) (*connect.StreamingQuery, error) {
 		if c.Trigger != nil {
@@ -423,6 +445,40 @@ func (j *Job) Start(ctx context.Context, s *connect.Session, c Config) (*Run, er
 		}
 	}
 	return run, nil
+}
+
+// DefaultShufflePartitions is the jobs' spark.sql.shuffle.partitions (Config.ShufflePartitions)
+// unless a Config says otherwise.
+const DefaultShufflePartitions = 4
+
+// shufflePartitionsKey is the Spark SQL setting of Config.ShufflePartitions.
+const shufflePartitionsKey = "spark.sql.shuffle.partitions"
+
+// setShufflePartitions sets spark.sql.shuffle.partitions to n on the session (nothing for
+// n = -1); restore puts back the session's value, or unsets the setting when the session had
+// none.
+func setShufflePartitions(ctx context.Context, s *connect.Session, n int) (restore func(), err error) {
+	if n <= 0 {
+		return func() {}, nil
+	}
+	prev, had, err := s.Conf().Get(ctx, shufflePartitionsKey)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", shufflePartitionsKey, err)
+	}
+	if err := s.Conf().Set(ctx, shufflePartitionsKey, strconv.Itoa(n)); err != nil {
+		return nil, fmt.Errorf("set %s: %w", shufflePartitionsKey, err)
+	}
+	return func() {
+		// The queries have started with the job's value; the session gets its own back.
+		// A failure leaves the job's value on the session, which changes no result.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if had {
+			_ = s.Conf().Set(rctx, shufflePartitionsKey, prev)
+		} else {
+			_ = s.Conf().Unset(rctx, shufflePartitionsKey)
+		}
+	}, nil
 }
 
 // kafkaRecords turns a result into Kafka records: the key (see recordKey), and the whole

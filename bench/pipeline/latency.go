@@ -44,6 +44,7 @@ type outRecord struct {
 type batchEnd struct {
 	BatchID int64
 	End     map[int32]int64
+	start   map[int32]int64 // the batch's start offsets; nil if the report has none
 }
 
 // batchEnds returns the end offsets of the batches in the progress reports, in batch order,
@@ -59,10 +60,29 @@ func batchEnds(progress []progressReport) ([]batchEnd, error) {
 		if err != nil {
 			return nil, fmt.Errorf("batch %d: %w", p.BatchID, err)
 		}
+		var start map[int32]int64
+		if len(p.Sources[0].StartOffset) > 0 && string(p.Sources[0].StartOffset) != "null" {
+			if start, err = kafkaOffsets(p.Sources[0].StartOffset); err != nil {
+				return nil, fmt.Errorf("batch %d: %w", p.BatchID, err)
+			}
+		}
 		seen[p.BatchID] = true
-		out = append(out, batchEnd{BatchID: p.BatchID, End: end})
+		out = append(out, batchEnd{BatchID: p.BatchID, End: end, start: start})
 	}
 	slices.SortFunc(out, func(a, b batchEnd) int { return cmp.Compare(a.BatchID, b.BatchID) })
+	// Every batch must start where the one before ended: a report missing in between
+	// would put its events in a later batch.
+	for i, b := range out {
+		prev := map[int32]int64{}
+		if i > 0 {
+			prev = out[i-1].End
+		}
+		for part, o := range b.start {
+			if o != prev[part] {
+				return nil, fmt.Errorf("the progress reports miss a batch before batch %d (it starts at offset %d of partition %d, the batch before ended at %d)", b.BatchID, o, part, prev[part])
+			}
+		}
+	}
 	return out, nil
 }
 

@@ -53,11 +53,9 @@ type options struct {
 	clients      []string
 	trigger      time.Duration
 	catchUp      time.Duration
-	confs        []string // key=value, set on each client's session before the job starts
-	maxOffsets   int64
+	variants     []variant
 	partitions   int
 	out          string
-	label        string
 	sparkwire    string
 	python       string
 	script       string
@@ -66,6 +64,45 @@ type options struct {
 	sparkBrokers string
 	keepGoing    bool
 	smoke        bool
+}
+
+// variant is a set of settings of the job that the benchmark compares with others.
+type variant struct {
+	label string
+	// confs are Spark SQL settings key=value, set on each client's session before the job
+	// starts.
+	confs []string
+	// maxOffsets is the Kafka source's maxOffsetsPerTrigger (0: unset).
+	maxOffsets int64
+}
+
+// parseVariant parses "label:key=value,key=value"; the key maxOffsetsPerTrigger sets the
+// Kafka source's option, the others are Spark SQL settings.
+func parseVariant(s string) (variant, error) {
+	label, rest, ok := strings.Cut(s, ":")
+	v := variant{label: strings.TrimSpace(label)}
+	if !ok || v.label == "" {
+		return v, fmt.Errorf("-settings %q: want label:key=value,...", s)
+	}
+	for _, kv := range strings.Split(rest, ",") {
+		if kv = strings.TrimSpace(kv); kv == "" {
+			continue
+		}
+		k, val, ok := strings.Cut(kv, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return v, fmt.Errorf("-settings %q: %q is not key=value", s, kv)
+		}
+		if k == "maxOffsetsPerTrigger" {
+			n, err := strconv.ParseInt(val, 10, 64)
+			if err != nil || n < 0 {
+				return v, fmt.Errorf("-settings %q: maxOffsetsPerTrigger %q is not a count", s, val)
+			}
+			v.maxOffsets = n
+			continue
+		}
+		v.confs = append(v.confs, kv)
+	}
+	return v, nil
 }
 
 type stringList []string
@@ -100,6 +137,8 @@ func parseFlags(args []string) (options, error) {
 	fs := flag.NewFlagSet("pipeline", flag.ContinueOnError)
 	var rates, clients, brokers string
 	var confs stringList
+	var settings, label string
+	var maxOffsets int64
 	fs.StringVar(&rates, "rates", "1000,2000,5000,10000,20000,50000", "input rates to step through, events per second")
 	fs.DurationVar(&o.step, "step", 60*time.Second, "how long to produce at each rate")
 	fs.DurationVar(&o.warmup, "warmup", 10*time.Second, "the first part of a step left out of the steady-state figures")
@@ -108,10 +147,12 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.trigger, "trigger", time.Second, "the job's processing-time trigger")
 	fs.DurationVar(&o.catchUp, "catch-up", 60*time.Second, "how long the job may take to read the last events after the producer's end")
 	fs.Var(&confs, "conf", "a Spark SQL setting key=value for the job's session (repeatable), such as spark.sql.shuffle.partitions=4")
-	fs.Int64Var(&o.maxOffsets, "max-offsets-per-trigger", 0, "the Kafka source's maxOffsetsPerTrigger (0: unset)")
+	fs.Int64Var(&maxOffsets, "max-offsets-per-trigger", 0, "the Kafka source's maxOffsetsPerTrigger (0: unset)")
+	fs.StringVar(&settings, "settings", "", "variants of the job's settings to compare, alternating with the clients, instead of -conf and -max-offsets-per-trigger:\n"+
+		"label:key=value,...;label:key=value,... (the key maxOffsetsPerTrigger sets the Kafka source's option)")
 	fs.IntVar(&o.partitions, "partitions", 3, "partitions of the input topic")
 	fs.StringVar(&o.out, "out", "bench/results/pipeline", "output directory")
-	fs.StringVar(&o.label, "label", "", "a name for this run's settings, in the CSV and the summary (default: the -conf settings)")
+	fs.StringVar(&label, "label", "", "a name for the settings of -conf and -max-offsets-per-trigger, in the CSV and the summary (default: the settings)")
 	fs.StringVar(&o.sparkwire, "sparkwire", ".build/sparkwire", "the sparkwire CLI binary, run as the producer")
 	fs.StringVar(&o.python, "python", ".build/pyvenv/bin/python", "the Python with pyspark-client, for the pyspark client")
 	fs.StringVar(&o.script, "script", "bench/pyspark_pageviews.py", "the PySpark peer's script")
@@ -160,12 +201,32 @@ func parseFlags(args []string) (options, error) {
 			return o, fmt.Errorf("-conf %q: want key=value", kv)
 		}
 	}
-	o.confs = confs
-	if o.label == "" {
-		o.label = cmp.Or(strings.Join(confs, " "), "defaults")
-		if o.maxOffsets > 0 {
-			o.label += fmt.Sprintf(" maxOffsetsPerTrigger=%d", o.maxOffsets)
+	if settings != "" {
+		if len(confs) > 0 || maxOffsets != 0 || label != "" {
+			return o, errors.New("-settings replaces -conf, -max-offsets-per-trigger and -label")
 		}
+		for _, vs := range strings.Split(settings, ";") {
+			if strings.TrimSpace(vs) == "" {
+				continue
+			}
+			v, err := parseVariant(vs)
+			if err != nil {
+				return o, err
+			}
+			o.variants = append(o.variants, v)
+		}
+	} else {
+		if maxOffsets < 0 {
+			return o, errors.New("-max-offsets-per-trigger must not be negative")
+		}
+		v := variant{label: label, confs: confs, maxOffsets: maxOffsets}
+		if v.label == "" {
+			v.label = cmp.Or(strings.Join(confs, " "), "defaults")
+			if maxOffsets > 0 {
+				v.label += fmt.Sprintf(" maxOffsetsPerTrigger=%d", maxOffsets)
+			}
+		}
+		o.variants = []variant{v}
 	}
 	o.connectURL = cmp.Or(o.connectURL, strings.TrimSpace(os.Getenv("SPARKWIRE_CONNECT_URL")))
 	brokers = cmp.Or(brokers, strings.TrimSpace(os.Getenv("SPARKWIRE_KAFKA_BROKERS")))
@@ -183,8 +244,8 @@ func parseFlags(args []string) (options, error) {
 		return o, errors.New("-step, -trigger and -catch-up must be positive, and -warmup shorter than -step")
 	case o.reps < 1 || o.partitions < 1:
 		return o, errors.New("-reps and -partitions must be at least 1")
-	case o.maxOffsets < 0:
-		return o, errors.New("-max-offsets-per-trigger must not be negative")
+	case len(o.variants) == 0:
+		return o, errors.New("-settings: no variant")
 	case o.connectURL == "" || len(o.brokers) == 0:
 		return o, errors.New("no stack: set SPARKWIRE_CONNECT_URL and SPARKWIRE_KAFKA_BROKERS (run 'sparkwire up'), or pass -connect and -brokers")
 	}
@@ -210,28 +271,28 @@ func run(ctx context.Context, o options) (ok bool, err error) {
 	ok = true
 	n := 0
 	for _, rate := range o.rates {
-		behind := map[string]int{}
+		behind := map[runner]int{}
 		for rep := range o.reps {
-			// Alternate which client goes first, so that a trend in the machine's load
-			// hits both.
-			order := o.clients
+			// Alternate which runs first, so that a trend in the machine's load hits
+			// every client and variant.
+			order := o.runners()
 			if rep%2 == 1 {
-				order = reversed(o.clients)
+				order = reversed(order)
 			}
-			for _, client := range order {
+			for _, rn := range order {
 				n++
 				name := fmt.Sprintf("pipeline_%s_%d", suffix, n)
-				log.Printf("step %d: %s at %.0f events/s, repetition %d of %d (%s)", n, client, rate, rep+1, o.reps, name)
-				r, err := runStep(ctx, o, client, rate, name)
+				log.Printf("step %d: %s (%s) at %.0f events/s, repetition %d of %d (%s)", n, rn.client, rn.v.label, rate, rep+1, o.reps, name)
+				r, err := runStep(ctx, o, rn.client, rn.v, rate, name)
 				if err != nil {
 					_ = writeReport(o, results)
-					return false, fmt.Errorf("step %d (%s at %.0f/s): %w", n, client, rate, err)
+					return false, fmt.Errorf("step %d (%s at %.0f/s): %w", n, rn.client, rate, err)
 				}
 				r.Rep = rep + 1
 				log.Print(r.line())
 				results = append(results, r)
 				if !r.KeptUp {
-					behind[client]++
+					behind[rn]++
 				}
 				if r.KeptUp && (r.Unread > 0 || r.Unmatched > 0) {
 					ok = false
@@ -246,8 +307,8 @@ func run(ctx context.Context, o options) (ok bool, err error) {
 		}
 		if !o.keepGoing {
 			all := true
-			for _, c := range o.clients {
-				all = all && behind[c]*2 > o.reps
+			for _, rn := range o.runners() {
+				all = all && behind[rn]*2 > o.reps
 			}
 			if all {
 				log.Printf("the job fell behind at %.0f events/s in most runs of every client: stopping", rate)
@@ -259,6 +320,23 @@ func run(ctx context.Context, o options) (ok bool, err error) {
 	return ok, nil
 }
 
+// runner is a client running the job with a variant of its settings.
+type runner struct {
+	client string
+	v      *variant
+}
+
+// runners returns every client with every variant, variants outermost.
+func (o *options) runners() []runner {
+	var rs []runner
+	for i := range o.variants {
+		for _, c := range o.clients {
+			rs = append(rs, runner{client: c, v: &o.variants[i]})
+		}
+	}
+	return rs
+}
+
 func contains(s []string, v string) bool {
 	for _, x := range s {
 		if x == v {
@@ -268,8 +346,8 @@ func contains(s []string, v string) bool {
 	return false
 }
 
-func reversed(s []string) []string {
-	out := make([]string, len(s))
+func reversed[T any](s []T) []T {
+	out := make([]T, len(s))
 	for i, v := range s {
 		out[len(s)-1-i] = v
 	}

@@ -42,13 +42,13 @@ func writeCSV(path string, results []stepResult) error {
 	w := csv.NewWriter(&b)
 	_ = w.Write([]string{"label", "client", "rate", "rep", "produced", "sent_rate", "processed_rate", "batches",
 		"batch_p50_ms", "batch_p95_ms", "batch_max_ms", "catch_up_ms", "kept_up", "page_views",
-		"latency_p50_ms", "latency_p99_ms", "latency_max_ms", "append_p50_ms", "append_p99_ms", "unread", "unmatched", "shuffle_partitions"})
+		"latency_p50_ms", "latency_p99_ms", "latency_max_ms", "append_p50_ms", "append_p99_ms", "unread", "unmatched", "shuffle_partitions", "load1"})
 	for _, r := range results {
 		_ = w.Write([]string{r.Label, r.Client, fmt.Sprint(r.Rate), fmt.Sprint(r.Rep), fmt.Sprint(r.Produced),
 			fmt.Sprintf("%.0f", r.SentRate), fmt.Sprintf("%.0f", r.ProcessedRate), fmt.Sprint(r.Batches),
 			ms(r.BatchP50), ms(r.BatchP95), ms(r.BatchMax), ms(r.CatchUp), fmt.Sprint(r.KeptUp), fmt.Sprint(r.Counted),
 			ms(r.P50), ms(r.P99), ms(r.Max), ms(r.AppendP50), ms(r.AppendP99), fmt.Sprint(r.Unread), fmt.Sprint(r.Unmatched),
-			fmt.Sprint(r.ShufflePartitions)})
+			fmt.Sprint(r.ShufflePartitions), fmt.Sprintf("%.2f", r.Load)})
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
@@ -57,20 +57,20 @@ func writeCSV(path string, results []stepResult) error {
 	return os.WriteFile(path, b.Bytes(), 0o644)
 }
 
-// group is the steps of one rate and client.
+// group is the steps of one rate, client and variant.
 type group struct {
-	rate   float64
-	client string
-	steps  []stepResult
+	rate  float64
+	rn    runner
+	steps []stepResult
 }
 
 func groups(o options, results []stepResult) []group {
 	var gs []group
 	for _, rate := range o.rates {
-		for _, c := range o.clients {
-			g := group{rate: rate, client: c}
+		for _, rn := range o.runners() {
+			g := group{rate: rate, rn: rn}
 			for _, r := range results {
-				if r.Rate == rate && r.Client == c {
+				if r.Rate == rate && r.Client == rn.client && r.Label == rn.v.label {
 					g.steps = append(g.steps, r)
 				}
 			}
@@ -80,6 +80,25 @@ func groups(o options, results []stepResult) []group {
 		}
 	}
 	return gs
+}
+
+// name names a runner in tables and charts.
+func (o *options) name(rn runner) string {
+	if len(o.variants) == 1 {
+		return rn.client
+	}
+	if len(o.clients) == 1 {
+		return rn.v.label
+	}
+	return rn.client + ", " + rn.v.label
+}
+
+func (o *options) labels() string {
+	ls := make([]string, len(o.variants))
+	for i, v := range o.variants {
+		ls[i] = v.label
+	}
+	return strings.Join(ls, "; ")
 }
 
 // stat is the median and range of some values; NaN for none. A -1 value (no latency)
@@ -138,9 +157,9 @@ func secs(d time.Duration) float64 {
 func summary(o options, results []stepResult) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Settings: %s; trigger %s, %s per step (the first %s left out), input topic of %d partitions, %d repetitions.\n\n",
-		o.label, o.trigger, o.step, o.warmup, o.partitions, o.reps)
-	b.WriteString("| rate (events/s) | client | kept up | processed / sent | batch p50 (ms) | batch p95 (ms) | latency p50 (s) | latency p99 (s) |\n")
-	b.WriteString("|---:|---|---:|---:|---:|---:|---:|---:|\n")
+		o.labels(), o.trigger, o.step, o.warmup, o.partitions, o.reps)
+	b.WriteString("| rate (events/s) | run | kept up | processed / sent | batch p50 (ms) | batch p95 (ms) | latency p50 (s) | latency p99 (s) | load (1 min) |\n")
+	b.WriteString("|---:|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, g := range groups(o, results) {
 		kept := 0
 		for _, s := range g.steps {
@@ -148,21 +167,43 @@ func summary(o options, results []stepResult) string {
 				kept++
 			}
 		}
-		fmt.Fprintf(&b, "| %.0f | %s | %d of %d | %s | %s | %s | %s | %s |\n", g.rate, g.client, kept, len(g.steps),
+		fmt.Fprintf(&b, "| %.0f | %s | %d of %d | %s | %s | %s | %s | %s | %s |\n", g.rate, o.name(g.rn), kept, len(g.steps),
 			statOf(values(g.steps, func(s stepResult) float64 { return s.ProcessedRate / max(s.SentRate, 1) })).fmt("", 2),
 			statOf(values(g.steps, func(s stepResult) float64 { return float64(s.BatchP50.Milliseconds()) })).fmt("", 0),
 			statOf(values(g.steps, func(s stepResult) float64 { return float64(s.BatchP95.Milliseconds()) })).fmt("", 0),
 			statOf(values(g.steps, func(s stepResult) float64 { return secs(s.P50) })).fmt("", 2),
-			statOf(values(g.steps, func(s stepResult) float64 { return secs(s.P99) })).fmt("", 2))
+			statOf(values(g.steps, func(s stepResult) float64 { return secs(s.P99) })).fmt("", 2),
+			statOf(values(g.steps, func(s stepResult) float64 { return s.Load })).fmt("", 1))
 	}
-	if len(o.clients) == 2 {
-		fmt.Fprintf(&b, "\nRatios %s / %s of the same repetition (median and range over the repetitions):\n\n", o.clients[1], o.clients[0])
-		b.WriteString("| rate (events/s) | batch p50 | latency p50 | latency p99 |\n|---:|---:|---:|---:|\n")
+	// Ratios of paired steps (same rate and repetition): PySpark over sparkwire for each
+	// variant, and each variant over the first for each client.
+	type pair struct {
+		title string
+		a, b  runner
+	}
+	var pairs []pair
+	for i := range o.variants {
+		if len(o.clients) == 2 {
+			pairs = append(pairs, pair{fmt.Sprintf("%s / %s (%s)", o.clients[1], o.clients[0], o.variants[i].label),
+				runner{o.clients[0], &o.variants[i]}, runner{o.clients[1], &o.variants[i]}})
+		}
+	}
+	for i := 1; i < len(o.variants); i++ {
+		for _, c := range o.clients {
+			pairs = append(pairs, pair{fmt.Sprintf("%s / %s (%s)", o.variants[i].label, o.variants[0].label, c),
+				runner{c, &o.variants[0]}, runner{c, &o.variants[i]}})
+		}
+	}
+	if len(pairs) > 0 {
+		b.WriteString("\nRatios of paired steps (same rate and repetition; median and range over the repetitions):\n\n")
+		b.WriteString("| ratio | rate (events/s) | batch p50 | latency p50 | latency p99 |\n|---|---:|---:|---:|---:|\n")
+	}
+	for _, pr := range pairs {
 		for _, rate := range o.rates {
 			var bp, p50, p99 []float64
 			for rep := 1; rep <= o.reps; rep++ {
-				a, okA := find(results, rate, o.clients[0], rep)
-				c, okC := find(results, rate, o.clients[1], rep)
+				a, okA := find(results, rate, pr.a, rep)
+				c, okC := find(results, rate, pr.b, rep)
 				if !okA || !okC {
 					continue
 				}
@@ -179,15 +220,15 @@ func summary(o options, results []stepResult) string {
 			if len(bp)+len(p50) == 0 {
 				continue
 			}
-			fmt.Fprintf(&b, "| %.0f | %s | %s | %s |\n", rate, statOf(bp).fmt("", 2), statOf(p50).fmt("", 2), statOf(p99).fmt("", 2))
+			fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %s |\n", pr.title, rate, statOf(bp).fmt("", 2), statOf(p50).fmt("", 2), statOf(p99).fmt("", 2))
 		}
 	}
 	return b.String()
 }
 
-func find(results []stepResult, rate float64, client string, rep int) (stepResult, bool) {
+func find(results []stepResult, rate float64, rn runner, rep int) (stepResult, bool) {
 	for _, r := range results {
-		if r.Rate == rate && r.Client == client && r.Rep == rep {
+		if r.Rate == rate && r.Client == rn.client && r.Label == rn.v.label && r.Rep == rep {
 			return r, true
 		}
 	}
@@ -199,10 +240,11 @@ func find(results []stepResult, rate float64, client string, rep int) (stepResul
 func chart(o options, results []stepResult) svgchart.Chart {
 	lat := svgchart.Panel{Title: "End-to-end latency, send → updated row received from the output topic (median of repetitions)", YLabel: "seconds"}
 	batch := svgchart.Panel{Title: "Micro-batch duration p50 (median of repetitions); the trigger is " + o.trigger.String(), YLabel: "milliseconds"}
-	for _, c := range o.clients {
+	for _, rn := range o.runners() {
+		c := o.name(rn)
 		var p50, p99, bd []svgchart.Point
 		for _, g := range groups(o, results) {
-			if g.client != c {
+			if g.rn != rn {
 				continue
 			}
 			s50 := statOf(values(g.steps, func(s stepResult) float64 { return secs(s.P50) }))
@@ -220,7 +262,7 @@ func chart(o options, results []stepResult) svgchart.Chart {
 		batch.Series = append(batch.Series, svgchart.Series{Name: c, Points: bd})
 	}
 	return svgchart.Chart{
-		Title:  "pageviews job: latency and batch duration against the input rate (" + o.label + ")",
+		Title:  "pageviews job: latency and batch duration against the input rate (" + o.labels() + ")",
 		XLabel: "input rate, events per second (log scale)",
 		XLog:   true,
 		Panels: []svgchart.Panel{lat, batch},

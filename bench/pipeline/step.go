@@ -60,12 +60,14 @@ type stepResult struct {
 	Unread, Unmatched int
 	// ShufflePartitions and StateStores are from the last batch's state operator.
 	ShufflePartitions int64
+	// Load is this machine's one-minute load average at the end of the step.
+	Load float64
 }
 
 func (r stepResult) line() string {
-	return fmt.Sprintf("%s at %.0f/s: sent %.0f/s, processed %.0f/s, %d batches p50 %d ms p95 %d ms max %d ms, catch-up %s, kept up %v | latency p50 %s p99 %s max %s (append p50 %s p99 %s) over %d page views, %d unread, %d unmatched",
+	return fmt.Sprintf("%s at %.0f/s: sent %.0f/s, processed %.0f/s, %d batches p50 %d ms p95 %d ms max %d ms, catch-up %s, kept up %v | latency p50 %s p99 %s max %s (append p50 %s p99 %s) over %d page views, %d unread, %d unmatched | load %.1f",
 		r.Client, r.Rate, r.SentRate, r.ProcessedRate, r.Batches, r.BatchP50.Milliseconds(), r.BatchP95.Milliseconds(), r.BatchMax.Milliseconds(),
-		fmtDur(r.CatchUp), r.KeptUp, fmtDur(r.P50), fmtDur(r.P99), fmtDur(r.Max), fmtDur(r.AppendP50), fmtDur(r.AppendP99), r.Counted, r.Unread, r.Unmatched)
+		fmtDur(r.CatchUp), r.KeptUp, fmtDur(r.P50), fmtDur(r.P99), fmtDur(r.Max), fmtDur(r.AppendP50), fmtDur(r.AppendP99), r.Counted, r.Unread, r.Unmatched, r.Load)
 }
 
 func fmtDur(d time.Duration) string {
@@ -83,8 +85,8 @@ type submitted interface {
 }
 
 // runStep runs one step: one client, one rate.
-func runStep(ctx context.Context, o options, client string, rate float64, name string) (stepResult, error) {
-	res := stepResult{Label: o.label, Client: client, Rate: rate, CatchUp: -1}
+func runStep(ctx context.Context, o options, client string, v *variant, rate float64, name string) (stepResult, error) {
+	res := stepResult{Label: v.label, Client: client, Rate: rate, CatchUp: -1}
 	kcl, err := kgo.NewClient(kgo.SeedBrokers(o.brokers...))
 	if err != nil {
 		return res, err
@@ -115,9 +117,9 @@ func runStep(ctx context.Context, o options, client string, rate float64, name s
 	var job submitted
 	switch client {
 	case "sparkwire":
-		job, err = submitSparkwire(ctx, o, name, input, output, quarantine, checkpoint)
+		job, err = submitSparkwire(ctx, o, v, name, input, output, quarantine, checkpoint)
 	case "pyspark":
-		job, err = submitPySpark(ctx, o, name, input, output, quarantine, checkpoint)
+		job, err = submitPySpark(ctx, o, v, name, input, output, quarantine, checkpoint)
 	}
 	if err != nil {
 		return res, err
@@ -143,8 +145,29 @@ func runStep(ctx context.Context, o options, client string, rate float64, name s
 	child.Stdout, child.Stderr = logFile, logFile
 	child.WaitDelay = 30 * time.Second
 	started := time.Now()
-	if err := child.Run(); err != nil {
-		return res, fmt.Errorf("the producer: %w (see %s)", err, logPath)
+	if err := child.Start(); err != nil {
+		return res, fmt.Errorf("start the producer: %w", err)
+	}
+	childDone := make(chan error, 1)
+	go func() { childDone <- child.Wait() }()
+	// Poll the progress while the producer runs, as the PySpark peer does: the query keeps
+	// only its last 100 reports (spark.sql.streaming.numRecentProgressUpdates).
+	tick := time.NewTicker(2 * time.Second)
+	var childErr error
+poll:
+	for {
+		select {
+		case childErr = <-childDone:
+			break poll
+		case <-tick.C:
+			if _, err := job.progress(ctx); err != nil {
+				log.Printf("progress: %v", err)
+			}
+		}
+	}
+	tick.Stop()
+	if childErr != nil {
+		return res, fmt.Errorf("the producer: %w (see %s)", childErr, logPath)
 	}
 	produceEnd := time.Now()
 
@@ -191,6 +214,11 @@ func runStep(ctx context.Context, o options, client string, rate float64, name s
 		return res, err
 	}
 	a := attribute(evs, batches, out)
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(b)); len(f) > 0 {
+			fmt.Sscan(f[0], &res.Load)
+		}
+	}
 	res.summarize(o, evs, a, reports, ends, started, produceEnd)
 	return res, nil
 }
@@ -494,14 +522,14 @@ type sparkwireJob struct {
 	all []progressReport
 }
 
-func submitSparkwire(ctx context.Context, o options, name, input, output, quarantine, checkpoint string) (*sparkwireJob, error) {
+func submitSparkwire(ctx context.Context, o options, v *variant, name, input, output, quarantine, checkpoint string) (*sparkwireJob, error) {
 	s, err := connect.Dial(ctx, o.connectURL)
 	if err != nil {
 		return nil, err
 	}
-	for _, kv := range o.confs {
-		k, v, _ := strings.Cut(kv, "=")
-		if err := s.Conf().Set(ctx, k, v); err != nil {
+	for _, kv := range v.confs {
+		k, val, _ := strings.Cut(kv, "=")
+		if err := s.Conf().Set(ctx, k, val); err != nil {
 			_ = s.Close(context.WithoutCancel(ctx))
 			return nil, fmt.Errorf("set %s: %w", k, err)
 		}
@@ -510,7 +538,7 @@ func submitSparkwire(ctx context.Context, o options, name, input, output, quaran
 	cfg := jobs.Config{
 		Brokers: o.sparkBrokers, InputTopic: input, OutputTopic: output, QuarantineTopic: quarantine,
 		Name: name, Trigger: &trigger, CheckpointDir: checkpoint, NoMemorySink: true,
-		MaxOffsetsPerTrigger: o.maxOffsets,
+		MaxOffsetsPerTrigger: v.maxOffsets,
 	}
 	run, err := jobs.PageViews().Start(ctx, s, cfg)
 	if err != nil {
@@ -564,7 +592,7 @@ type pysparkJob struct {
 	exit  chan error
 }
 
-func submitPySpark(ctx context.Context, o options, name, input, output, quarantine, checkpoint string) (*pysparkJob, error) {
+func submitPySpark(ctx context.Context, o options, v *variant, name, input, output, quarantine, checkpoint string) (*pysparkJob, error) {
 	schema := events.Clickstream()
 	fields := make([]string, len(schema.Fields))
 	for i, f := range schema.Fields {
@@ -574,10 +602,10 @@ func submitPySpark(ctx context.Context, o options, name, input, output, quaranti
 		"--input", input, "--output", output, "--quarantine", quarantine, "--name", name,
 		"--checkpoint", checkpoint, "--trigger", sparkSeconds(o.trigger),
 		"--ddl", schema.SparkDDL(), "--fields", strings.Join(fields, ",")}
-	if o.maxOffsets > 0 {
-		args = append(args, "--max-offsets-per-trigger", fmt.Sprint(o.maxOffsets))
+	if v.maxOffsets > 0 {
+		args = append(args, "--max-offsets-per-trigger", fmt.Sprint(v.maxOffsets))
 	}
-	for _, kv := range o.confs {
+	for _, kv := range v.confs {
 		args = append(args, "--conf", kv)
 	}
 	cmd := exec.CommandContext(ctx, o.python, args...)
