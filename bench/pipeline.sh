@@ -9,10 +9,12 @@
 #                                     1000,2000,5000,10000,20000,50000), PIPELINE_STEP (60s)
 #                                     per step, PIPELINE_REPS (5) repetitions, into
 #                                     bench/results/pipeline
-#   bash bench/pipeline.sh tuning     sparkwire only, one rate (TUNE_RATE, 2000): the effect of
-#                                     spark.sql.shuffle.partitions, the RocksDB state store and
-#                                     maxOffsetsPerTrigger on batch duration and latency, into
-#                                     bench/results/pipeline/tuning
+#   bash bench/pipeline.sh tuning     sparkwire only, one rate (TUNE_RATE, 2000), TUNE_REPS (3)
+#                                     repetitions of TUNE_STEP (30s): the effect of
+#                                     spark.sql.shuffle.partitions and the RocksDB state store on
+#                                     batch duration and latency (tuning/partitions), and of
+#                                     maxOffsetsPerTrigger on a start with a 30 s backlog
+#                                     (tuning/backlog), into bench/results/pipeline/tuning
 #   bash bench/pipeline.sh smoke      one 8 s step at 200 events/s, sparkwire only, into
 #                                     .build/pipeline-smoke; exits non-zero if an event got no
 #                                     latency (about 30 s; for CI, so that the code cannot rot)
@@ -44,10 +46,16 @@ fi
 rocksdb=org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider
 if [ "$mode" = tuning ]; then
   rate=${TUNE_RATE:-2000}
-  exec .build/pipeline -sparkwire .build/sparkwire -clients sparkwire -rates "$rate" \
-    -step "${TUNE_STEP:-30s}" -reps "${TUNE_REPS:-3}" -catch-up 30s -keep-going \
-    -out bench/results/pipeline/tuning \
-    -settings "partitions=200:spark.sql.shuffle.partitions=200;partitions=8:spark.sql.shuffle.partitions=8;partitions=4:spark.sql.shuffle.partitions=4;partitions=2:spark.sql.shuffle.partitions=2;partitions=4 RocksDB:spark.sql.shuffle.partitions=4,spark.sql.streaming.stateStore.providerClass=$rocksdb;partitions=4 maxOffsetsPerTrigger=$((rate / 2)):spark.sql.shuffle.partitions=4,maxOffsetsPerTrigger=$((rate / 2))" \
+  common=(-sparkwire .build/sparkwire -clients sparkwire -rates "$rate" -step "${TUNE_STEP:-30s}"
+    -reps "${TUNE_REPS:-3}" -catch-up 30s -keep-going)
+  # Shuffle partitions and the state store, in steady state.
+  .build/pipeline "${common[@]}" -out bench/results/pipeline/tuning/partitions \
+    -settings "partitions=200:spark.sql.shuffle.partitions=200;partitions=8:spark.sql.shuffle.partitions=8;partitions=4:spark.sql.shuffle.partitions=4;partitions=2:spark.sql.shuffle.partitions=2;partitions=4 RocksDB:spark.sql.shuffle.partitions=4,spark.sql.streaming.stateStore.providerClass=$rocksdb" \
+    "$@"
+  # maxOffsetsPerTrigger matters when the job starts with a backlog (after a stop): 30 s of
+  # input waiting, then the live stream; latency counted from the job's start.
+  exec .build/pipeline "${common[@]}" -backlog 30s -warmup 0s -out bench/results/pipeline/tuning/backlog \
+    -settings "no limit:spark.sql.shuffle.partitions=4;maxOffsetsPerTrigger=$((rate * 5)):spark.sql.shuffle.partitions=4,maxOffsetsPerTrigger=$((rate * 5))" \
     "$@"
 fi
 # The peer: PySpark's Spark Connect client, in a virtualenv of its own (as bench/run.sh).

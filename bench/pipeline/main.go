@@ -49,6 +49,7 @@ type options struct {
 	rates        []float64
 	step         time.Duration
 	warmup       time.Duration
+	backlog      time.Duration
 	reps         int
 	clients      []string
 	trigger      time.Duration
@@ -142,6 +143,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&rates, "rates", "1000,2000,5000,10000,20000,50000", "input rates to step through, events per second")
 	fs.DurationVar(&o.step, "step", 60*time.Second, "how long to produce at each rate")
 	fs.DurationVar(&o.warmup, "warmup", 10*time.Second, "the first part of a step left out of the steady-state figures")
+	fs.DurationVar(&o.backlog, "backlog", 0, "produce at the rate for this long before the job starts, so that it starts with a backlog")
 	fs.IntVar(&o.reps, "reps", 5, "repetitions of each rate and client")
 	fs.StringVar(&clients, "clients", "sparkwire,pyspark", "clients that submit the job, alternating: sparkwire, pyspark")
 	fs.DurationVar(&o.trigger, "trigger", time.Second, "the job's processing-time trigger")
@@ -240,8 +242,8 @@ func parseFlags(args []string) (options, error) {
 		o.sparkBrokers = strings.Join(o.brokers, ",")
 	}
 	switch {
-	case o.step <= 0 || o.trigger <= 0 || o.catchUp <= 0 || o.warmup < 0 || o.warmup >= o.step:
-		return o, errors.New("-step, -trigger and -catch-up must be positive, and -warmup shorter than -step")
+	case o.step <= 0 || o.trigger <= 0 || o.catchUp <= 0 || o.warmup < 0 || o.warmup >= o.step || o.backlog < 0:
+		return o, errors.New("-step, -trigger and -catch-up must be positive, -warmup shorter than -step, -backlog not negative")
 	case o.reps < 1 || o.partitions < 1:
 		return o, errors.New("-reps and -partitions must be at least 1")
 	case len(o.variants) == 0:

@@ -113,6 +113,27 @@ func runStep(ctx context.Context, o options, client string, v *variant, rate flo
 	}
 	defer cons.close()
 
+	logPath := filepath.Join(o.out, "producer.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return res, err
+	}
+	defer logFile.Close()
+	// The producer's arguments: clickstream events at the rate for d, event times from now.
+	args := func(d time.Duration, seed int) []string {
+		return []string{"produce", "--brokers", strings.Join(o.brokers, ","), "--topic", input,
+			"--domain", "clickstream", "--encoding", "json", "--rate", fmt.Sprint(rate), "--seed", fmt.Sprint(seed),
+			"--duration", d.String(), "--timeout", (d + 2*time.Minute).String(), "--start", "now"}
+	}
+	if o.backlog > 0 {
+		// A backlog that the job finds when it starts, as after a stop.
+		pre := exec.CommandContext(ctx, o.sparkwire, args(o.backlog, 2)...)
+		pre.Stdout, pre.Stderr = logFile, logFile
+		pre.WaitDelay = 30 * time.Second
+		if err := pre.Run(); err != nil {
+			return res, fmt.Errorf("the producer of the backlog: %w (see %s)", err, logPath)
+		}
+	}
 	checkpoint := "/tmp/sparkwire/checkpoints/" + name
 	var job submitted
 	switch client {
@@ -132,16 +153,7 @@ func runStep(ctx context.Context, o options, client string, v *variant, rate flo
 	}()
 
 	// The producer, as a child process.
-	logPath := filepath.Join(o.out, "producer.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		return res, err
-	}
-	defer logFile.Close()
-	args := []string{"produce", "--brokers", strings.Join(o.brokers, ","), "--topic", input,
-		"--domain", "clickstream", "--encoding", "json", "--rate", fmt.Sprint(rate),
-		"--duration", o.step.String(), "--timeout", (o.step + 2*time.Minute).String(), "--start", "now"}
-	child := exec.CommandContext(ctx, o.sparkwire, args...)
+	child := exec.CommandContext(ctx, o.sparkwire, args(o.step, 1)...)
 	child.Stdout, child.Stderr = logFile, logFile
 	child.WaitDelay = 30 * time.Second
 	started := time.Now()
@@ -540,6 +552,9 @@ func submitSparkwire(ctx context.Context, o options, v *variant, name, input, ou
 		Name: name, Trigger: &trigger, CheckpointDir: checkpoint, NoMemorySink: true,
 		MaxOffsetsPerTrigger: v.maxOffsets,
 	}
+	if v.setsShufflePartitions() {
+		cfg.ShufflePartitions = -1 // the variant's, set on the session above
+	}
 	run, err := jobs.PageViews().Start(ctx, s, cfg)
 	if err != nil {
 		_ = s.Close(context.WithoutCancel(ctx))
@@ -607,6 +622,10 @@ func submitPySpark(ctx context.Context, o options, v *variant, name, input, outp
 	}
 	for _, kv := range v.confs {
 		args = append(args, "--conf", kv)
+	}
+	if !v.setsShufflePartitions() {
+		// What jobs.Job.Start sets for sparkwire.
+		args = append(args, "--conf", fmt.Sprintf("%s=%d", shufflePartitionsKey, jobs.DefaultShufflePartitions))
 	}
 	cmd := exec.CommandContext(ctx, o.python, args...)
 	cmd.Stderr = os.Stderr
@@ -687,6 +706,19 @@ func (j *pysparkJob) stop(ctx context.Context) error {
 		_ = j.cmd.Process.Kill()
 		return errors.New("the PySpark peer did not stop within 2 minutes")
 	}
+}
+
+const shufflePartitionsKey = "spark.sql.shuffle.partitions"
+
+// setsShufflePartitions reports whether the variant sets spark.sql.shuffle.partitions;
+// otherwise both clients run the job with the jobs' default (jobs.DefaultShufflePartitions).
+func (v *variant) setsShufflePartitions() bool {
+	for _, kv := range v.confs {
+		if k, _, _ := strings.Cut(kv, "="); strings.TrimSpace(k) == shufflePartitionsKey {
+			return true
+		}
+	}
+	return false
 }
 
 // sparkSeconds writes a trigger interval as Spark parses it ("1 second", "500 milliseconds").
