@@ -8,10 +8,13 @@ The benchmark driver runs it as a child process and talks to it by lines:
   stdout  "READY" once both queries have started, then "PROGRESS <json>" for every new
           progress report of the results query (polled every --poll seconds), and
           "STOPPED" when it has stopped the queries;
-  stdin   end of file (or a line "STOP") stops the queries.
+  stdin   end of file (or a line "STOP") stops the queries; a line "EXPLAIN" makes it print
+          "EXPLAIN <JSON string>", the results query's extended explain output.
 Errors go to stderr with a non-zero exit status.
 """
 import argparse
+import contextlib
+import io
 import json
 import select
 import sys
@@ -128,6 +131,12 @@ def main() -> None:
                 line = sys.stdin.readline()
                 if line == "" or line.strip() == "STOP":
                     break
+                if line.strip() == "EXPLAIN":
+                    # The results query's plans as the server has them (explain prints them).
+                    buf = io.StringIO()
+                    with contextlib.redirect_stdout(buf):
+                        results.explain(extended=True)
+                    print("EXPLAIN " + json.dumps(buf.getvalue()), flush=True)
             if not results.isActive:
                 raise RuntimeError("the results query stopped: %s" % (results.exception(),))
     finally:

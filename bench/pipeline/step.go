@@ -81,6 +81,8 @@ func fmtDur(d time.Duration) string {
 type submitted interface {
 	// progress returns the results query's progress reports so far (new ones appended).
 	progress(ctx context.Context) ([]progressReport, error)
+	// explain returns the results query's plans as the server has them (extended explain).
+	explain(ctx context.Context) (string, error)
 	stop(ctx context.Context) error
 }
 
@@ -210,6 +212,15 @@ poll:
 	}
 	if err := cons.waitFor(ctx, outEnds, 30*time.Second); err != nil {
 		log.Printf("output consumer: %v", err)
+	}
+	// The query's plans, once per client and run: the evidence that both clients
+	// submitted the same query.
+	if planPath := filepath.Join(o.out, "plan-"+client+".txt"); !exists(planPath) {
+		if plan, err := job.explain(ctx); err != nil {
+			log.Printf("explain: %v", err)
+		} else if err := os.WriteFile(planPath, []byte(plan), 0o644); err != nil {
+			return res, err
+		}
 	}
 	stopped = true
 	if err := job.stop(ctx); err != nil {
@@ -572,6 +583,15 @@ func (j *sparkwireJob) progress(ctx context.Context) ([]progressReport, error) {
 	return j.all, nil
 }
 
+func (j *sparkwireJob) explain(ctx context.Context) (string, error) {
+	return j.run.Results.Explain(ctx, true)
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
 func (j *sparkwireJob) stop(ctx context.Context) error {
 	err := j.run.Stop(ctx)
 	return errors.Join(err, j.s.Close(ctx))
@@ -692,6 +712,26 @@ func (j *pysparkJob) progress(context.Context) ([]progressReport, error) {
 	default:
 	}
 	return slices.Clone(j.all), j.err
+}
+
+func (j *pysparkJob) explain(ctx context.Context) (string, error) {
+	if _, err := io.WriteString(j.stdin, "EXPLAIN\n"); err != nil {
+		return "", err
+	}
+	for {
+		select {
+		case line := <-j.lines:
+			if js, ok := strings.CutPrefix(line, "EXPLAIN "); ok {
+				var plan string
+				err := json.Unmarshal([]byte(js), &plan)
+				return plan, err
+			}
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(time.Minute):
+			return "", errors.New("the PySpark peer did not explain the query within a minute")
+		}
+	}
 }
 
 func (j *pysparkJob) stop(ctx context.Context) error {
