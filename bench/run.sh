@@ -24,3 +24,5 @@ echo "== producers: generate + encode"
 go test -run '^$' -bench . -benchmem ./producers/ "$@"
 echo "== producers: sparkwire vs kafka-producer-perf-test (same broker)"
 bash bench/producer.sh -count "${PRODUCER_COUNT:-2000000}" -reps "${PRODUCER_REPS:-3}" -profile-reps "${PRODUCER_REPS:-3}"
+echo "== pipeline: pageviews at rising rates, sparkwire vs pyspark-client (same server, alternating)"
+bash bench/pipeline.sh compare

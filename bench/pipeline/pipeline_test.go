@@ -168,15 +168,15 @@ func TestSummaryAndChart(t *testing.T) {
 	var rs []stepResult
 	for rep := 1; rep <= 2; rep++ {
 		for _, c := range o.clients {
-			rs = append(rs, stepResult{Label: "defaults", Client: c, Rate: 1000, Rep: rep, KeptUp: true, SentRate: 1000, ProcessedRate: 1000,
+			rs = append(rs, stepResult{Label: "defaults", Client: c, Rate: 1000, Rep: rep, KeptUp: true, SentRate: 1000, ProcessedRate: 1000, Batches: 50,
 				BatchP50: 400 * time.Millisecond, P50: 900 * time.Millisecond, P99: 1800 * time.Millisecond})
 		}
 	}
 	// At 2000 events/s PySpark's second repetition has no p99 (events never read).
-	rs = append(rs, stepResult{Label: "defaults", Client: "sparkwire", Rate: 2000, Rep: 1, BatchP50: time.Second, P50: 2 * time.Second, P99: 4 * time.Second},
+	rs = append(rs, stepResult{Label: "defaults", Client: "sparkwire", Rate: 2000, Rep: 1, Batches: 20, BatchP50: time.Second, P50: 2 * time.Second, P99: 4 * time.Second},
 		stepResult{Label: "defaults", Client: "pyspark", Rate: 2000, Rep: 1, BatchP50: time.Second, P50: 2 * time.Second, P99: -1})
 	s := summary(o, rs)
-	for _, want := range []string{"| 1000 | sparkwire | 2 of 2 | 1.00 | 400 |", "| 2000 | pyspark | 0 of 1 |", "| ∞ |", "| pyspark / sparkwire (defaults) | 1000 | 1.00 | 1.00 | 1.00 |"} {
+	for _, want := range []string{"| 1000 | sparkwire | 2 of 2 | 1.00 | 400 |", "| 2000 | pyspark | 0 of 1 | 0.00 | ∞ | ∞ | 2.00 | ∞ |", "| pyspark / sparkwire (defaults) | 1000 | 1.00 | 1.00 | 1.00 |"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("summary lacks %q:\n%s", want, s)
 		}

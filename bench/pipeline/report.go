@@ -147,6 +147,15 @@ func values(steps []stepResult, f func(stepResult) float64) []float64 {
 	return out
 }
 
+// batchMs is a batch duration in milliseconds; -1 (shown as ∞) for a step in whose steady
+// part no batch ran.
+func batchMs(s stepResult, d time.Duration) float64 {
+	if s.Batches == 0 {
+		return -1
+	}
+	return float64(d.Milliseconds())
+}
+
 func secs(d time.Duration) float64 {
 	if d < 0 {
 		return -1
@@ -169,8 +178,8 @@ func summary(o options, results []stepResult) string {
 		}
 		fmt.Fprintf(&b, "| %.0f | %s | %d of %d | %s | %s | %s | %s | %s | %s |\n", g.rate, o.name(g.rn), kept, len(g.steps),
 			statOf(values(g.steps, func(s stepResult) float64 { return s.ProcessedRate / max(s.SentRate, 1) })).fmt("", 2),
-			statOf(values(g.steps, func(s stepResult) float64 { return float64(s.BatchP50.Milliseconds()) })).fmt("", 0),
-			statOf(values(g.steps, func(s stepResult) float64 { return float64(s.BatchP95.Milliseconds()) })).fmt("", 0),
+			statOf(values(g.steps, func(s stepResult) float64 { return batchMs(s, s.BatchP50) })).fmt("", 0),
+			statOf(values(g.steps, func(s stepResult) float64 { return batchMs(s, s.BatchP95) })).fmt("", 0),
 			statOf(values(g.steps, func(s stepResult) float64 { return secs(s.P50) })).fmt("", 2),
 			statOf(values(g.steps, func(s stepResult) float64 { return secs(s.P99) })).fmt("", 2),
 			statOf(values(g.steps, func(s stepResult) float64 { return s.Load })).fmt("", 1))
