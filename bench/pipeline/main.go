@@ -161,7 +161,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.connectURL, "connect", "", "Spark Connect URL (env SPARKWIRE_CONNECT_URL)")
 	fs.StringVar(&brokers, "brokers", "", "Kafka brokers from this machine (env SPARKWIRE_KAFKA_BROKERS)")
 	fs.StringVar(&o.sparkBrokers, "spark-brokers", "", "Kafka brokers from the Spark server (env SPARKWIRE_SPARK_KAFKA_BROKERS; default -brokers)")
-	fs.BoolVar(&o.keepGoing, "keep-going", false, "step through every rate even after one where the job fell behind in most runs")
+	fs.BoolVar(&o.keepGoing, "keep-going", false, "step through every rate even after one where the job's throughput fell behind the input in most runs")
 	fs.BoolVar(&o.smoke, "smoke", false, "one short step at 200 events/s, sparkwire only, into .build/pipeline-smoke (unless -out is given)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -293,7 +293,7 @@ func run(ctx context.Context, o options) (ok bool, err error) {
 				r.Rep = rep + 1
 				log.Print(r.line())
 				results = append(results, r)
-				if !r.KeptUp {
+				if r.fellBehind(o.trigger) {
 					behind[rn]++
 				}
 				if r.KeptUp && (r.Unread > 0 || r.Unmatched > 0) {
@@ -313,7 +313,7 @@ func run(ctx context.Context, o options) (ok bool, err error) {
 				all = all && behind[rn]*2 > o.reps
 			}
 			if all {
-				log.Printf("the job fell behind at %.0f events/s in most runs of every client: stopping", rate)
+				log.Printf("the job's throughput fell behind the input at %.0f events/s in most runs of every client: stopping", rate)
 				break
 			}
 		}

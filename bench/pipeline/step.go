@@ -334,6 +334,14 @@ func (r *stepResult) summarize(o options, evs []inEvent, a attribution, reports 
 		r.CatchUp >= 0 && r.CatchUp <= 2*o.trigger+time.Second
 }
 
+// fellBehind reports whether the job's throughput fell behind the input: it read less than
+// 95% of the input rate, or it had not read the last event ten triggers after its send. A
+// step can keep pace in throughput and still not keep up (batches longer than the trigger):
+// the benchmark goes on to higher rates until the throughput falls behind.
+func (r stepResult) fellBehind(trigger time.Duration) bool {
+	return r.ProcessedRate < 0.95*r.SentRate || r.CatchUp < 0 || r.CatchUp > 10*trigger
+}
+
 // readAll reports whether the last report's source has read up to ends.
 func readAll(reports []progressReport, ends map[int32]int64) bool {
 	for i := len(reports) - 1; i >= 0; i-- {
@@ -649,6 +657,9 @@ func submitPySpark(ctx context.Context, o options, v *variant, name, input, outp
 	}
 	cmd := exec.CommandContext(ctx, o.python, args...)
 	cmd.Stderr = os.Stderr
+	// Interrupted, the peer stops its queries before it exits (its finally clause): killed,
+	// it would leave them running in its session on the server.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 30 * time.Second
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
