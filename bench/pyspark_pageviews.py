@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import io
 import json
+import resource
 import select
 import sys
 import time
@@ -115,6 +116,8 @@ def main() -> None:
         F.to_json(F.struct(F.col("reason"), F.col("raw"), F.current_timestamp().alias("quarantined_at"))).alias("value"))
     queries.append(kafka_sink(quarantine, a.quarantine, a.name + "_quarantine", "append"))
     print("READY", flush=True)
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    cpu0, t0 = ru.ru_utime + ru.ru_stime, time.monotonic()
 
     results, seen = queries[0], set()
     try:
@@ -140,6 +143,10 @@ def main() -> None:
             if not results.isActive:
                 raise RuntimeError("the results query stopped: %s" % (results.exception(),))
     finally:
+        ru = resource.getrusage(resource.RUSAGE_SELF)
+        # What the client cost while the job ran: polling the progress (stderr, for the log).
+        sys.stderr.write("pyspark peer: %.2f s CPU in %.0f s while the job ran\n"
+                         % (ru.ru_utime + ru.ru_stime - cpu0, time.monotonic() - t0))
         for q in queries:
             q.stop()
         print("STOPPED", flush=True)
