@@ -71,4 +71,13 @@ section "producers: generate + encode"
 go test -run '^$' -bench . -benchmem "${producer_micro[@]}" ./producers/ "$@"
 section "producers: sparkwire vs kafka-producer-perf-test (same broker)"
 bash bench/producer.sh "${producer[@]}"
+if [ -n "$smoke" ]; then
+  section "pipeline: pageviews, one short step at 200 events/s (sparkwire alone)"
+  bash bench/pipeline.sh smoke
+else
+  section "pipeline: pageviews at rising rates, sparkwire vs pyspark-client (same server, alternating)"
+  bash bench/pipeline.sh compare
+fi
+section "client cost per row against the fake server, over result sizes (charts)"
+go run ./bench/curves ${smoke:+-rows 10000,20000 -reps 1 -out .build/bench-smoke/curves}
 section "done${smoke:+ (smoke run: tiny sizes, the figures mean nothing)}"

@@ -34,7 +34,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sparkwire/sparkwire/connect"
 	F "github.com/sparkwire/sparkwire/connect/functions"
@@ -188,6 +190,19 @@ type Config struct {
 	CheckpointDir string
 	// StartingOffsets is where a new query starts reading: "earliest" (default) or "latest".
 	StartingOffsets string
+	// ShufflePartitions is spark.sql.shuffle.partitions for the job's queries: the number of
+	// partitions of their shuffles, and of state store instances of a stateful query, which
+	// its checkpoint fixes for good (a query restarted from a checkpoint keeps the number it
+	// started with). Spark's default, 200, makes every micro-batch of a stateful query run
+	// 200 tasks, each loading and committing a state store: seconds per batch on a small
+	// server (see BENCHMARKS.md, "The pipeline"). 0 (default): DefaultShufflePartitions;
+	// -1: the session's own setting. Start sets it on the session while it starts the
+	// queries and then restores the session's value (Spark copies a session's settings into
+	// a query when it starts).
+	ShufflePartitions int
+	// MaxOffsetsPerTrigger caps the Kafka records a micro-batch reads (the Kafka source's
+	// maxOffsetsPerTrigger); 0 (default): every record available at the trigger.
+	MaxOffsetsPerTrigger int64
 	// Params override the job's defaults.
 	Params Params
 	// NoMemorySink leaves out the memory table (its state lives on the server).
@@ -234,6 +249,15 @@ func (j *Job) withDefaults(c Config) (Config, Params, error) {
 	}
 	if c.StartingOffsets == "" {
 		c.StartingOffsets = "earliest"
+	}
+	switch {
+	case c.ShufflePartitions == 0:
+		c.ShufflePartitions = DefaultShufflePartitions
+	case c.ShufflePartitions < -1:
+		return c, nil, fmt.Errorf("job config: ShufflePartitions %d: want a count, 0 for the default or -1 for the session's setting", c.ShufflePartitions)
+	}
+	if c.MaxOffsetsPerTrigger < 0 {
+		return c, nil, fmt.Errorf("job config: MaxOffsetsPerTrigger %d is negative", c.MaxOffsetsPerTrigger)
 	}
 	p := Params{}
 	for k, v := range j.Defaults {
@@ -324,13 +348,15 @@ const corruptColumn = "_corrupt_record"
 // Parsed returns the job's input stream parsed, with two extra columns: raw (the record's
 // value as a string) and reason (why the event is malformed, NULL for a well-formed one).
 func (j *Job) Parsed(s *connect.Session, c Config) *connect.DataFrame {
-	raw := s.ReadStream().Format("kafka").
+	r := s.ReadStream().Format("kafka").
 		Option("kafka.bootstrap.servers", c.Brokers).
 		Option("subscribe", c.InputTopic).
 		Option("startingOffsets", c.StartingOffsets).
-		Option("failOnDataLoss", "false").
-		Options(c.Security.sparkOptions()).
-		Load()
+		Option("failOnDataLoss", "false")
+	if c.MaxOffsetsPerTrigger > 0 {
+		r = r.Option("maxOffsetsPerTrigger", strconv.FormatInt(c.MaxOffsetsPerTrigger, 10))
+	}
+	raw := r.Options(c.Security.sparkOptions()).Load()
 	return parseEvents(raw, j.Input)
 }
 
@@ -366,6 +392,11 @@ func (j *Job) Start(ctx context.Context, s *connect.Session, c Config) (*Run, er
 			return nil, fmt.Errorf("job %s: %w", j.Name, err)
 		}
 	}
+	restore, err := setShufflePartitions(ctx, s, c.ShufflePartitions)
+	if err != nil {
+		return nil, fmt.Errorf("job %s: %w", j.Name, err)
+	}
+	defer restore()
 	run := &Run{Job: j, Config: c}
 	start := func(w *connect.DataStreamWriter, name string) (*connect.StreamingQuery, error) {
 		if c.Trigger != nil {
@@ -421,6 +452,40 @@ func (j *Job) Start(ctx context.Context, s *connect.Session, c Config) (*Run, er
 		}
 	}
 	return run, nil
+}
+
+// DefaultShufflePartitions is the jobs' spark.sql.shuffle.partitions (Config.ShufflePartitions)
+// unless a Config says otherwise.
+const DefaultShufflePartitions = 4
+
+// shufflePartitionsKey is the Spark SQL setting of Config.ShufflePartitions.
+const shufflePartitionsKey = "spark.sql.shuffle.partitions"
+
+// setShufflePartitions sets spark.sql.shuffle.partitions to n on the session (nothing for
+// n = -1); restore puts back the session's value, or unsets the setting when the session had
+// none.
+func setShufflePartitions(ctx context.Context, s *connect.Session, n int) (restore func(), err error) {
+	if n <= 0 {
+		return func() {}, nil
+	}
+	prev, had, err := s.Conf().Get(ctx, shufflePartitionsKey)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", shufflePartitionsKey, err)
+	}
+	if err := s.Conf().Set(ctx, shufflePartitionsKey, strconv.Itoa(n)); err != nil {
+		return nil, fmt.Errorf("set %s: %w", shufflePartitionsKey, err)
+	}
+	return func() {
+		// The queries have started with the job's value; the session gets its own back.
+		// A failure leaves the job's value on the session, which changes no result.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if had {
+			_ = s.Conf().Set(rctx, shufflePartitionsKey, prev)
+		} else {
+			_ = s.Conf().Unset(rctx, shufflePartitionsKey)
+		}
+	}, nil
 }
 
 // kafkaRecords turns a result into Kafka records: the key (see recordKey), and the whole

@@ -449,6 +449,8 @@ func parseParams(params []string) (jobs.Params, error) {
 type jobRunFlags struct {
 	trigger, checkpoint, name, input, output, starting string
 	params                                             []string
+	shufflePartitions                                  int
+	maxOffsetsPerTrigger                               int64
 }
 
 func (jf *jobRunFlags) add(f *pflag.FlagSet) {
@@ -459,6 +461,8 @@ func (jf *jobRunFlags) add(f *pflag.FlagSet) {
 	f.StringVar(&jf.output, "output", "", "output topic (default NAME_out)")
 	f.StringVar(&jf.starting, "starting-offsets", "", "earliest (default) or latest")
 	f.StringArrayVar(&jf.params, "param", nil, "job parameter name=value (repeatable)")
+	f.IntVar(&jf.shufflePartitions, "shuffle-partitions", 0, fmt.Sprintf("spark.sql.shuffle.partitions of a new query (its state store instances; a checkpoint keeps its own): 0 for the jobs' default, %d; -1 for the server's", jobs.DefaultShufflePartitions))
+	f.Int64Var(&jf.maxOffsetsPerTrigger, "max-offsets-per-trigger", 0, "most Kafka records a micro-batch reads (0: no limit)")
 }
 
 // job returns the built-in streaming job of that name and its Config from the flags; the
@@ -486,9 +490,16 @@ func (jf *jobRunFlags) job(name string) (*jobs.Job, jobs.Config, error) {
 	if err := checkStartingOffsets(jf.starting); err != nil {
 		return nil, jobs.Config{}, err
 	}
+	if jf.shufflePartitions < -1 {
+		return nil, jobs.Config{}, usagef("--shuffle-partitions must be a count, 0 for the default or -1 for the server's setting, not %d", jf.shufflePartitions)
+	}
+	if jf.maxOffsetsPerTrigger < 0 {
+		return nil, jobs.Config{}, usagef("--max-offsets-per-trigger must not be negative, not %d", jf.maxOffsetsPerTrigger)
+	}
 	return job, jobs.Config{
 		InputTopic: jf.input, OutputTopic: jf.output, Name: jf.name, Trigger: trig,
 		CheckpointDir: jf.checkpoint, StartingOffsets: jf.starting, Params: p,
+		ShufflePartitions: jf.shufflePartitions, MaxOffsetsPerTrigger: jf.maxOffsetsPerTrigger,
 	}, nil
 }
 

@@ -56,6 +56,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"submit", "pageviews", "--param", "threshold=2"}, "--param threshold: job pageviews has no parameters\n" + submitUsage},
 		{[]string{"submit", "payments_fraud", "--param", "x=2"}, "--param x: job payments_fraud has no such parameter; its parameters: max_transactions, spike_amount\n" + submitUsage},
 		{[]string{"submit", "pageviews", "--starting-offsets", "newest"}, `--starting-offsets must be earliest, latest or JSON offsets per partition, not "newest"` + "\n" + submitUsage},
+		{[]string{"submit", "pageviews", "--shuffle-partitions", "-2"}, "--shuffle-partitions must be a count, 0 for the default or -1 for the server's setting, not -2\n" + submitUsage},
+		{[]string{"submit", "pageviews", "--max-offsets-per-trigger", "-5"}, "--max-offsets-per-trigger must not be negative, not -5\n" + submitUsage},
 		{[]string{"submit", "pageviews", "--settle", "-1s"}, "--settle must be a duration of 0 or more (such as 5s), not -1s\n" + submitUsage},
 		{[]string{"submit", "pageviews"}, "no Kafka brokers given: pass --brokers (or --spark-brokers if Spark reaches Kafka at another address), or run 'sparkwire up' first\n" + submitUsage},
 		{[]string{"stop"}, "stop takes one query name, query id or job name\n" + usage("stop", "sparkwire stop QUERY|JOB [flags]")},

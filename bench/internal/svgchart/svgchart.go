@@ -18,6 +18,10 @@ type Chart struct {
 	Title string
 	// XLabel names the x axis under every panel, such as "minutes".
 	XLabel string
+	// XLog draws the x axis on a log scale, from the power of ten at or below the smallest
+	// positive x to the one at or above the largest, with ticks at 1, 2 and 5 times each
+	// power of ten; points with x ≤ 0 are left out.
+	XLog   bool
 	Panels []Panel
 	// Markers are vertical lines drawn across every panel, such as the end of production.
 	Markers []Marker
@@ -76,6 +80,16 @@ func Write(w io.Writer, c Chart) error {
 	}
 	xStep, xTop := niceScale(xMax)
 	plotW := float64(svgWidth - marginLeft - marginRight)
+	xPos := func(v float64) float64 { return marginLeft + v/xTop*plotW }
+	var xTicks []float64
+	for v := 0.0; v <= xTop+xStep/2; v += xStep {
+		xTicks = append(xTicks, v)
+	}
+	xLabel := func(v float64) string { return tickLabel(v, xStep) }
+	if c.XLog {
+		xPos, xTicks = logAxis(c, plotW)
+		xLabel = func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	}
 	height := marginTop + len(c.Panels)*panelHeight + (len(c.Panels)-1)*panelGap + marginBottom
 
 	var b bytes.Buffer
@@ -93,7 +107,7 @@ func Write(w io.Writer, c Chart) error {
 			}
 		}
 		yStep, yTop := niceScale(yMax)
-		x := func(v float64) float64 { return marginLeft + v/xTop*plotW }
+		x := xPos
 		y := func(v float64) float64 { return bottom - v/yTop*panelHeight }
 
 		fmt.Fprintf(&b, `<text x="%d" y="%.0f" font-size="13" font-weight="bold">%s</text>`+"\n", marginLeft, top-8, esc(p.Title))
@@ -103,9 +117,9 @@ func Write(w io.Writer, c Chart) error {
 			fmt.Fprintf(&b, `<text x="%d" y="%.1f" text-anchor="end">%s</text>`+"\n", marginLeft-6, y(v)+4, tickLabel(v, yStep))
 		}
 		// x axis labels.
-		for v := 0.0; v <= xTop+xStep/2; v += xStep {
+		for _, v := range xTicks {
 			fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#eee"/>`+"\n", x(v), top, x(v), bottom)
-			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`+"\n", x(v), bottom+16, tickLabel(v, xStep))
+			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`+"\n", x(v), bottom+16, xLabel(v))
 		}
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`+"\n", marginLeft+plotW/2, bottom+34, esc(c.XLabel))
 		fmt.Fprintf(&b, `<text transform="translate(16,%.1f) rotate(-90)" text-anchor="middle">%s</text>`+"\n", top+panelHeight/2, esc(p.YLabel))
@@ -120,8 +134,11 @@ func Write(w io.Writer, c Chart) error {
 			color := palette[j%len(palette)]
 			if len(s.Points) > 0 {
 				var pts strings.Builder
-				for k, pt := range s.Points {
-					if k > 0 {
+				for _, pt := range s.Points {
+					if c.XLog && !(pt.X > 0) {
+						continue
+					}
+					if pts.Len() > 0 {
 						pts.WriteByte(' ')
 					}
 					fmt.Fprintf(&pts, "%.1f,%.1f", x(pt.X), y(pt.Y))
@@ -146,6 +163,50 @@ func Write(w io.Writer, c Chart) error {
 	b.WriteString("</svg>\n")
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// logAxis returns the position of x on a log axis and its ticks (see Chart.XLog).
+func logAxis(c Chart, plotW float64) (func(float64) float64, []float64) {
+	lo, hi := math.Inf(1), 0.0
+	see := func(v float64) {
+		if v > 0 && !math.IsInf(v, 0) {
+			lo, hi = min(lo, v), max(hi, v)
+		}
+	}
+	for _, p := range c.Panels {
+		for _, s := range p.Series {
+			for _, pt := range s.Points {
+				see(pt.X)
+			}
+		}
+	}
+	for _, m := range c.Markers {
+		see(m.X)
+	}
+	if hi == 0 {
+		lo, hi = 1, 10
+	}
+	lo = math.Pow(10, math.Floor(math.Log10(lo)))
+	hi = math.Pow(10, math.Ceil(math.Log10(hi)))
+	if hi <= lo {
+		hi = lo * 10
+	}
+	span := math.Log10(hi) - math.Log10(lo)
+	pos := func(v float64) float64 {
+		if !(v > 0) {
+			v = lo
+		}
+		return marginLeft + (math.Log10(v)-math.Log10(lo))/span*plotW
+	}
+	var ticks []float64
+	for d := lo; d <= hi*1.0001; d *= 10 {
+		for _, f := range []float64{1, 2, 5} {
+			if v := d * f; v <= hi*1.0001 {
+				ticks = append(ticks, v)
+			}
+		}
+	}
+	return pos, ticks
 }
 
 // niceScale returns a tick step of 1, 2 or 5 times a power of ten giving four to ten
