@@ -19,6 +19,7 @@ import (
 
 	"github.com/sparkwire/sparkwire/connect"
 	"github.com/sparkwire/sparkwire/connect/types"
+	"github.com/sparkwire/sparkwire/tests/internal/testkit"
 )
 
 // A million rows come back as Arrow batches, streamed, every value checked. The reader takes
@@ -433,19 +434,5 @@ func runningJobs(ctx context.Context) (bool, error) {
 }
 
 func waitFor(ctx context.Context, d time.Duration, cond func() (bool, error)) error {
-	ctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
-	var last error
-	for {
-		ok, err := cond()
-		if ok && err == nil {
-			return nil
-		}
-		last = err
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%w (last error: %v)", ctx.Err(), last)
-		case <-time.After(250 * time.Millisecond):
-		}
-	}
+	return testkit.WaitFor(ctx, d, cond)
 }

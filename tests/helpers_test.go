@@ -14,15 +14,11 @@ import (
 
 	"github.com/sparkwire/sparkwire/connect"
 	"github.com/sparkwire/sparkwire/producers"
+	"github.com/sparkwire/sparkwire/tests/internal/testkit"
 )
 
 // testCtx returns a context that ends with the test or after d.
-func testCtx(t *testing.T, d time.Duration) context.Context {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
-}
+func testCtx(t *testing.T, d time.Duration) context.Context { return testkit.Ctx(t, d) }
 
 // session dials the stack's Spark Connect server with a checked allocator; the test fails
 // if any Arrow memory is still allocated when it ends.
@@ -33,28 +29,13 @@ func session(t *testing.T, ctx context.Context) (*connect.Session, *memory.Check
 
 // sessionAt is session for the Spark Connect server at url.
 func sessionAt(t *testing.T, ctx context.Context, url string) (*connect.Session, *memory.CheckedAllocator) {
-	t.Helper()
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-	t.Cleanup(func() { mem.AssertSize(t, 0) }) // cleanups run last first: after the close
-	return dial(t, ctx, url, connect.WithAllocator(mem)), mem
+	return testkit.CheckedSession(t, ctx, url)
 }
 
 // dial dials the Spark Connect server at url with opts; the session is closed with the
 // test, and a failed close fails it.
 func dial(t *testing.T, ctx context.Context, url string, opts ...connect.Option) *connect.Session {
-	t.Helper()
-	s, err := connect.Dial(ctx, url, opts...)
-	if err != nil {
-		t.Fatalf("dial %s: %v", url, err)
-	}
-	t.Cleanup(func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := s.Close(cctx); err != nil {
-			t.Errorf("close session: %v", err)
-		}
-	})
-	return s
+	return testkit.Dial(t, ctx, url, opts...)
 }
 
 // kafkaClient returns a franz-go client for the stack's brokers, closed with the test.
@@ -181,9 +162,3 @@ func sparkDuration(v string) (time.Duration, error) {
 }
 
 // testLogger sends a stack's progress messages to the test log.
-type testLogger struct{ t *testing.T }
-
-func (l testLogger) Printf(format string, args ...any) {
-	l.t.Helper()
-	l.t.Logf("%s", strings.TrimRight(fmt.Sprintf(format, args...), "\n"))
-}

@@ -28,6 +28,7 @@ import (
 	"github.com/sparkwire/sparkwire/docker/stack"
 	"github.com/sparkwire/sparkwire/jobs"
 	"github.com/sparkwire/sparkwire/producers"
+	"github.com/sparkwire/sparkwire/tests/internal/testkit"
 )
 
 // saslSentinel starts every password of the SASL test: no output, error or file may show it.
@@ -176,7 +177,7 @@ func TestKafkaSASLSSL(t *testing.T) {
 			{Mechanism: "SCRAM-SHA-256", User: users[producers.SASLScramSHA256].User, Password: string(users[producers.SASLScramSHA256].Password)},
 			{Mechanism: "SCRAM-SHA-512", User: admin.User, Password: string(admin.Password)},
 		},
-	}), stack.WithDriverMemory("1g"), stack.WithLogger(testLogger{t}))
+	}), stack.WithDriverMemory("1g"), stack.WithLogger(testkit.Logger{T: t}))
 	if st != nil {
 		t.Cleanup(func() {
 			if t.Failed() {

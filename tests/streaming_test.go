@@ -17,6 +17,7 @@ import (
 	"github.com/sparkwire/sparkwire/connect"
 	F "github.com/sparkwire/sparkwire/connect/functions"
 	"github.com/sparkwire/sparkwire/connect/types"
+	"github.com/sparkwire/sparkwire/tests/internal/testkit"
 )
 
 // pageView is the event the streaming tests produce.
@@ -58,9 +59,7 @@ func kafkaStream(s *connect.Session, topic, ddl string) *connect.DataFrame {
 }
 
 // uniqueName returns a name for queries, tables and paths that no other test uses.
-func uniqueName(prefix string) string {
-	return fmt.Sprintf("%s_%d", prefix, time.Now().UnixNano())
-}
+func uniqueName(prefix string) string { return testkit.UniqueName(prefix) }
 
 type windowKey struct {
 	Start time.Time

@@ -16,6 +16,7 @@ import (
 	"github.com/sparkwire/sparkwire/docker/stack"
 	"github.com/sparkwire/sparkwire/jobs"
 	"github.com/sparkwire/sparkwire/producers"
+	"github.com/sparkwire/sparkwire/tests/internal/testkit"
 )
 
 // supervisedEvents is how many events the supervised query reads: supervisedBefore before
@@ -33,7 +34,7 @@ const (
 // server.
 func TestSupervisorSurvivesServerRestart(t *testing.T) {
 	ctx := testCtx(t, 15*time.Minute)
-	st, err := stack.Start(ctx, stack.WithDriverMemory("1g"), stack.WithLogger(testLogger{t}))
+	st, err := stack.Start(ctx, stack.WithDriverMemory("1g"), stack.WithLogger(testkit.Logger{T: t}))
 	if st != nil {
 		t.Cleanup(func() {
 			if t.Failed() {

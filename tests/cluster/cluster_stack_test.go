@@ -12,14 +12,11 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow/memory"
-
-	"github.com/sparkwire/sparkwire/connect"
 	"github.com/sparkwire/sparkwire/docker/stack"
+	"github.com/sparkwire/sparkwire/tests/internal/testkit"
 )
 
 // startBound bounds the start of a cluster stack (images excluded): four to eight JVMs on a
@@ -32,12 +29,12 @@ const startBound = 4 * time.Minute
 // if the test failed.
 func startClusterStack(t *testing.T, opts ...stack.Option) (*stack.Stack, time.Duration) {
 	t.Helper()
-	if err := stack.BuildImages(testCtx(t, 20*time.Minute), stack.WithLogger(testLogger{t})); err != nil {
+	if err := stack.BuildImages(testkit.Ctx(t, 20*time.Minute), stack.WithLogger(testkit.Logger{T: t})); err != nil {
 		t.Fatalf("images: %v", err)
 	}
 	started := time.Now()
 	sctx, cancel := context.WithTimeout(context.Background(), startBound)
-	st, err := stack.Start(sctx, append(opts, stack.WithLogger(testLogger{t}))...)
+	st, err := stack.Start(sctx, append(opts, stack.WithLogger(testkit.Logger{T: t}))...)
 	cancel()
 	took := time.Since(started)
 	if st != nil {
@@ -57,58 +54,6 @@ func startClusterStack(t *testing.T, opts ...stack.Option) (*stack.Stack, time.D
 		t.Fatalf("start cluster stack (bound %s, images excluded; took %s): %v", startBound, took.Round(time.Second), err)
 	}
 	return st, took
-}
-
-// testCtx returns a context that ends with the test or after d.
-func testCtx(t *testing.T, d time.Duration) context.Context {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-// uniqueName returns prefix with a suffix that no other run shares.
-func uniqueName(prefix string) string {
-	return fmt.Sprintf("%s_%d", prefix, time.Now().UnixNano())
-}
-
-// waitFor polls cond until it holds without an error, for at most d.
-func waitFor(ctx context.Context, d time.Duration, cond func() (bool, error)) error {
-	ctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
-	var last error
-	for {
-		ok, err := cond()
-		if ok && err == nil {
-			return nil
-		}
-		last = err
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%w (last error: %v)", ctx.Err(), last)
-		case <-time.After(250 * time.Millisecond):
-		}
-	}
-}
-
-// sessionAt dials the Spark Connect server at url with a checked allocator; the session is
-// closed with the test, and the test fails if any Arrow memory is still allocated then.
-func sessionAt(t *testing.T, ctx context.Context, url string) *connect.Session {
-	t.Helper()
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-	t.Cleanup(func() { mem.AssertSize(t, 0) }) // cleanups run last first: after the close
-	s, err := connect.Dial(ctx, url, connect.WithAllocator(mem))
-	if err != nil {
-		t.Fatalf("dial %s: %v", url, err)
-	}
-	t.Cleanup(func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := s.Close(cctx); err != nil {
-			t.Errorf("close session: %v", err)
-		}
-	})
-	return s
 }
 
 // executorSummary is the part of an entry of Spark's /applications/<id>/executors that the
@@ -175,12 +120,4 @@ func (r sparkREST) executors(ctx context.Context) (map[string]executorSummary, e
 		}
 	}
 	return out, nil
-}
-
-// testLogger sends the stack's progress messages to the test log.
-type testLogger struct{ t *testing.T }
-
-func (l testLogger) Printf(format string, args ...any) {
-	l.t.Helper()
-	l.t.Logf("%s", strings.TrimRight(fmt.Sprintf(format, args...), "\n"))
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/sparkwire/sparkwire/jobs"
 	"github.com/sparkwire/sparkwire/producers"
 	"github.com/sparkwire/sparkwire/tests/internal/oracle"
+	"github.com/sparkwire/sparkwire/tests/internal/testkit"
 )
 
 // The pageviews and sessions jobs, side by side, on a Spark standalone cluster of two
@@ -75,7 +76,7 @@ func TestClusterHDFSCheckpoints(t *testing.T) {
 	t.Logf("cluster stack with HDFS up in %s: %s, HDFS %s (UI %s), Kafka %v (Spark: %s)",
 		startTook.Round(100*time.Millisecond), st.ConnectURL(), st.HDFSURI(), st.HDFSUIURL(), st.Brokers(), st.SparkBrokers())
 
-	ctx := testCtx(t, 6*time.Minute)
+	ctx := testkit.Ctx(t, 6*time.Minute)
 	c := &hdfsCluster{root: t, t: t, st: st, hdfs: webHDFS{base: st.HDFSUIURL()}}
 	c.waitExecutors(ctx)
 
@@ -88,7 +89,7 @@ func TestClusterHDFSCheckpoints(t *testing.T) {
 	c.events = c.generate(len(clusterPhases) * clusterPhaseEvents)
 	c.input = c.topic(ctx, "input", 3)
 	for _, job := range []*jobs.Job{jobs.PageViews(), jobs.Sessions()} {
-		name := uniqueName("hdfs_" + job.Name)
+		name := testkit.UniqueName("hdfs_" + job.Name)
 		c.jobs = append(c.jobs, &clusterJob{job: job, queryIDs: map[string]string{}, lastBatch: -1, cfg: jobs.Config{
 			Brokers:         st.SparkBrokers(),
 			InputTopic:      c.input,
@@ -171,14 +172,14 @@ func (c *hdfsCluster) phase(t *testing.T, k int) {
 	if fault == "driver" {
 		// The restart has its own bound: a Connect server start and two executors took
 		// 2m22s on the two-core machine under the load of other test runs.
-		rctx := testCtx(t, 4*time.Minute)
+		rctx := testkit.Ctx(t, 4*time.Minute)
 		restarted := time.Now()
 		c.restartDriver(rctx, 10*time.Second)
 		c.waitExecutors(rctx)
 		t.Logf("Connect server restarted, two new executors registered, in %s", time.Since(restarted).Round(100*time.Millisecond))
 	}
 	// A phase took 45 s to 3.5 min on the two-core machine shared with other test runs.
-	ctx := testCtx(t, 8*time.Minute)
+	ctx := testkit.Ctx(t, 8*time.Minute)
 	began := time.Now()
 	s := c.session(ctx)
 	before, err := c.ui().executors(ctx)
@@ -203,7 +204,7 @@ func (c *hdfsCluster) phase(t *testing.T, k int) {
 		m.add(c.produce(ctx, k, 0, first, producers.Rate{}, nil))
 		c.waitRead(ctx, int64(first))
 		m.add(c.produce(ctx, k, first, clusterPhaseEvents-first, producers.Steady(clusterFaultRate), func(p *producers.Producer) {
-			if err := waitFor(ctx, time.Minute, func() (bool, error) { return p.Stats().Acked >= 2*clusterFaultRate, nil }); err != nil {
+			if err := testkit.WaitFor(ctx, time.Minute, func() (bool, error) { return p.Stats().Acked >= 2*clusterFaultRate, nil }); err != nil {
 				t.Errorf("the producer never had %d events acknowledged: %v", 2*clusterFaultRate, err)
 				return
 			}
@@ -378,7 +379,7 @@ func (f *producerFigures) add(m *producers.Manifest) {
 func (c *hdfsCluster) waitRead(ctx context.Context, n int64) {
 	c.t.Helper()
 	read := map[string]int64{}
-	err := waitFor(ctx, 3*time.Minute, func() (bool, error) {
+	err := testkit.WaitFor(ctx, 3*time.Minute, func() (bool, error) {
 		for _, j := range c.jobs {
 			progress, err := j.run.Results.RecentProgress(ctx)
 			if err != nil {
@@ -405,7 +406,7 @@ func (c *hdfsCluster) waitRead(ctx context.Context, n int64) {
 // fails: the fault must strike while the jobs read.
 func (c *hdfsCluster) waitBatchRunning(ctx context.Context) string {
 	var running string
-	err := waitFor(ctx, 8*time.Second, func() (bool, error) {
+	err := testkit.WaitFor(ctx, 8*time.Second, func() (bool, error) {
 		for _, j := range c.jobs {
 			st, err := j.run.Results.Status(ctx)
 			if err != nil {
@@ -587,7 +588,7 @@ func (c *hdfsCluster) waitExecutors(ctx context.Context) {
 	c.t.Helper()
 	var execs map[string]executorSummary
 	var err error
-	if werr := waitFor(ctx, 2*time.Minute, func() (bool, error) {
+	if werr := testkit.WaitFor(ctx, 2*time.Minute, func() (bool, error) {
 		execs, err = c.ui().executors(ctx)
 		return len(execs) >= 2, err
 	}); werr != nil {
@@ -648,7 +649,7 @@ func (c *hdfsCluster) client(opts ...kgo.Opt) *kgo.Client {
 // replica on each broker and the cluster's defaults otherwise.
 func (c *hdfsCluster) topic(ctx context.Context, what string, partitions int32) string {
 	c.t.Helper()
-	name := uniqueName("hdfs_" + what)
+	name := testkit.UniqueName("hdfs_" + what)
 	resp, err := kadm.NewClient(c.client()).CreateTopic(ctx, partitions, clusterBrokers, nil, name)
 	if err != nil || resp.Err != nil {
 		c.t.Fatalf("create topic %s: %v %v", name, err, resp.Err)
@@ -690,7 +691,7 @@ func (c *hdfsCluster) checkReplicas(ctx context.Context, configs bool) {
 		}
 	}
 	var last string
-	err := waitFor(ctx, 2*time.Minute, func() (bool, error) {
+	err := testkit.WaitFor(ctx, 2*time.Minute, func() (bool, error) {
 		md, err := adm.Metadata(ctx, topics...)
 		if err != nil {
 			return false, err

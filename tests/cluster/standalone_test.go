@@ -7,6 +7,7 @@ import (
 
 	"github.com/sparkwire/sparkwire/connect"
 	"github.com/sparkwire/sparkwire/docker/stack"
+	"github.com/sparkwire/sparkwire/tests/internal/testkit"
 )
 
 // A batch job and a streaming query run on a Spark standalone cluster of one master and two
@@ -20,7 +21,7 @@ import (
 func TestStandaloneCluster(t *testing.T) {
 	started := time.Now()
 	st, startTook := startClusterStack(t, stack.WithStandaloneCluster(2), stack.WithoutKafka(), stack.WithDriverMemory("1g"))
-	ctx := testCtx(t, 3*time.Minute)
+	ctx := testkit.Ctx(t, 3*time.Minute)
 	if st.MasterUIURL() == "" {
 		t.Error("MasterUIURL is empty")
 	}
@@ -29,7 +30,7 @@ func TestStandaloneCluster(t *testing.T) {
 	ui := sparkREST{base: st.SparkUIURL()}
 	// The executors register with the driver asynchronously, after Start.
 	var execs map[string]executorSummary
-	if err := waitFor(ctx, 90*time.Second, func() (bool, error) {
+	if err := testkit.WaitFor(ctx, 90*time.Second, func() (bool, error) {
 		var err error
 		execs, err = ui.executors(ctx)
 		return len(execs) >= 2, err
@@ -38,7 +39,7 @@ func TestStandaloneCluster(t *testing.T) {
 	}
 	t.Logf("executors up %s after start", time.Since(started).Round(100*time.Millisecond))
 
-	s := sessionAt(t, ctx, st.ConnectURL())
+	s, _ := testkit.CheckedSession(t, ctx, st.ConnectURL())
 
 	// A batch job over eight partitions.
 	df, err := s.SQL(ctx, "SELECT count(*) AS n, sum(id) AS total FROM range(0, 2000000, 1, 8)")
@@ -64,7 +65,7 @@ func TestStandaloneCluster(t *testing.T) {
 	// on purpose: the state of a stateful query lives under its checkpoint location, which
 	// executors in other containers would need to share with the driver (the batch job above
 	// already moved shuffle blocks between executors).
-	name := uniqueName("cluster")
+	name := testkit.UniqueName("cluster")
 	rate := s.ReadStream().Format("rate").Option("rowsPerSecond", "100").Option("numPartitions", "4").Load().
 		SelectExpr("value", "value % 10 AS k")
 	q, err := rate.WriteStream().Format("memory").QueryName(name).OutputMode(connect.Append).
@@ -78,7 +79,7 @@ func TestStandaloneCluster(t *testing.T) {
 		_ = q.Stop(cctx)
 	})
 	var last *connect.QueryProgress
-	if err := waitFor(ctx, 90*time.Second, func() (bool, error) {
+	if err := testkit.WaitFor(ctx, 90*time.Second, func() (bool, error) {
 		var err error
 		last, err = q.LastProgress(ctx)
 		return last != nil && last.BatchID >= 3, err
