@@ -25,19 +25,8 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$base" ] || base="$(git merge-base HEAD main)"
 out=.build/client-cpu
-builds="base head"
-if [ "$base" = none ]; then
-  builds=head # -base none: the work tree alone (bench/run.sh's smoke run)
-else
-  rm -rf "$out/base-src"
-  mkdir -p "$out/base-src"
-  git archive "$base" | tar -x -C "$out/base-src"
-  cp connect/bench_test.go connect/bench_client_cpu_test.go connect/bench_cpu_unix_test.go connect/bench_cpu_other_test.go "$out/base-src/connect/"
-  (cd "$out/base-src" && nice -n 10 go test -c -o ../base.test ./connect/)
-  rm -rf "$out/base-src"
-  base=$(git rev-parse --short "$base")
-fi
-nice -n 10 go test -c -o "$out/head.test" ./connect/
+source bench/connect_builds.sh
+build_connect_tests "$out" "$base" connect/bench_test.go connect/bench_client_cpu_test.go connect/bench_cpu_unix_test.go connect/bench_cpu_other_test.go
 echo "base $base, head $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (modified)'), $rows rows in batches of $batchrows, $reps repetitions of -benchtime $benchtime"
 : >"$out/results.txt"
 for rep in $(seq "$reps"); do

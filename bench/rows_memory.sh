@@ -9,7 +9,7 @@
 #
 #   bash bench/rows_memory.sh [-base <commit>] [-reps 5] [-benchtime 1x] [-rows 2000000] [-batch-rows 10000]
 #
-# -base defaults to the merge base with main; -rows and -batch-rows set SPARKWIRE_BENCH_ROWS
+# -base defaults to the merge base with main (none: the work tree alone); -rows and -batch-rows set SPARKWIRE_BENCH_ROWS
 # and SPARKWIRE_BENCH_BATCH_ROWS (Spark's batches are 10,000 rows).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,18 +26,13 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$base" ] || base="$(git merge-base HEAD main)"
 out=.build/rows-memory
-rm -rf "$out/base-src"
-mkdir -p "$out/base-src"
-git archive "$base" | tar -x -C "$out/base-src"
-cp connect/bench_test.go connect/bench_client_cpu_test.go connect/bench_cpu_unix_test.go connect/bench_cpu_other_test.go \
-  connect/bench_rows_memory_test.go "$out/base-src/connect/"
-(cd "$out/base-src" && nice -n 10 go test -c -o ../base.test ./connect/)
-rm -rf "$out/base-src"
-nice -n 10 go test -c -o "$out/head.test" ./connect/
-echo "base $(git rev-parse --short "$base"), head $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (modified)'), $rows rows in batches of $batchrows, $reps repetitions of -benchtime $benchtime"
+source bench/connect_builds.sh
+build_connect_tests "$out" "$base" connect/bench_test.go connect/bench_client_cpu_test.go connect/bench_cpu_unix_test.go connect/bench_cpu_other_test.go \
+  connect/bench_rows_memory_test.go
+echo "base $base, head $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (modified)'), $rows rows in batches of $batchrows, $reps repetitions of -benchtime $benchtime"
 : >"$out/results.txt"
 for rep in $(seq "$reps"); do
-  for build in base head; do
+  for build in $builds; do
     SPARKWIRE_BENCH_ROWS="$rows" SPARKWIRE_BENCH_BATCH_ROWS="$batchrows" nice -n 10 "$out/$build.test" -test.run '^$' -test.bench 'RowsMemory' -test.benchtime "$benchtime" |
       awk -v build="$build" -v rep="$rep" '/^BenchmarkRowsMemory\// {
         split($1, name, "/"); sub(/-[0-9]+$/, "", name[2])

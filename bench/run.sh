@@ -59,8 +59,10 @@ section "connect: client CPU per row, Collect vs pyspark-client toArrow (same se
 bash bench/collect_cpu.sh -reps "$cpu_reps"
 section "connect: client CPU per row against the fake server (Collect, minimal gRPC client, transport; base vs head)"
 bash bench/client_cpu.sh "${client_cpu[@]}"
-if [ -z "$smoke" ]; then
-  section "connect: memory of a result as Go values against the fake server (Rows, CollectAs, RowsAs, All; base vs head)"
+section "connect: memory of a result as Go values against the fake server (Rows, CollectAs, RowsAs, All; base vs head)"
+if [ -n "$smoke" ]; then
+  bash bench/rows_memory.sh -base none -reps 1 -rows 20000
+else
   bash bench/rows_memory.sh -reps "${MEM_REPS:-5}" ${CPU_BASE:+-base "$CPU_BASE"}
 fi
 section "connect: round trips, Rows vs collect(), streaming start/stop (sparkwire vs pyspark-client, alternating)"
