@@ -68,6 +68,10 @@ func TestMediansAndOutputs(t *testing.T) {
 	if !strings.Contains(string(csv), "BenchmarkClientCPU/collect,cpu-ns/row,10000,27.1\n") {
 		t.Errorf("csv:\n%s", csv)
 	}
+	back, err := readCSV(filepath.Join(dir, "curves.csv"))
+	if err != nil || len(back) != len(points) || back[key{"BenchmarkRowsMemory/rows", "held-B/row", 1000}] != 53.7 {
+		t.Fatalf("read back %d of %d points: %v", len(back), len(points), err)
+	}
 	if err := writeCharts(dir, points, options{reps: 3, batchRows: 10000}); err != nil {
 		t.Fatal(err)
 	}

@@ -6,11 +6,13 @@
 // in a child process, so the curves need no Docker and no Spark.
 //
 //	go run ./bench/curves [-rows 100000,300000,1000000,3000000,10000000] [-reps 3] [-out bench/results/curves]
+//	go run ./bench/curves -redraw [-out bench/results/curves]
 //
 // It builds connect's test binary once, runs both benchmarks at every size in turn, reps
 // times (sizes alternate within a repetition, so that load on the machine spreads over all
 // of them), and writes the medians to OUT/curves.csv, and OUT/client-cpu.svg and
-// OUT/memory.svg (log x axis). bench/curves.sh runs it; BENCHMARKS.md shows the charts.
+// OUT/memory.svg (log x axis); -redraw draws the charts again from OUT/curves.csv. bench/run.sh
+// runs it; BENCHMARKS.md shows the charts.
 package main
 
 import (
@@ -47,6 +49,7 @@ type options struct {
 	out       string
 	batchRows int
 	timeout   time.Duration
+	redraw    bool
 }
 
 func parseFlags(args []string) (options, error) {
@@ -57,6 +60,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.out, "out", "bench/results/curves", "output directory")
 	fs.IntVar(&o.batchRows, "batch-rows", 10000, "rows per Arrow batch (Spark sends 10,000)")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Minute, "bound of the whole run")
+	fs.BoolVar(&o.redraw, "redraw", false, "draw the charts again from OUT/curves.csv, running nothing")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -82,6 +86,13 @@ func run(args []string, stdout io.Writer) error {
 	o, err := parseFlags(args)
 	if err != nil {
 		return err
+	}
+	if o.redraw {
+		points, err := readCSV(filepath.Join(o.out, "curves.csv"))
+		if err != nil {
+			return err
+		}
+		return writeCharts(o.out, points, o)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -216,6 +227,28 @@ func writeCSV(path string, points map[key]float64) error {
 		fmt.Fprintf(&b, "%s,%s,%d,%s\n", k.bench, k.unit, k.rows, strconv.FormatFloat(points[k], 'g', 6, 64))
 	}
 	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+// readCSV reads the medians that writeCSV wrote.
+func readCSV(path string) (map[key]float64, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	points := map[key]float64{}
+	for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n")[1:] {
+		f := strings.Split(line, ",")
+		if len(f) != 4 {
+			return nil, fmt.Errorf("%s line %d: %q, want benchmark,unit,rows,median", path, i+2, line)
+		}
+		n, err1 := strconv.Atoi(f[2])
+		v, err2 := strconv.ParseFloat(f[3], 64)
+		if err := errors.Join(err1, err2); err != nil {
+			return nil, fmt.Errorf("%s line %d: %w", path, i+2, err)
+		}
+		points[key{bench: f[0], unit: f[1], rows: n}] = v
+	}
+	return points, nil
 }
 
 // series returns the curve of one figure of one benchmark over the sizes, nil without points.

@@ -88,7 +88,7 @@ func Write(w io.Writer, c Chart) error {
 	xLabel := func(v float64) string { return tickLabel(v, xStep) }
 	if c.XLog {
 		xPos, xTicks = logAxis(c, plotW)
-		xLabel = func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+		xLabel = siLabel
 	}
 	height := marginTop + len(c.Panels)*panelHeight + (len(c.Panels)-1)*panelGap + marginBottom
 
@@ -238,6 +238,19 @@ func tickLabel(v, step float64) string {
 		decimals = int(math.Ceil(-math.Log10(step) - 1e-9))
 	}
 	return strconv.FormatFloat(v, 'f', decimals, 64)
+}
+
+// siLabel writes a tick of a log axis with an SI suffix: 500, 2k, 1M.
+func siLabel(v float64) string {
+	for _, u := range []struct {
+		scale  float64
+		suffix string
+	}{{1e9, "G"}, {1e6, "M"}, {1e3, "k"}} {
+		if math.Abs(v) >= u.scale {
+			return strconv.FormatFloat(v/u.scale, 'g', -1, 64) + u.suffix
+		}
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
 // esc escapes text for XML.
