@@ -4,6 +4,11 @@ import (
 	"context"
 	"errors"
 	"io"
+	"regexp"
+	"slices"
+	"strings"
+
+	"google.golang.org/grpc/codes"
 
 	"github.com/sparkwire/sparkwire/connect/internal/sparkpb"
 	"github.com/sparkwire/sparkwire/connect/internal/wire"
@@ -24,6 +29,14 @@ func isInterrupted(errorClass string) bool { return errorClass == "OPERATION_CAN
 // waiting for them fail with an error matching [ErrInterrupted]. The session's listener
 // stream for streaming query events ([StreamingQueryManager.Subscribe]) is an operation
 // too, and ends with it.
+//
+// The interrupts also stop operations that the server has registered but not yet started
+// running. Spark 4.1 cancels such an operation but answers the interrupt with an error (an
+// IllegalStateException about the operation's status, Pending or Started) and, for a tag or all
+// operations, stops there. The client recognises that answer: it counts the operation as
+// interrupted, asks again for the others, and ends the operation's action, if this session
+// started it, with an error matching [ErrInterrupted], where the server would leave the
+// action waiting for minutes.
 func (s *Session) InterruptAll(ctx context.Context) ([]string, error) {
 	return s.interrupt(ctx, &sparkpb.InterruptRequest{InterruptType: sparkpb.InterruptRequest_INTERRUPT_TYPE_ALL})
 }
@@ -58,11 +71,58 @@ func (s *Session) interrupt(ctx context.Context, req *sparkpb.InterruptRequest) 
 	if err := s.usable(); err != nil {
 		return nil, err
 	}
-	resp, err := s.wire.Interrupt(ctx, req)
-	if err != nil {
-		return nil, err
+	var ids []string
+	for attempt := 0; ; attempt++ {
+		resp, err := s.wire.Interrupt(ctx, req)
+		if err == nil {
+			for _, id := range resp.GetInterruptedIds() {
+				if !slices.Contains(ids, id) {
+					ids = append(ids, id)
+				}
+			}
+			return ids, nil
+		}
+		id, ok := interruptedBeforeStart(err)
+		if !ok || attempt == maxPendingInterrupts {
+			return nil, err
+		}
+		ids = append(ids, id)
+		// Spark never answers the operation's result stream: end the action here, when it
+		// is this session's, as Spark would have.
+		s.wire.Abort(id, &SparkError{
+			ErrorClass: "OPERATION_CANCELED", SQLState: "HY008", Code: codes.Canceled,
+			Message: "[OPERATION_CANCELED] Operation has been canceled (interrupted before it started running). SQLSTATE: HY008",
+		})
+		if req.GetInterruptType() == sparkpb.InterruptRequest_INTERRUPT_TYPE_OPERATION_ID {
+			return ids, nil
+		}
+		// The server stopped at that operation: ask again for the others that match.
 	}
-	return resp.GetInterruptedIds(), nil
+}
+
+// maxPendingInterrupts bounds the repeats of one interrupt request, each of which follows
+// an operation interrupted before it started (interruptedBeforeStart).
+const maxPendingInterrupts = 64
+
+// pendingInterruptError matches the error Spark 4.1 answers an Interrupt with when it
+// interrupted an operation that had not started running yet: the operation is cancelled and
+// can no longer start, but the server then fails to record its end (an
+// IllegalStateException for the Closed event), never answers the operation's result stream,
+// and, for a tag or all operations, stops before the other operations that match.
+var pendingInterruptError = regexp.MustCompile(`operationId: (\S+) with status \w+\s+is not within statuses .* for event Closed`)
+
+// interruptedBeforeStart reports whether err is the server's error for an operation that it
+// interrupted before the operation started, and returns the operation's id.
+func interruptedBeforeStart(err error) (string, bool) {
+	var se *SparkError
+	if !errors.As(err, &se) || !strings.HasSuffix(se.Exception, "IllegalStateException") {
+		return "", false
+	}
+	m := pendingInterruptError.FindStringSubmatch(se.Message)
+	if m == nil {
+		return "", false
+	}
+	return m[1], true
 }
 
 // OperationID returns the id of the operation whose result the reader streams, for

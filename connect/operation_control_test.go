@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"google.golang.org/grpc/codes"
 
 	"github.com/sparkwire/sparkwire/connect/internal/fakeserver"
 	"github.com/sparkwire/sparkwire/connect/internal/sparkpb"
@@ -487,5 +488,110 @@ func TestNestedTraces(t *testing.T) {
 	defer mu.Unlock()
 	if !slices.Equal(order, []string{"inner started", "outer started"}) {
 		t.Fatalf("order %q", order)
+	}
+}
+
+// pendingStatusError is Spark 4.1's answer to an interrupt that found operation id
+// registered but not yet running (as seen on the real server), where
+// status is the operation's event status: Pending, or Started when the interrupt follows
+// the start event but precedes the execution thread.
+func pendingStatusError(id, status string) error {
+	return fakeserver.ExceptionError(codes.Unknown, "java.lang.IllegalStateException",
+		"\n        operationId: "+id+" with status "+status+"\n        is not within statuses List(Finished, Failed, Canceled) for event Closed\n        ")
+}
+
+// An interrupt that reaches an operation before it starts running: Spark cancels it, but
+// answers the interrupt with an IllegalStateException, stops before the other operations of
+// the tag, and never answers the operation's result stream. The client counts the
+// operation, asks again for the others, and ends the waiting action with ErrInterrupted.
+func TestInterruptBeforeStart(t *testing.T) {
+	for i, how := range []string{"tag", "all", "operation", "tag", "all", "operation"} {
+		status := []string{"Pending", "Started"}[i/3]
+		t.Run(how+"/"+status, func(t *testing.T) {
+			srv, s := fakeSession(t)
+			release := srv.HoldQueries()
+			defer release()
+			ctx := fakeCtx(t)
+			pending, pendingErr := heldQuery(t, s, WithOperationTags(ctx, "job-1"))
+			running, runningErr := heldQuery(t, s, WithOperationTags(ctx, "job-1"))
+			waitRunning(t, srv, pending)
+			waitRunning(t, srv, running)
+			calls := 0
+			srv.OnInterrupt(func(context.Context, *sparkpb.InterruptRequest) (*sparkpb.InterruptResponse, error) {
+				if calls++; calls == 1 {
+					return nil, pendingStatusError(pending, status)
+				}
+				return nil, fakeserver.ErrUseDefault
+			})
+			var ids []string
+			var err error
+			switch how {
+			case "tag":
+				ids, err = s.InterruptTag(ctx, "job-1")
+			case "all":
+				ids, err = s.InterruptAll(ctx)
+			case "operation":
+				ids, err = s.InterruptOperation(ctx, pending)
+			}
+			want := []string{pending, running}
+			if how == "operation" {
+				want = want[:1]
+			}
+			if err != nil || !slices.Equal(ids, want) {
+				t.Fatalf("interrupted %q, %v; want %q", ids, err, want)
+			}
+			if n := len(srv.InterruptRequests()); n != len(want) {
+				t.Errorf("%d interrupt requests, want %d", n, len(want))
+			}
+			// The server never answers the pending operation: the client ends its action.
+			checkInterrupted(t, pendingErr)
+			if how == "operation" {
+				select {
+				case err := <-runningErr:
+					t.Fatalf("the other operation ended: %v", err)
+				default:
+				}
+				return
+			}
+			checkInterrupted(t, runningErr)
+		})
+	}
+}
+
+// Only Spark's answer for an operation that had not started is taken for an interrupt;
+// other errors reach the caller, and an operation of another client is not touched.
+func TestInterruptErrorsPassThrough(t *testing.T) {
+	srv, s := fakeSession(t)
+	ctx := fakeCtx(t)
+	for _, tc := range []struct {
+		name string
+		err  error
+	}{
+		{"other exception", fakeserver.ExceptionError(codes.Unknown, "java.lang.NullPointerException",
+			"operationId: x with status Pending is not within statuses List(Finished) for event Closed")},
+		{"other event", fakeserver.ExceptionError(codes.Unknown, "java.lang.IllegalStateException",
+			"operationId: x with status Pending is not within statuses List(Started) for event Analyzed")},
+		{"spark error", fakeserver.SparkError(codes.InvalidArgument, "INVALID_HANDLE.OPERATION_NOT_FOUND", "", "no op", "")},
+	} {
+		srv.OnInterrupt(func(context.Context, *sparkpb.InterruptRequest) (*sparkpb.InterruptResponse, error) {
+			return nil, tc.err
+		})
+		if ids, err := s.InterruptTag(ctx, "t"); err == nil || ids != nil {
+			t.Errorf("%s: interrupted %q, %v; want the error", tc.name, ids, err)
+		}
+	}
+	// An operation the session does not have: counted, nothing else to end.
+	srv.OnInterrupt(func(context.Context, *sparkpb.InterruptRequest) (*sparkpb.InterruptResponse, error) {
+		return nil, pendingStatusError("elsewhere", "Pending")
+	})
+	if ids, err := s.InterruptOperation(ctx, "elsewhere"); err != nil || !slices.Equal(ids, []string{"elsewhere"}) {
+		t.Errorf("interrupted %q, %v", ids, err)
+	}
+	// A server that keeps answering so gives up after a bound, with its error.
+	if ids, err := s.InterruptAll(ctx); err == nil || ids != nil {
+		t.Errorf("endless pending answers: %q, %v", ids, err)
+	}
+	if n := len(srv.InterruptRequests()); n != 3+1+maxPendingInterrupts+1 {
+		t.Errorf("%d interrupt requests", n)
 	}
 }

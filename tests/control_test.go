@@ -368,3 +368,47 @@ func TestControlInterruptWrite(t *testing.T) {
 	}
 	awaitInterrupted(t, errc, t0)
 }
+
+// An interrupt sent the moment an action's request leaves finds the operation not yet
+// registered, registered but not yet running (Spark 4.1 then cancels it but answers the
+// interrupt with an error and never answers the action), or running. Whichever it finds,
+// once it reports the operation the action must end promptly with ErrInterrupted. (Of 200
+// actions in a trial run, 11 were found registered but not running.)
+func TestControlInterruptAtStart(t *testing.T) {
+	ctx := testCtx(t, 4*time.Minute)
+	s, _ := session(t, ctx)
+	df, err := s.SQL(ctx, "SELECT id FROM range(0, 400000000, 1, 2000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 40 {
+		started := make(chan string, 1)
+		actx := connect.WithOperationTrace(ctx, &connect.OperationTrace{Started: func(id string) { started <- id }})
+		errc := make(chan error, 1)
+		go func() {
+			if i%2 == 0 {
+				errc <- df.Write().Format("noop").Mode(connect.SaveModeOverwrite).Save(actx)
+				return
+			}
+			_, err := df.Count(actx)
+			errc <- err
+		}()
+		id := <-started
+		t0 := time.Now()
+		// No pause between the attempts: the sooner one finds the operation, the likelier it
+		// finds it not yet running.
+		var ids []string
+		attempts := 0
+		for len(ids) == 0 && time.Since(t0) < 30*time.Second {
+			attempts++
+			if ids, err = s.InterruptOperation(ctx, id); err != nil {
+				t.Fatalf("interrupt: %v", err)
+			}
+		}
+		if !slices.Equal(ids, []string{id}) {
+			t.Fatalf("interrupted %q, want %s", ids, id)
+		}
+		awaitInterrupted(t, errc, t0)
+		t.Logf("action %d: interrupted after %d attempts", i, attempts)
+	}
+}

@@ -48,6 +48,20 @@ func SparkError(code codes.Code, errorClass, sqlState, message, errorID string) 
 	return st.Err()
 }
 
+// ExceptionError returns a gRPC status error for a JVM exception without an error class,
+// as Spark's server sends an internal error such as an IllegalStateException: the message
+// as it is, and an errdetails.ErrorInfo whose reason is the exception class.
+func ExceptionError(code codes.Code, exception, message string) error {
+	st, err := status.New(code, message).WithDetails(&errdetails.ErrorInfo{
+		Reason: exception, Domain: "org.apache.spark",
+		Metadata: map[string]string{"classes": `["` + exception + `"]`},
+	})
+	if err != nil { // cannot happen: ErrorInfo always marshals
+		return status.Error(code, message)
+	}
+	return st.Err()
+}
+
 func exceptionClass(sqlState string) string {
 	if strings.HasPrefix(sqlState, "42") {
 		return "org.apache.spark.sql.AnalysisException"

@@ -75,6 +75,8 @@ type Client struct {
 	// server last sent something (Unix nanoseconds), for the probe.
 	inFlight  atomic.Int64
 	lastHeard atomic.Int64
+	// execs holds the open operations by id, for Abort.
+	execs sync.Map
 	// msgs recycles the buffers of large result responses (see executeCodec).
 	msgs msgPool
 	// quietStream is how long a result stream must have been open for its empty end to
@@ -350,7 +352,16 @@ func (c *Client) Close(ctx context.Context, release bool) error {
 // background runs f on a goroutine that Close waits for, with a context bounded by the
 // cleanup timeout and ended by Close.
 func (c *Client) background(f func(ctx context.Context)) {
+	// Added under the lock that Close sets closed with, so that no Add races with Close's
+	// Wait. Once the client is closed the work is dropped: the session's release ends its
+	// operations on the server.
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
 	c.cleanups.Add(1)
+	c.mu.Unlock()
 	go func() {
 		defer c.cleanups.Done()
 		f(c.bg)

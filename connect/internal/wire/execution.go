@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -50,6 +51,8 @@ type Execution struct {
 	codec    *executeCodec
 	lastResp *sparkpb.ExecutePlanResponse
 	lastBuf  *msgBuf
+	// aborted is the error Client.Abort ended the operation with, from another goroutine.
+	aborted atomic.Pointer[error]
 }
 
 // ProgressHandler receives the execution progress reports of an operation (see
@@ -110,7 +113,24 @@ func (c *Client) Execute(ctx context.Context, plan *sparkpb.Plan, tags ...string
 		return nil, c.cfg.Convert(ctx, "execute", err)
 	}
 	e.rel = newReleaser(c, opID)
+	c.execs.Store(opID, e)
 	return e, nil
+}
+
+// Abort ends the client's open operation opID with err, from any goroutine: its Recv returns
+// err at once, without waiting for the server, and the operation is released there. It is
+// for an operation the server ended without ending its result stream: one interrupted
+// before it started running, which Spark 4.1 leaves without an answer until the stream's
+// time limit. Abort reports whether the client had the operation open.
+func (c *Client) Abort(opID string, err error) bool {
+	v, ok := c.execs.Load(opID)
+	if !ok || err == nil {
+		return false
+	}
+	e := v.(*Execution)
+	e.aborted.Store(&err)
+	e.cancel()
+	return true
 }
 
 // OperationID returns the operation id the client chose.
@@ -198,6 +218,10 @@ func (e *Execution) Recv() (*sparkpb.ExecutePlanResponse, error) {
 			}
 		}
 		e.stream = nil
+		if aborted := e.aborted.Load(); aborted != nil {
+			e.finish(false) // the server has ended it: release it there
+			return nil, *aborted
+		}
 		if e.ctx.Err() != nil {
 			return nil, e.failWith(err)
 		}
@@ -288,6 +312,7 @@ func (e *Execution) finish(interrupt bool) {
 		return
 	}
 	e.finished = true
+	e.c.execs.Delete(e.OperationID())
 	e.c.inFlight.Add(-1)
 	e.cancel()
 	e.rel.finish(interrupt)
