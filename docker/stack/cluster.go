@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/testcontainers/testcontainers-go"
-	"github.com/testcontainers/testcontainers-go/network"
 	"github.com/testcontainers/testcontainers-go/wait"
 )
 
@@ -50,10 +49,7 @@ func (s *Stack) MasterUIURL() string { return s.masterUIURL }
 
 // startMaster starts the standalone master and returns when it leads the cluster.
 func (s *Stack) startMaster(ctx context.Context, cfg *config, nw *testcontainers.DockerNetwork, loopback bool) error {
-	c, err := testcontainers.Run(ctx, Image("spark"),
-		testcontainers.WithLogger(cfg.logger),
-		network.WithNetwork([]string{masterAlias}, nw),
-		testcontainers.WithLabels(cfg.labels(nw.Name)),
+	c, err := runNode(ctx, cfg, nw, "spark", masterAlias,
 		testcontainers.WithExposedPorts(masterUIPort),
 		publishOnLoopback(loopback, masterUIPort),
 		testcontainers.WithEnv(map[string]string{"SPARK_MASTER_HOST": masterAlias}),
@@ -81,10 +77,7 @@ func (s *Stack) startWorkers(ctx context.Context, cfg *config, nw *testcontainer
 	for i := range cfg.workers {
 		wg.Go(func() {
 			alias := "spark-worker-" + strconv.Itoa(i+1)
-			c, err := testcontainers.Run(ctx, Image("spark"),
-				testcontainers.WithLogger(cfg.logger),
-				network.WithNetwork([]string{alias}, nw),
-				testcontainers.WithLabels(cfg.labels(nw.Name)),
+			c, err := runNode(ctx, cfg, nw, "spark", alias,
 				testcontainers.WithEnv(map[string]string{
 					"SPARK_MASTER":        masterURL,
 					"SPARK_WORKER_CORES":  workerCores,

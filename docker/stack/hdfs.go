@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/testcontainers/testcontainers-go"
-	"github.com/testcontainers/testcontainers-go/network"
 	"github.com/testcontainers/testcontainers-go/wait"
 )
 
@@ -83,10 +82,7 @@ func (s *Stack) startHDFS(ctx context.Context, cfg *config, nw *testcontainers.D
 	errs := make([]error, cfg.datanodes+1)
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		c, err := testcontainers.Run(ctx, Image("hdfs"),
-			testcontainers.WithLogger(cfg.logger),
-			network.WithNetwork([]string{namenodeAlias}, nw),
-			testcontainers.WithLabels(cfg.labels(nw.Name)),
+		c, err := runNode(ctx, cfg, nw, "hdfs", namenodeAlias,
 			testcontainers.WithExposedPorts(namenodeUIPort),
 			publishOnLoopback(loopback, namenodeUIPort),
 			testcontainers.WithEnv(map[string]string{
@@ -105,10 +101,7 @@ func (s *Stack) startHDFS(ctx context.Context, cfg *config, nw *testcontainers.D
 	for i := range cfg.datanodes {
 		wg.Go(func() {
 			alias := datanodeAlias + strconv.Itoa(i+1)
-			c, err := testcontainers.Run(ctx, Image("hdfs"),
-				testcontainers.WithLogger(cfg.logger),
-				network.WithNetwork([]string{alias}, nw),
-				testcontainers.WithLabels(cfg.labels(nw.Name)),
+			c, err := runNode(ctx, cfg, nw, "hdfs", alias,
 				testcontainers.WithEnv(map[string]string{
 					"HDFS_NAMENODE_HOST": namenodeAlias,
 					"HDFS_DATANODE_HOST": alias,

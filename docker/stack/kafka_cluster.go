@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/testcontainers/testcontainers-go"
-	"github.com/testcontainers/testcontainers-go/network"
 	"github.com/testcontainers/testcontainers-go/wait"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -93,10 +92,7 @@ func (s *Stack) startKafkaCluster(ctx context.Context, cfg *config, nw *testcont
 	for i := range n {
 		wg.Go(func() {
 			alias := kafkaNodeAlias + strconv.Itoa(i+1)
-			c, err := testcontainers.Run(ctx, Image("kafka"),
-				testcontainers.WithLogger(cfg.logger),
-				network.WithNetwork([]string{alias}, nw),
-				testcontainers.WithLabels(cfg.labels(nw.Name)),
+			c, err := runNode(ctx, cfg, nw, "kafka", alias,
 				testcontainers.WithExposedPorts(kafkaExternalPort),
 				publishOnLoopback(loopback, kafkaExternalPort),
 				testcontainers.WithEnv(kafkaNodeEnv(i+1, n)),

@@ -185,11 +185,18 @@ func Start(ctx context.Context, opts ...Option) (*Stack, error) {
 	return s, nil
 }
 
-func startKafka(ctx context.Context, cfg *config, nw *testcontainers.DockerNetwork, loopback bool) (*testcontainers.DockerContainer, error) {
-	c, err := testcontainers.Run(ctx, Image("kafka"),
+// runNode starts a container of the image named name (Image(name)) on the stack's network
+// under alias, with the stack's logger and labels, customised further by opts.
+func runNode(ctx context.Context, cfg *config, nw *testcontainers.DockerNetwork, name, alias string, opts ...testcontainers.ContainerCustomizer) (*testcontainers.DockerContainer, error) {
+	return testcontainers.Run(ctx, Image(name), append([]testcontainers.ContainerCustomizer{
 		testcontainers.WithLogger(cfg.logger),
-		network.WithNetwork([]string{kafkaAlias}, nw),
+		network.WithNetwork([]string{alias}, nw),
 		testcontainers.WithLabels(cfg.labels(nw.Name)),
+	}, opts...)...)
+}
+
+func startKafka(ctx context.Context, cfg *config, nw *testcontainers.DockerNetwork, loopback bool) (*testcontainers.DockerContainer, error) {
+	c, err := runNode(ctx, cfg, nw, "kafka", kafkaAlias,
 		testcontainers.WithExposedPorts(kafkaExternalPort),
 		publishOnLoopback(loopback, kafkaExternalPort),
 		cfg.kafkaSASLSSL.option(loopback), // WithKafkaSASLSSL; nothing without it
@@ -244,9 +251,6 @@ func startSpark(ctx context.Context, cfg *config, nw *testcontainers.DockerNetwo
 		args = append(args, "--conf", kv[0]+"="+kv[1])
 	}
 	opts := []testcontainers.ContainerCustomizer{
-		testcontainers.WithLogger(cfg.logger),
-		network.WithNetwork([]string{sparkAlias}, nw),
-		testcontainers.WithLabels(cfg.labels(nw.Name)),
 		testcontainers.WithExposedPorts(connectPort, uiPort),
 		publishOnLoopback(loopback, connectPort, uiPort),
 		testcontainers.WithEnv(env),
@@ -255,7 +259,7 @@ func startSpark(ctx context.Context, cfg *config, nw *testcontainers.DockerNetwo
 	if len(args) > 0 {
 		opts = append(opts, testcontainers.WithCmd(args...))
 	}
-	c, err := testcontainers.Run(ctx, Image("spark"), opts...)
+	c, err := runNode(ctx, cfg, nw, "spark", sparkAlias, opts...)
 	if err != nil {
 		return c, fmt.Errorf("start spark: %w", err)
 	}
