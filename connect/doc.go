@@ -49,6 +49,9 @@
 // tag, else by the Go field name; `spark:"-"` leaves a field out (the rules of the struct
 // literals of [Lit]). A type hint after the name, `spark:"name,decimal(p,s)"`, gives the
 // Spark type of a types.Decimal field, which CreateDataFrameOf needs; reading ignores it.
+// The fields of an embedded struct, or of a pointer to one, are promoted as in Go: they are
+// columns of the outer struct. A nil embedded pointer writes NULLs for its fields, and a row
+// whose columns for them are all NULL reads back with the pointer nil.
 //
 // Reading, a column matches the field of exactly its name, else, as a fallback, the one
 // field whose name equals it ignoring case. Matching is strict both ways, in top-level and

@@ -385,13 +385,29 @@ func assign(dst reflect.Value, v any, path string) error {
 			return err
 		}
 		fields := structFields(t)
-		for c, fv := range r.Values() {
+		values := r.Values()
+		var nulls []int // behind a nil embedded pointer so far (see behindNilPointer)
+		set := func(c int) error {
 			f, err := fieldToSet(dst, fields[m[c]].index)
 			if err == nil {
-				err = assign(f, fv, path+"."+r.Names()[c])
+				err = assign(f, values[c], path+"."+r.Names()[c])
 			}
-			if err != nil {
+			return err
+		}
+		for c, fv := range values {
+			if fv == nil && len(fields[m[c]].index) > 1 && behindNilPointer(dst, fields[m[c]].index) {
+				nulls = append(nulls, c)
+				continue
+			}
+			if err := set(c); err != nil {
 				return err
+			}
+		}
+		for _, c := range nulls {
+			if !behindNilPointer(dst, fields[m[c]].index) {
+				if err := set(c); err != nil {
+					return err
+				}
 			}
 		}
 	default:

@@ -30,6 +30,9 @@ type structDecoder struct {
 	m []int
 	// cols decodes the columns of the current batch.
 	cols []columnDecoder
+	// nulls holds, while a row is decoded, the columns whose NULL was left out because
+	// their field lies behind a nil embedded pointer (see behindNilPointer).
+	nulls []int
 }
 
 // columnDecoder decodes one column of a batch into one field.
@@ -101,12 +104,17 @@ func (d *structDecoder) decode(dst reflect.Value, i, n int) error {
 	} else if d.embedsPointer {
 		dst.SetZero()
 	}
+	d.nulls = d.nulls[:0]
 	for c := range d.cols {
 		col := &d.cols[c]
 		var f reflect.Value
 		if len(col.index) == 1 {
 			f = dst.Field(col.index[0])
 		} else {
+			if d.embedsPointer && col.arr.IsNull(i) && behindNilPointer(dst, col.index) {
+				d.nulls = append(d.nulls, c)
+				continue
+			}
 			var err error
 			if f, err = fieldToSet(dst, col.index); err != nil {
 				return fmt.Errorf("typed rows: row %d, column %s into field %s: %w",
@@ -117,6 +125,21 @@ func (d *structDecoder) decode(dst reflect.Value, i, n int) error {
 			continue
 		}
 		if err := assign(f, valueAt(col.arr, i, col.variant), col.name); err != nil {
+			return fmt.Errorf("typed rows: row %d, column %s into field %s: %w",
+				n, col.where, d.target.FieldByIndex(col.index).Name, err)
+		}
+	}
+	// A later column may have allocated the pointer: its NULLs then count as any other.
+	for _, c := range d.nulls {
+		col := &d.cols[c]
+		if behindNilPointer(dst, col.index) {
+			continue
+		}
+		f, err := fieldToSet(dst, col.index)
+		if err == nil {
+			err = assign(f, nil, col.name)
+		}
+		if err != nil {
 			return fmt.Errorf("typed rows: row %d, column %s into field %s: %w",
 				n, col.where, d.target.FieldByIndex(col.index).Name, err)
 		}

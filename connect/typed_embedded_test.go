@@ -72,12 +72,58 @@ func TestEmbeddedStructPointer(t *testing.T) {
 	if err != nil || len(rows) != 1 || rows[0].Value(0) != int64(3) || rows[0].Value(1) != nil || rows[0].Value(2) != nil {
 		t.Fatalf("CreateDataFrameOf with a nil embedded pointer: %v, %v", rows, err)
 	}
-	// Read back, b's NULL goes into no plain int64 field: an error naming it.
-	if back, err := CollectAs[tyOuter](fakeCtx(t), CreateDataFrameOf(s, []tyOuter{{A: 3}})); err == nil || !strings.Contains(err.Error(), "NULL") {
+	// Read back, the NULLs leave the pointer nil: the value round-trips.
+	if back, err := CollectAs[tyOuter](fakeCtx(t), CreateDataFrameOf(s, []tyOuter{{A: 3}, {A: 4, TyEmbedded: &TyEmbedded{B: 1}}})); err != nil ||
+		!reflect.DeepEqual(back, []tyOuter{{A: 3}, {A: 4, TyEmbedded: &TyEmbedded{B: 1}}}) {
 		t.Fatalf("CreateDataFrameOf with a nil embedded pointer read back: %+v, %v", back, err)
 	}
 	if c := TypedLit(tyOuter{A: 3}); c.err != nil || len(c.expr.GetLiteral().GetStruct().GetElements()) != 3 ||
 		c.expr.GetLiteral().GetStruct().GetElements()[1].GetNull() == nil {
 		t.Fatalf("TypedLit of a struct with a nil embedded pointer: %v, %v", c.expr, c.err)
+	}
+}
+
+// A NULL for a field behind an embedded pointer leaves the pointer nil while every field
+// behind it is NULL; once another of its fields has a value, a NULL into a field that cannot
+// hold one is an error naming it, whichever column comes first. The same holds in nested
+// structs.
+func TestEmbeddedPointerNulls(t *testing.T) {
+	srv, s := fakeSession(t)
+	schema := types.Struct(types.Field("a", types.Long), types.Field("b", types.Long), types.Field("c", types.String))
+	serve(srv, recordOf(t, schema, []any{int64(1), nil, nil}, []any{int64(2), int64(10), "x"}, []any{int64(3), int64(0), ""}))
+	want := []tyOuter{{A: 1}, {A: 2, TyEmbedded: &TyEmbedded{B: 10, C: "x"}}, {A: 3, TyEmbedded: &TyEmbedded{}}}
+	got, err := CollectAs[tyOuter](fakeCtx(t), s.Range(0, 1, 1))
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("CollectAs: %+v, %v", got, err)
+	}
+	var seq []tyOuter
+	for v, err := range RowsAs[tyOuter](fakeCtx(t), s.Range(0, 1, 1)) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		seq = append(seq, v)
+	}
+	if !reflect.DeepEqual(seq, want) {
+		t.Fatalf("RowsAs: %+v", seq)
+	}
+
+	for _, row := range [][]any{{int64(4), nil, "y"}, {int64(4), int64(5), nil}} {
+		serve(srv, recordOf(t, schema, row))
+		if got, err := CollectAs[tyOuter](fakeCtx(t), s.Range(0, 1, 1)); err == nil || !strings.Contains(err.Error(), "NULL") {
+			t.Errorf("CollectAs of %v: %+v, %v; want an error about the NULL", row, got, err)
+		}
+	}
+
+	type nested struct {
+		O tyOuter `spark:"o"`
+	}
+	serve(srv, recordOf(t, types.Struct(types.Field("o", schema)), []any{[]any{int64(1), nil, nil}}, []any{[]any{int64(2), int64(7), "z"}}))
+	gotNested, err := CollectAs[nested](fakeCtx(t), s.Range(0, 1, 1))
+	if wantNested := []nested{{tyOuter{A: 1}}, {tyOuter{A: 2, TyEmbedded: &TyEmbedded{B: 7, C: "z"}}}}; err != nil || !reflect.DeepEqual(gotNested, wantNested) {
+		t.Fatalf("CollectAs of nested structs: %+v, %v", gotNested, err)
+	}
+	serve(srv, recordOf(t, types.Struct(types.Field("o", schema)), []any{[]any{int64(1), nil, "q"}}))
+	if got, err := CollectAs[nested](fakeCtx(t), s.Range(0, 1, 1)); err == nil || !strings.Contains(err.Error(), "NULL") {
+		t.Errorf("CollectAs of a nested NULL beside a value: %+v, %v", got, err)
 	}
 }
