@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/testcontainers/testcontainers-go"
@@ -71,28 +70,20 @@ func (s *Stack) startMaster(ctx context.Context, cfg *config, nw *testcontainers
 // startWorkers starts cfg.workers workers in parallel; they register with the master on their
 // own (see waitWorkers).
 func (s *Stack) startWorkers(ctx context.Context, cfg *config, nw *testcontainers.DockerNetwork) error {
-	s.workers = make([]*testcontainers.DockerContainer, cfg.workers)
-	errs := make([]error, cfg.workers)
-	var wg sync.WaitGroup
-	for i := range cfg.workers {
-		wg.Go(func() {
-			alias := "spark-worker-" + strconv.Itoa(i+1)
-			c, err := runNode(ctx, cfg, nw, "spark", alias,
+	var err error
+	s.workers, err = runNodes(ctx, cfg, nw, "spark", cfg.workers,
+		func(i int) string { return "spark-worker-" + strconv.Itoa(i+1) },
+		func(int) []testcontainers.ContainerCustomizer {
+			return []testcontainers.ContainerCustomizer{
 				testcontainers.WithEnv(map[string]string{
 					"SPARK_MASTER":        masterURL,
 					"SPARK_WORKER_CORES":  workerCores,
 					"SPARK_WORKER_MEMORY": workerMemory,
 				}),
 				testcontainers.WithCmd("worker"),
-			)
-			s.workers[i] = c
-			if err != nil {
-				errs[i] = fmt.Errorf("start %s: %w", alias, err)
 			}
 		})
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return err
 }
 
 // waitWorkers waits until the master's JSON status at uiURL counts n alive workers.

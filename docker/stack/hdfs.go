@@ -78,11 +78,10 @@ func (c *config) hdfsSparkConfs() [][2]string {
 // counts every DataNode live and is out of safe mode.
 func (s *Stack) startHDFS(ctx context.Context, cfg *config, nw *testcontainers.DockerNetwork, loopback bool) error {
 	replication := strconv.Itoa(hdfsReplication(cfg.datanodes))
-	s.datanodes = make([]*testcontainers.DockerContainer, cfg.datanodes)
-	errs := make([]error, cfg.datanodes+1)
+	var namenodeErr, datanodesErr error
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		c, err := runNode(ctx, cfg, nw, "hdfs", namenodeAlias,
+		s.namenode, namenodeErr = runNode(ctx, cfg, nw, "hdfs", namenodeAlias,
 			testcontainers.WithExposedPorts(namenodeUIPort),
 			publishOnLoopback(loopback, namenodeUIPort),
 			testcontainers.WithEnv(map[string]string{
@@ -93,31 +92,27 @@ func (s *Stack) startHDFS(ctx context.Context, cfg *config, nw *testcontainers.D
 			testcontainers.WithCmd("namenode"),
 			testcontainers.WithWaitStrategyAndDeadline(readyTimeout, wait.ForLog("NameNode RPC up at").WithStartupTimeout(readyTimeout)),
 		)
-		s.namenode = c
-		if err != nil {
-			errs[0] = fmt.Errorf("start hdfs namenode: %w", err)
+		if namenodeErr != nil {
+			namenodeErr = fmt.Errorf("start hdfs namenode: %w", namenodeErr)
 		}
 	})
-	for i := range cfg.datanodes {
-		wg.Go(func() {
-			alias := datanodeAlias + strconv.Itoa(i+1)
-			c, err := runNode(ctx, cfg, nw, "hdfs", alias,
-				testcontainers.WithEnv(map[string]string{
-					"HDFS_NAMENODE_HOST": namenodeAlias,
-					"HDFS_DATANODE_HOST": alias,
-					"HDFS_REPLICATION":   replication,
-					"HDFS_HEAP":          hdfsHeap,
-				}),
-				testcontainers.WithCmd("datanode"),
-			)
-			s.datanodes[i] = c
-			if err != nil {
-				errs[i+1] = fmt.Errorf("start %s: %w", alias, err)
-			}
-		})
-	}
+	wg.Go(func() {
+		s.datanodes, datanodesErr = runNodes(ctx, cfg, nw, "hdfs", cfg.datanodes,
+			func(i int) string { return datanodeAlias + strconv.Itoa(i+1) },
+			func(i int) []testcontainers.ContainerCustomizer {
+				return []testcontainers.ContainerCustomizer{
+					testcontainers.WithEnv(map[string]string{
+						"HDFS_NAMENODE_HOST": namenodeAlias,
+						"HDFS_DATANODE_HOST": datanodeAlias + strconv.Itoa(i+1),
+						"HDFS_REPLICATION":   replication,
+						"HDFS_HEAP":          hdfsHeap,
+					}),
+					testcontainers.WithCmd("datanode"),
+				}
+			})
+	})
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := errors.Join(namenodeErr, datanodesErr); err != nil {
 		return err
 	}
 	ui, err := s.namenode.PortEndpoint(ctx, namenodeUIPort, "http")

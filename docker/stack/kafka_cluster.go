@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/testcontainers/testcontainers-go"
@@ -86,13 +85,10 @@ func kafkaNodeEnv(i, n int) map[string]string {
 // leader only once a majority runs) and returns when the cluster's metadata lists every node
 // at the address it advertises to the host.
 func (s *Stack) startKafkaCluster(ctx context.Context, cfg *config, nw *testcontainers.DockerNetwork, loopback bool, n int) error {
-	nodes := make([]*testcontainers.DockerContainer, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			alias := kafkaNodeAlias + strconv.Itoa(i+1)
-			c, err := runNode(ctx, cfg, nw, "kafka", alias,
+	nodes, startErr := runNodes(ctx, cfg, nw, "kafka", n,
+		func(i int) string { return kafkaNodeAlias + strconv.Itoa(i+1) },
+		func(i int) []testcontainers.ContainerCustomizer {
+			return []testcontainers.ContainerCustomizer{
 				testcontainers.WithExposedPorts(kafkaExternalPort),
 				publishOnLoopback(loopback, kafkaExternalPort),
 				testcontainers.WithEnv(kafkaNodeEnv(i+1, n)),
@@ -101,19 +97,13 @@ func (s *Stack) startKafkaCluster(ctx context.Context, cfg *config, nw *testcont
 					PostStarts: []testcontainers.ContainerHook{advertiseHostPort},
 				}),
 				testcontainers.WithWaitStrategyAndDeadline(readyTimeout, wait.ForLog("Kafka Server started").WithStartupTimeout(readyTimeout)),
-			)
-			nodes[i] = c
-			if err != nil {
-				errs[i] = fmt.Errorf("start %s: %w", alias, err)
 			}
 		})
-	}
-	wg.Wait()
 	s.mu.Lock()
 	s.kafkaNodes = nodes
 	s.mu.Unlock()
-	if err := errors.Join(errs...); err != nil {
-		return err
+	if startErr != nil {
+		return startErr
 	}
 	brokers := make([]string, n)
 	spark := make([]string, n)

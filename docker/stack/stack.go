@@ -195,6 +195,29 @@ func runNode(ctx context.Context, cfg *config, nw *testcontainers.DockerNetwork,
 	}, opts...)...)
 }
 
+// runNodes starts n containers in parallel, the i-th by runNode with alias aliasOf(i) and
+// the options of optsOf(i), and waits for all of them. It returns every container, nil
+// where a start failed (a container that failed its wait strategy is returned, to be
+// terminated with the stack), and the failures joined, each naming its alias.
+func runNodes(ctx context.Context, cfg *config, nw *testcontainers.DockerNetwork, name string, n int,
+	aliasOf func(i int) string, optsOf func(i int) []testcontainers.ContainerCustomizer) ([]*testcontainers.DockerContainer, error) {
+	nodes := make([]*testcontainers.DockerContainer, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			alias := aliasOf(i)
+			c, err := runNode(ctx, cfg, nw, name, alias, optsOf(i)...)
+			nodes[i] = c
+			if err != nil {
+				errs[i] = fmt.Errorf("start %s: %w", alias, err)
+			}
+		})
+	}
+	wg.Wait()
+	return nodes, errors.Join(errs...)
+}
+
 func startKafka(ctx context.Context, cfg *config, nw *testcontainers.DockerNetwork, loopback bool) (*testcontainers.DockerContainer, error) {
 	c, err := runNode(ctx, cfg, nw, "kafka", kafkaAlias,
 		testcontainers.WithExposedPorts(kafkaExternalPort),
