@@ -14,7 +14,8 @@
 #                                     spark.sql.shuffle.partitions and the RocksDB state store on
 #                                     batch duration and latency (tuning/partitions), and of
 #                                     maxOffsetsPerTrigger on a start with a 30 s backlog
-#                                     (tuning/backlog), into bench/results/pipeline/tuning
+#                                     (tuning/backlog), into TUNE_OUT (default
+#                                     bench/results/pipeline/tuning)
 #   bash bench/pipeline.sh smoke      one 8 s step at 200 events/s, sparkwire only, into
 #                                     .build/pipeline-smoke; exits non-zero if an event got no
 #                                     latency (about 30 s; for CI, so that the code cannot rot)
@@ -46,15 +47,16 @@ fi
 rocksdb=org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider
 if [ "$mode" = tuning ]; then
   rate=${TUNE_RATE:-2000}
+  tune_out=${TUNE_OUT:-bench/results/pipeline/tuning}
   common=(-sparkwire .build/sparkwire -clients sparkwire -rates "$rate" -step "${TUNE_STEP:-30s}"
     -reps "${TUNE_REPS:-3}" -catch-up 30s -keep-going)
   # Shuffle partitions and the state store, in steady state.
-  .build/pipeline "${common[@]}" -out bench/results/pipeline/tuning/partitions \
+  .build/pipeline "${common[@]}" -out "$tune_out/partitions" \
     -settings "partitions=200:spark.sql.shuffle.partitions=200;partitions=8:spark.sql.shuffle.partitions=8;partitions=4:spark.sql.shuffle.partitions=4;partitions=2:spark.sql.shuffle.partitions=2;partitions=4 RocksDB:spark.sql.shuffle.partitions=4,spark.sql.streaming.stateStore.providerClass=$rocksdb" \
     "$@"
   # maxOffsetsPerTrigger matters when the job starts with a backlog (after a stop): 30 s of
   # input waiting, then the live stream; latency counted from the job's start.
-  exec .build/pipeline "${common[@]}" -backlog 30s -warmup 0s -out bench/results/pipeline/tuning/backlog \
+  exec .build/pipeline "${common[@]}" -backlog 30s -warmup 0s -out "$tune_out/backlog" \
     -settings "no limit:spark.sql.shuffle.partitions=4;maxOffsetsPerTrigger=$((rate * 5)):spark.sql.shuffle.partitions=4,maxOffsetsPerTrigger=$((rate * 5))" \
     "$@"
 fi
