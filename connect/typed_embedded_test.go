@@ -31,6 +31,27 @@ type tyOuterHidden struct {
 	*tyHidden
 }
 
+// readBothWays reads df with CollectAs and with RowsAs, checks that both give want, and
+// returns what RowsAs gave.
+func readBothWays(t *testing.T, df *DataFrame, want []tyOuter) []tyOuter {
+	t.Helper()
+	got, err := CollectAs[tyOuter](fakeCtx(t), df)
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("CollectAs: %+v, %v", got, err)
+	}
+	var seq []tyOuter
+	for v, err := range RowsAs[tyOuter](fakeCtx(t), df) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		seq = append(seq, v)
+	}
+	if !reflect.DeepEqual(seq, want) {
+		t.Fatalf("RowsAs: %+v", seq)
+	}
+	return seq
+}
+
 // Fields promoted through an embedded struct pointer: decoding allocates the pointer, a
 // value decoded into again (RowsAs) gets a pointer of its own per row, and a nil pointer
 // reads as NULLs (CreateDataFrameOf, Lit). An unexported embedded pointer cannot be set:
@@ -41,23 +62,13 @@ func TestEmbeddedStructPointer(t *testing.T) {
 	serve(srv, recordOf(t, schema, []any{int64(1), int64(10), "x"}, []any{int64(2), int64(20), "y"}))
 	want := []tyOuter{{A: 1, TyEmbedded: &TyEmbedded{B: 10, C: "x"}}, {A: 2, TyEmbedded: &TyEmbedded{B: 20, C: "y"}}}
 
-	got, err := CollectAs[tyOuter](fakeCtx(t), s.Range(0, 1, 1))
-	if err != nil || !reflect.DeepEqual(got, want) {
-		t.Fatalf("CollectAs: %+v, %v", got, err)
-	}
-	var seq []tyOuter
-	for v, err := range RowsAs[tyOuter](fakeCtx(t), s.Range(0, 1, 1)) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		seq = append(seq, v)
-	}
-	if !reflect.DeepEqual(seq, want) || seq[0].TyEmbedded == seq[1].TyEmbedded {
+	seq := readBothWays(t, s.Range(0, 1, 1), want)
+	if seq[0].TyEmbedded == seq[1].TyEmbedded {
 		t.Fatalf("RowsAs: %+v (the rows must not share their embedded pointer)", seq)
 	}
 
 	// An unexported embedded pointer cannot be allocated.
-	_, err = CollectAs[tyOuterHidden](fakeCtx(t), s.Range(0, 1, 1))
+	_, err := CollectAs[tyOuterHidden](fakeCtx(t), s.Range(0, 1, 1))
 	if err == nil || !strings.Contains(err.Error(), "unexported struct") {
 		t.Fatalf("CollectAs into an unexported embedded pointer: %v", err)
 	}
@@ -92,20 +103,7 @@ func TestEmbeddedPointerNulls(t *testing.T) {
 	schema := types.Struct(types.Field("a", types.Long), types.Field("b", types.Long), types.Field("c", types.String))
 	serve(srv, recordOf(t, schema, []any{int64(1), nil, nil}, []any{int64(2), int64(10), "x"}, []any{int64(3), int64(0), ""}))
 	want := []tyOuter{{A: 1}, {A: 2, TyEmbedded: &TyEmbedded{B: 10, C: "x"}}, {A: 3, TyEmbedded: &TyEmbedded{}}}
-	got, err := CollectAs[tyOuter](fakeCtx(t), s.Range(0, 1, 1))
-	if err != nil || !reflect.DeepEqual(got, want) {
-		t.Fatalf("CollectAs: %+v, %v", got, err)
-	}
-	var seq []tyOuter
-	for v, err := range RowsAs[tyOuter](fakeCtx(t), s.Range(0, 1, 1)) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		seq = append(seq, v)
-	}
-	if !reflect.DeepEqual(seq, want) {
-		t.Fatalf("RowsAs: %+v", seq)
-	}
+	readBothWays(t, s.Range(0, 1, 1), want)
 
 	for _, row := range [][]any{{int64(4), nil, "y"}, {int64(4), int64(5), nil}} {
 		serve(srv, recordOf(t, schema, row))
