@@ -622,3 +622,49 @@ func TestDeadlineIsHonouredWithSlowCleanup(t *testing.T) {
 	}
 	waitFor(t, "the interrupt", func() bool { return len(srv.InterruptRequests()) == 1 })
 }
+
+// Abort ends an open operation that the server holds without an answer: Recv returns the
+// given error at once, the operation is released (not interrupted: the server has ended
+// it), and it is no longer open. Unknown operations, a nil error and a finished operation
+// are not aborted.
+func TestAbortEndsAWaitingOperation(t *testing.T) {
+	srv, c := newClient(t, fastRetries)
+	release := srv.HoldQueries()
+	defer release()
+	e, err := c.Execute(testCtx(t), rootPlan())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Abort("unknown", errors.New("x")) || c.Abort(e.OperationID(), nil) {
+		t.Fatal("aborted an unknown operation or with a nil error")
+	}
+	want := errors.New("ended by the test")
+	errc := make(chan error, 1)
+	go func() {
+		for {
+			if _, err := e.Recv(); err != nil {
+				errc <- err
+				return
+			}
+		}
+	}()
+	waitFor(t, "the operation on the server", func() bool { return len(srv.ExecuteRequests()) == 1 })
+	if !c.Abort(e.OperationID(), want) {
+		t.Fatal("Abort did not find the open operation")
+	}
+	select {
+	case err := <-errc:
+		if err != want {
+			t.Fatalf("Recv after Abort: %v, want %v", err, want)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Recv did not return after Abort")
+	}
+	waitFor(t, "release_all", func() bool { return hasReleaseAll(srv, e.OperationID()) })
+	if n := len(srv.InterruptRequests()); n != 0 {
+		t.Errorf("%d interrupts of an aborted operation", n)
+	}
+	if c.Abort(e.OperationID(), want) {
+		t.Error("aborted a finished operation")
+	}
+}
