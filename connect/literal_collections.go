@@ -234,25 +234,10 @@ func fieldToSet(v reflect.Value, index []int) (reflect.Value, error) {
 	return v, nil
 }
 
-// behindNilPointer reports whether the field of the struct value v at index is promoted
-// through a pointer to an embedded struct that is nil: a NULL for it is left out while the
-// pointer stays nil, so that a struct whose embedded pointer was nil (its fields written as
-// NULLs) reads back with the pointer nil.
-func behindNilPointer(v reflect.Value, index []int) bool {
-	for i, x := range index[:len(index)-1] {
-		if i > 0 && v.Kind() == reflect.Pointer {
-			if v.IsNil() {
-				return true
-			}
-			v = v.Elem()
-		}
-		v = v.Field(x)
-	}
-	return v.Kind() == reflect.Pointer && v.IsNil()
-}
-
 // fieldToGet returns the field of the struct value v at index (a path from
 // reflect.VisibleFields), and false when a pointer to an embedded struct on the way is nil.
+// Decoding leaves out a NULL for such a field while the pointer stays nil, so that a struct
+// whose embedded pointer was nil (its fields written as NULLs) reads back with it nil.
 func fieldToGet(v reflect.Value, index []int) (reflect.Value, bool) {
 	f, err := v.FieldByIndexErr(index)
 	return f, err == nil

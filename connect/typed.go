@@ -377,16 +377,16 @@ func assign(dst reflect.Value, v any, path string) error {
 		if !ok {
 			return mismatch()
 		}
-		if len(structFields(t)) == 0 {
+		fields := structFields(t)
+		if len(fields) == 0 {
 			return fmt.Errorf("Go type %s of %s has no exported fields", t, path)
 		}
 		m, err := matchFields(t, r.Names(), path+".")
 		if err != nil {
 			return err
 		}
-		fields := structFields(t)
 		values := r.Values()
-		var nulls []int // behind a nil embedded pointer so far (see behindNilPointer)
+		var nulls []int // behind a nil embedded pointer so far (see fieldToGet)
 		set := func(c int) error {
 			f, err := fieldToSet(dst, fields[m[c]].index)
 			if err == nil {
@@ -395,16 +395,18 @@ func assign(dst reflect.Value, v any, path string) error {
 			return err
 		}
 		for c, fv := range values {
-			if fv == nil && len(fields[m[c]].index) > 1 && behindNilPointer(dst, fields[m[c]].index) {
-				nulls = append(nulls, c)
-				continue
+			if fv == nil {
+				if _, reachable := fieldToGet(dst, fields[m[c]].index); !reachable {
+					nulls = append(nulls, c)
+					continue
+				}
 			}
 			if err := set(c); err != nil {
 				return err
 			}
 		}
 		for _, c := range nulls {
-			if !behindNilPointer(dst, fields[m[c]].index) {
+			if _, reachable := fieldToGet(dst, fields[m[c]].index); reachable {
 				if err := set(c); err != nil {
 					return err
 				}

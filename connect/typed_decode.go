@@ -31,7 +31,7 @@ type structDecoder struct {
 	// cols decodes the columns of the current batch.
 	cols []columnDecoder
 	// nulls holds, while a row is decoded, the columns whose NULL was left out because
-	// their field lies behind a nil embedded pointer (see behindNilPointer).
+	// their field lies behind a nil embedded pointer (see fieldToGet).
 	nulls []int
 }
 
@@ -111,40 +111,42 @@ func (d *structDecoder) decode(dst reflect.Value, i, n int) error {
 		if len(col.index) == 1 {
 			f = dst.Field(col.index[0])
 		} else {
-			if d.embedsPointer && col.arr.IsNull(i) && behindNilPointer(dst, col.index) {
-				d.nulls = append(d.nulls, c)
-				continue
+			if d.embedsPointer && col.arr.IsNull(i) {
+				if _, reachable := fieldToGet(dst, col.index); !reachable {
+					d.nulls = append(d.nulls, c)
+					continue
+				}
 			}
 			var err error
 			if f, err = fieldToSet(dst, col.index); err != nil {
-				return fmt.Errorf("typed rows: row %d, column %s into field %s: %w",
-					n, col.where, d.target.FieldByIndex(col.index).Name, err)
+				return d.fieldError(n, col, err)
 			}
 		}
 		if col.set != nil && col.arr.IsValid(i) && col.set(f, i) {
 			continue
 		}
 		if err := assign(f, valueAt(col.arr, i, col.variant), col.name); err != nil {
-			return fmt.Errorf("typed rows: row %d, column %s into field %s: %w",
-				n, col.where, d.target.FieldByIndex(col.index).Name, err)
+			return d.fieldError(n, col, err)
 		}
 	}
 	// A later column may have allocated the pointer: its NULLs then count as any other.
 	for _, c := range d.nulls {
 		col := &d.cols[c]
-		if behindNilPointer(dst, col.index) {
+		f, reachable := fieldToGet(dst, col.index)
+		if !reachable {
 			continue
 		}
-		f, err := fieldToSet(dst, col.index)
-		if err == nil {
-			err = assign(f, nil, col.name)
-		}
-		if err != nil {
-			return fmt.Errorf("typed rows: row %d, column %s into field %s: %w",
-				n, col.where, d.target.FieldByIndex(col.index).Name, err)
+		if err := assign(f, nil, col.name); err != nil {
+			return d.fieldError(n, col, err)
 		}
 	}
 	return nil
+}
+
+// fieldError is the error of decoding col of row n into its field.
+func (d *structDecoder) fieldError(n int, col *columnDecoder, err error) error {
+	return fmt.Errorf("typed rows: row %d, column %s into field %s: %w",
+		n, col.where, d.target.FieldByIndex(col.index).Name, err)
 }
 
 // checkSchema checks that the columns of a result without rows fit the struct.
